@@ -1,0 +1,100 @@
+#include <fmt/format.h>
+
+#include <random>
+
+#include "cli/commands.h"
+#include "codegen/codegen_c.h"
+#include "lower/lower.h"
+#include "ops/registry.h"
+#include "runtime/module.h"
+#include "runtime/timer.h"
+#include "support/error.h"
+
+namespace bcd::cli {
+
+namespace {
+
+struct OpOptions {
+  std::string name;
+  std::string params;
+  int repeat = 5;
+  double min_repeat_ms = 100;
+  uint64_t seed = 0;
+  bool list = false;
+  bool show_code = false;
+  double tolerance = 1e-3;
+};
+
+int run_op(const OpOptions& o) {
+  if (o.list) {
+    for (const auto& def : ops::op_registry()) fmt::print("{:<18} {}\n", def.name, def.help);
+    return 0;
+  }
+  if (o.name.empty()) fail("no operator given (see `bcd op --list`)");
+  ops::OpInstance inst = ops::build_op(o.name, ops::OpParams::parse(o.params));
+  const ir::ComputeDAG& dag = inst.dag;
+
+  std::mt19937_64 rng(o.seed);
+  std::vector<NDArray> inputs = ops::random_inputs(inst, rng);
+  std::vector<NDArray> outputs;
+  for (const auto& t : dag.outputs()) outputs.emplace_back(t->shape);
+  std::vector<float*> args;
+  std::vector<const NDArray*> input_ptrs;
+  for (auto& a : inputs) {
+    args.push_back(a.data());
+    input_ptrs.push_back(&a);
+  }
+  for (auto& a : outputs) args.push_back(a.data());
+
+  lower::LoweredFunc func = lower::lower_default(dag, "op_kernel");
+  std::string source = codegen::codegen_c({func});
+  if (o.show_code) fmt::print("{}\n{}\n", lower::to_string(func), source);
+  runtime::Kernel kernel = runtime::Module::from_source(source).get("op_kernel");
+  kernel.run(args);
+
+  std::vector<NDArray> expected = inst.reference(input_ptrs);
+  ArrayDiff diff;
+  bool ok = true;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    ArrayDiff d = compare_arrays(outputs[i], expected[i]);
+    diff.max_abs = std::max(diff.max_abs, d.max_abs);
+    diff.max_rel = std::max(diff.max_rel, d.max_rel);
+    ok = ok && d.max_rel <= o.tolerance;
+  }
+  auto costs = runtime::time_function([&] { kernel.run(args); },
+                                      {.number = 1, .repeat = o.repeat, .min_repeat_ms = o.min_repeat_ms});
+  double seconds = runtime::median(costs);
+  std::vector<std::string> out_shapes;
+  for (const auto& t : dag.outputs()) out_shapes.push_back(shape_string(t->shape));
+  fmt::print("operator     {} ({})\n", o.name, ops::OpParams::parse(o.params).to_string());
+  fmt::print("task         {}  key {}  output {}\n", dag.description(), dag.workload_key(),
+             fmt::join(out_shapes, " "));
+  fmt::print("schedule     default (unscheduled loops)\n");
+  fmt::print("check        max abs error {:.3g}, max rel error {:.3g}: {}\n", diff.max_abs,
+             diff.max_rel, ok ? "OK" : "MISMATCH");
+  fmt::print("time         {:.4f} ms (median of {})  {:.2f} GFLOP/s  ({:.4g} GFLOP)\n",
+             seconds * 1e3, costs.size(), dag.flop_count() / seconds / 1e9, dag.flop_count() / 1e9);
+  if (!ok) fail("{} does not match its reference (max rel error {:.3g} > {})", o.name, diff.max_rel,
+                o.tolerance);
+  return 0;
+}
+
+}  // namespace
+
+CommandRunner add_op_command(CLI::App& app) {
+  auto options = std::make_shared<OpOptions>();
+  CLI::App* cmd = app.add_subcommand("op", "build one operator, check it against its reference, time it");
+  cmd->add_option("name", options->name, "operator name (see --list)");
+  cmd->add_option("-p,--params", options->params, "parameters, e.g. n=1,c=64,h=56,w=56,k=64");
+  cmd->add_option("--repeat", options->repeat, "timing repeats")->check(CLI::PositiveNumber);
+  cmd->add_option("--min-repeat-ms", options->min_repeat_ms, "minimum time of one repeat")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", options->seed, "seed of the random inputs");
+  cmd->add_option("--tolerance", options->tolerance, "largest accepted relative error")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--list", options->list, "list the operators and their parameters");
+  cmd->add_flag("--show-code", options->show_code, "print the loop program and the C source");
+  return [options] { return run_op(*options); };
+}
+
+}  // namespace bcd::cli

@@ -1,0 +1,14 @@
+// Subcommands of the `bcd` command line: each registers its options on the app and
+// returns the function that runs it.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace bcd::cli {
+
+using CommandRunner = std::function<int()>;
+
+// `bcd op NAME --params k=v,...`: build one operator, verify it, time it.
+CommandRunner add_op_command(CLI::App& app);
+
+}  // namespace bcd::cli

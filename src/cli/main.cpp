@@ -1,0 +1,31 @@
+// The `bcd` command. Every failure a user can cause ends here as one line on stderr
+// and a non-zero exit status.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <map>
+
+#include "cli/commands.h"
+#include "support/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"bcd: a deep-learning program optimizer (Ansor-style auto-scheduling with "
+               "Bayesian Code Diffusion)"};
+  app.require_subcommand(1);
+  std::map<std::string, bcd::cli::CommandRunner> runners;
+  runners["op"] = bcd::cli::add_op_command(app);
+  try {
+    app.parse(argc, argv);
+    for (auto* sub : app.get_subcommands()) return runners.at(sub->get_name())();
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const bcd::Error& e) {
+    fmt::print(stderr, "bcd: error: {}\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "bcd: error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

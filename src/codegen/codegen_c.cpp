@@ -1,0 +1,274 @@
+#include "codegen/codegen_c.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "ir/expr_functor.h"
+#include "ir/simplify.h"
+#include "support/error.h"
+#include "support/ndarray.h"
+
+namespace bcd::codegen {
+
+using ir::Expr;
+using ir::ExprKind;
+using lower::ForKind;
+using lower::MemScope;
+using lower::Stmt;
+using lower::StmtKind;
+
+namespace {
+
+// Helpers every translation unit starts with. Float min/max as functions so that
+// operands are evaluated once and the vectorizer sees a plain select.
+const char* kPrelude = R"(#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+static inline int bcd_floordiv(int a, int b) { int q = a / b; return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q; }
+static inline int bcd_floormod(int a, int b) { int r = a % b; return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r; }
+static inline int bcd_mini(int a, int b) { return a < b ? a : b; }
+static inline int bcd_maxi(int a, int b) { return a > b ? a : b; }
+static inline float bcd_minf(float a, float b) { return a < b ? a : b; }
+static inline float bcd_maxf(float a, float b) { return a > b ? a : b; }
+static inline float bcd_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+)";
+
+// Stack arrays above this many bytes go to the heap instead.
+constexpr int64_t kMaxStackBytes = 64 * 1024;
+// Indices are C ints: every buffer must be addressable with 31 bits.
+constexpr int64_t kMaxElements = (int64_t{1} << 31) - 1;
+
+std::string sanitize(const std::string& name) {
+  std::string s;
+  for (char c : name) s += (std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) s = "v" + s;
+  return s;
+}
+
+std::string float_literal(double v) {
+  if (std::isinf(v)) return v > 0 ? "INFINITY" : "(-INFINITY)";
+  if (std::isnan(v)) return "NAN";
+  std::string s = fmt::format("{:.9g}", v);
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s + "f";
+}
+
+class FunctionPrinter {
+ public:
+  std::string print(const lower::LoweredFunc& f) {
+    std::string params;
+    for (size_t i = 0; i < f.params.size(); ++i) {
+      const auto& p = f.params[i];
+      check_size(p->shape, p->name);
+      shapes_[p.get()] = p->shape;
+      params += fmt::format("{}float* restrict {}", i ? ", " : "", buffer_name(p.get()));
+    }
+    std::string fname = sanitize(f.name);
+    out_ = fmt::format("void {}({}) {{\n", fname, params);
+    print_stmt(f.body, 1);
+    out_ += "}\n";
+    out_ += fmt::format("int {}_packed(void** args) {{\n  {}(", fname, fname);
+    for (size_t i = 0; i < f.params.size(); ++i) out_ += fmt::format("{}(float*)args[{}]", i ? ", " : "", i);
+    out_ += ");\n  return 0;\n}\n";
+    return out_;
+  }
+
+ private:
+  static void check_size(const std::vector<int64_t>& shape, const std::string& name) {
+    if (shape_size(shape) > kMaxElements)
+      fail("buffer {} has {} elements, more than 32-bit indices address", name, shape_size(shape));
+  }
+
+  std::string unique(const std::string& base) {
+    std::string name = sanitize(base);
+    std::string candidate = name;
+    for (int i = 1; taken_.count(candidate); ++i) candidate = fmt::format("{}_{}", name, i);
+    taken_.insert(candidate);
+    return candidate;
+  }
+
+  std::string buffer_name(const ir::OpNode* b) {
+    auto it = buffers_.find(b);
+    if (it != buffers_.end()) return it->second;
+    return buffers_[b] = unique(b->name);
+  }
+
+  std::string var_name(const Expr& v) {
+    auto it = vars_.find(v.get());
+    if (it != vars_.end()) return it->second;
+    fail("generated code uses variable {} outside its loop", v->name);
+  }
+
+  void line(int indent, const std::string& text) { out_ += std::string(indent * 2, ' ') + text + "\n"; }
+
+  // Row-major flat offset into a buffer as allocated, simplified over loop ranges.
+  std::string flat_index(const ir::OpNode* buffer, const std::vector<Expr>& indices) {
+    auto it = shapes_.find(buffer);
+    if (it == shapes_.end()) fail("buffer {} used outside its allocation", buffer->name);
+    const auto& shape = it->second;
+    BCD_CHECK(shape.size() == indices.size(), "{}: {} indices for rank {}", buffer->name,
+              indices.size(), shape.size());
+    if (indices.empty()) return "0";
+    Expr flat = indices[0];
+    for (size_t d = 1; d < indices.size(); ++d) flat = flat * ir::int_imm(shape[d]) + indices[d];
+    return expr(ir::simplify(flat, ranges_));
+  }
+
+  std::string expr(const Expr& e) {
+    const auto& o = e->operands;
+    auto bin = [&](const char* op) { return fmt::format("({} {} {})", expr(o[0]), op, expr(o[1])); };
+    bool fl = !o.empty() && o[0]->dtype == ir::DType::Float;
+    switch (e->kind) {
+      case ExprKind::IntImm: return std::to_string(e->int_value);
+      case ExprKind::FloatImm: return float_literal(e->float_value);
+      case ExprKind::Var: return var_name(e);
+      case ExprKind::Add: return bin("+");
+      case ExprKind::Sub: return bin("-");
+      case ExprKind::Mul: return bin("*");
+      case ExprKind::Div: return bin("/");
+      case ExprKind::FloorDiv:
+      case ExprKind::FloorMod: {
+        // Plain C division truncates; it equals floor division when both sides are
+        // provably non-negative, which is the common case for index arithmetic.
+        bool nonneg = ir::bound(o[0], ranges_).min >= 0 && ir::bound(o[1], ranges_).min > 0;
+        bool div = e->kind == ExprKind::FloorDiv;
+        if (nonneg) return bin(div ? "/" : "%");
+        return fmt::format("{}({}, {})", div ? "bcd_floordiv" : "bcd_floormod", expr(o[0]), expr(o[1]));
+      }
+      case ExprKind::Min: return fmt::format("{}({}, {})", fl ? "bcd_minf" : "bcd_mini", expr(o[0]), expr(o[1]));
+      case ExprKind::Max: return fmt::format("{}({}, {})", fl ? "bcd_maxf" : "bcd_maxi", expr(o[0]), expr(o[1]));
+      case ExprKind::EQ: return bin("==");
+      case ExprKind::NE: return bin("!=");
+      case ExprKind::LT: return bin("<");
+      case ExprKind::LE: return bin("<=");
+      case ExprKind::GT: return bin(">");
+      case ExprKind::GE: return bin(">=");
+      case ExprKind::And: return bin("&&");
+      case ExprKind::Or: return bin("||");
+      case ExprKind::Not: return fmt::format("(!{})", expr(o[0]));
+      case ExprKind::Select: return fmt::format("({} ? {} : {})", expr(o[0]), expr(o[1]), expr(o[2]));
+      case ExprKind::Cast:
+        return fmt::format("(({}){})", e->dtype == ir::DType::Float ? "float" : "int", expr(o[0]));
+      case ExprKind::Call: {
+        static const char* names[] = {"expf", "logf", "sqrtf", "tanhf", "erff", "bcd_sigmoid", "fabsf", "powf"};
+        std::string s = std::string(names[static_cast<int>(e->fn)]) + "(";
+        for (size_t i = 0; i < o.size(); ++i) s += (i ? ", " : "") + expr(o[i]);
+        return s + ")";
+      }
+      case ExprKind::Load:
+        return fmt::format("{}[{}]", buffer_name(e->tensor.get()), flat_index(e->tensor.get(), o));
+      case ExprKind::Reduce: fail("a reduction reached code generation unlowered");
+    }
+    return "";
+  }
+
+  // Does any store under `s` write to an element that does not depend on `v`? Then
+  // the loop over `v` accumulates and its iterations are not independent.
+  static bool has_loop_carried_store(const Stmt& s, const Expr& v) {
+    if (s->kind == StmtKind::Store) {
+      bool uses = false;
+      for (const auto& i : s->indices) uses = uses || ir::uses_var(i, v);
+      return !uses;
+    }
+    for (const auto& b : s->body)
+      if (b && has_loop_carried_store(b, v)) return true;
+    return false;
+  }
+
+  void print_stmt(const Stmt& s, int indent) {
+    switch (s->kind) {
+      case StmtKind::Seq:
+        for (const auto& b : s->body) print_stmt(b, indent);
+        return;
+      case StmtKind::Store:
+        line(indent, fmt::format("{}[{}] = {};", buffer_name(s->buffer.get()),
+                                 flat_index(s->buffer.get(), s->indices), expr(s->value)));
+        return;
+      case StmtKind::IfThenElse:
+        line(indent, fmt::format("if ({}) {{", expr(s->condition)));
+        print_stmt(s->body[0], indent + 1);
+        if (s->body.size() > 1) {
+          line(indent, "} else {");
+          print_stmt(s->body[1], indent + 1);
+        }
+        line(indent, "}");
+        return;
+      case StmtKind::Sync: fail("the C generator cannot emit a GPU thread barrier");
+      case StmtKind::Allocate: {
+        check_size(s->alloc_shape, s->buffer->name);
+        std::string name = buffer_name(s->buffer.get());
+        shapes_[s->buffer.get()] = s->alloc_shape;
+        int64_t bytes = shape_size(s->alloc_shape) * 4;
+        if (s->scope == MemScope::Shared) fail("the C generator cannot emit GPU shared memory ({})", name);
+        bool on_stack = s->scope == MemScope::Local && bytes <= kMaxStackBytes;
+        line(indent, "{");
+        if (on_stack) {
+          line(indent + 1, fmt::format("float {}[{}] __attribute__((aligned(64)));", name,
+                                       shape_size(s->alloc_shape)));
+          print_stmt(s->body[0], indent + 1);
+        } else {
+          line(indent + 1, fmt::format("float* restrict {} = (float*)aligned_alloc(64, {});", name,
+                                       (bytes + 63) / 64 * 64));
+          print_stmt(s->body[0], indent + 1);
+          line(indent + 1, fmt::format("free({});", name));
+        }
+        line(indent, "}");
+        shapes_.erase(s->buffer.get());
+        return;
+      }
+      case StmtKind::For: {
+        if (lower::is_gpu_binding(s->for_kind))
+          fail("the C generator cannot emit GPU binding {} (loop {})", lower::for_kind_name(s->for_kind),
+               s->loop_var->name);
+        std::string v = unique(s->loop_var->name);
+        vars_[s->loop_var.get()] = v;
+        ranges_[s->loop_var.get()] = ir::Interval{0, s->extent - 1};
+        switch (s->for_kind) {
+          case ForKind::Parallel:
+            // Nested parallel loops would oversubscribe: only the outermost forks.
+            if (parallel_depth_ == 0) line(indent, "#pragma omp parallel for schedule(static)");
+            break;
+          case ForKind::Vectorized:
+            line(indent, has_loop_carried_store(s->body[0], s->loop_var)
+                             ? "#pragma clang loop vectorize(enable) interleave(enable)"
+                             : "#pragma clang loop vectorize(assume_safety) interleave(enable)");
+            break;
+          case ForKind::Unrolled: line(indent, "#pragma clang loop unroll(full)"); break;
+          default: break;
+        }
+        line(indent, fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {{", v, s->extent));
+        if (s->for_kind == ForKind::Parallel) ++parallel_depth_;
+        print_stmt(s->body[0], indent + 1);
+        if (s->for_kind == ForKind::Parallel) --parallel_depth_;
+        line(indent, "}");
+        ranges_.erase(s->loop_var.get());
+        return;
+      }
+    }
+  }
+
+  std::string out_;
+  std::unordered_map<const ir::OpNode*, std::string> buffers_;
+  std::unordered_map<const ir::OpNode*, std::vector<int64_t>> shapes_;
+  std::unordered_map<const ir::ExprNode*, std::string> vars_;
+  std::unordered_set<std::string> taken_;
+  ir::RangeMap ranges_;
+  int parallel_depth_ = 0;
+};
+
+}  // namespace
+
+std::string codegen_c(const std::vector<lower::LoweredFunc>& funcs) {
+  std::string src = kPrelude;
+  std::unordered_set<std::string> names;
+  for (const auto& f : funcs) {
+    if (!names.insert(sanitize(f.name)).second) fail("two kernels named {} in one module", f.name);
+    src += "\n" + FunctionPrinter().print(f);
+  }
+  return src;
+}
+
+}  // namespace bcd::codegen

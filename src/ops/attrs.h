@@ -1,0 +1,67 @@
+// Attributes of the operators: plain data shared by the compute declarations (nn.h)
+// and the reference implementations (reference.h), which must agree on meaning but
+// nothing else, so this header does not include the IR.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bcd::ops {
+
+// Data layout of 2-D image operators. NCHW: batch, channel, height, width (weights
+// O, C/groups, KH, KW); NHWC: batch, height, width, channel (weights KH, KW,
+// C/groups, O).
+enum class Layout : uint8_t { NCHW, NHWC };
+
+// Fails with "<op>: unknown layout 'X' (expected NCHW or NHWC)".
+Layout parse_layout(const std::string& text, const std::string& op);
+const char* layout_name(Layout layout);
+
+// Padding of the two spatial dimensions in TVM's order: top, left, bottom, right.
+using Padding2D = std::array<int64_t, 4>;
+
+// Expands 1 value (all sides), 2 values (height, width: symmetric) or 4 values (top,
+// left, bottom, right); fails on any other count.
+Padding2D padding_from_list(const std::vector<int64_t>& values, const std::string& op);
+// Expands 1 value (both) or 2 values (height, width) of kernel/stride/dilation.
+std::array<int64_t, 2> pair_from_list(const std::vector<int64_t>& values,
+                                      const std::string& what, const std::string& op);
+
+struct Conv2DAttrs {
+  Layout layout = Layout::NCHW;
+  std::array<int64_t, 2> stride{1, 1};    // height, width
+  Padding2D padding{0, 0, 0, 0};          // top, left, bottom, right
+  std::array<int64_t, 2> dilation{1, 1};  // height, width
+  // Input and output channels are split into `groups` independent groups;
+  // groups == input channels is a depthwise convolution.
+  int64_t groups = 1;
+};
+
+struct Pool2DAttrs {
+  Layout layout = Layout::NCHW;
+  std::array<int64_t, 2> kernel{2, 2};
+  std::array<int64_t, 2> stride{2, 2};
+  Padding2D padding{0, 0, 0, 0};
+  // Average pooling only: divide by the full window (true) or by the number of
+  // in-bounds elements (false, the default, as in most frameworks' inference).
+  bool count_include_pad = false;
+};
+
+struct PadAttrs {
+  std::vector<int64_t> before;  // one per dimension
+  std::vector<int64_t> after;   // one per dimension
+  double value = 0.0;
+};
+
+struct WindowGeometry {
+  int64_t out_h = 0, out_w = 0;
+};
+// Output extent of a sliding window: (in + pads - dilated kernel) / stride + 1.
+// Fails naming `op` on non-positive kernel/stride/dilation, negative padding, or a
+// (dilated) kernel that does not fit the padded input.
+WindowGeometry window_output(int64_t in_h, int64_t in_w, const std::array<int64_t, 2>& kernel,
+                             const std::array<int64_t, 2>& stride, const Padding2D& padding,
+                             const std::array<int64_t, 2>& dilation, const std::string& op);
+
+}  // namespace bcd::ops

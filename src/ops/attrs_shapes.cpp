@@ -1,0 +1,155 @@
+// Parsing of layout/window attributes and the shape arithmetic of shape_util.h.
+#include <algorithm>
+
+#include "ops/attrs.h"
+#include "ops/shape_util.h"
+#include "support/error.h"
+
+namespace bcd::ops {
+
+Layout parse_layout(const std::string& text, const std::string& op) {
+  if (text == "NCHW") return Layout::NCHW;
+  if (text == "NHWC") return Layout::NHWC;
+  fail("{}: unknown layout '{}' (expected NCHW or NHWC)", op, text);
+}
+
+const char* layout_name(Layout layout) { return layout == Layout::NCHW ? "NCHW" : "NHWC"; }
+
+Padding2D padding_from_list(const std::vector<int64_t>& v, const std::string& op) {
+  Padding2D p;
+  if (v.size() == 1) {
+    p = {v[0], v[0], v[0], v[0]};
+  } else if (v.size() == 2) {
+    p = {v[0], v[1], v[0], v[1]};
+  } else if (v.size() == 4) {
+    p = {v[0], v[1], v[2], v[3]};
+  } else {
+    fail("{}: padding needs 1, 2 (HxW) or 4 (top x left x bottom x right) values, got {}", op,
+         v.size());
+  }
+  for (int64_t x : p)
+    if (x < 0) fail("{}: negative padding {}", op, dims_string(v));
+  return p;
+}
+
+std::array<int64_t, 2> pair_from_list(const std::vector<int64_t>& v, const std::string& what,
+                                      const std::string& op) {
+  if (v.size() == 1) return {v[0], v[0]};
+  if (v.size() == 2) return {v[0], v[1]};
+  fail("{}: {} needs 1 or 2 (HxW) values, got {}", op, what, v.size());
+}
+
+WindowGeometry window_output(int64_t in_h, int64_t in_w, const std::array<int64_t, 2>& kernel,
+                             const std::array<int64_t, 2>& stride, const Padding2D& padding,
+                             const std::array<int64_t, 2>& dilation, const std::string& op) {
+  if (kernel[0] <= 0 || kernel[1] <= 0)
+    fail("{}: kernel {}x{} must be positive", op, kernel[0], kernel[1]);
+  if (stride[0] <= 0 || stride[1] <= 0)
+    fail("{}: stride {}x{} must be positive", op, stride[0], stride[1]);
+  if (dilation[0] <= 0 || dilation[1] <= 0)
+    fail("{}: dilation {}x{} must be positive", op, dilation[0], dilation[1]);
+  for (int64_t p : padding)
+    if (p < 0)
+      fail("{}: negative padding {}x{}x{}x{}", op, padding[0], padding[1], padding[2],
+           padding[3]);
+  int64_t kh = dilation[0] * (kernel[0] - 1) + 1;
+  int64_t kw = dilation[1] * (kernel[1] - 1) + 1;
+  int64_t ph = in_h + padding[0] + padding[2];
+  int64_t pw = in_w + padding[1] + padding[3];
+  if (kh > ph || kw > pw)
+    fail("{}: {}kernel {}x{} larger than padded input {}x{}", op,
+         (dilation[0] > 1 || dilation[1] > 1) ? "dilated " : "", kh, kw, ph, pw);
+  return {(ph - kh) / stride[0] + 1, (pw - kw) / stride[1] + 1};
+}
+
+std::string dims_string(const std::vector<int64_t>& shape) {
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + std::to_string(shape[i]);
+  return s.empty() ? "(scalar)" : s;
+}
+
+void check_shape(const std::vector<int64_t>& shape, const std::string& what,
+                 const std::string& op) {
+  if (shape.empty()) fail("{}: {} has no dimensions", op, what);
+  for (int64_t d : shape)
+    if (d <= 0) fail("{}: {} shape {} has a non-positive dimension", op, what, dims_string(shape));
+}
+
+void check_rank(const std::vector<int64_t>& shape, size_t rank, const std::string& what,
+                const std::string& op) {
+  if (shape.size() != rank)
+    fail("{}: {} must have rank {}, got shape {}", op, what, rank, dims_string(shape));
+  check_shape(shape, what, op);
+}
+
+int normalize_axis(int64_t axis, size_t rank, const std::string& op) {
+  int64_t r = static_cast<int64_t>(rank);
+  if (axis < -r || axis >= r) fail("{}: axis {} out of range for rank {}", op, axis, rank);
+  return static_cast<int>(axis < 0 ? axis + r : axis);
+}
+
+std::vector<int64_t> broadcast_shape(const std::vector<int64_t>& a,
+                                     const std::vector<int64_t>& b, const std::string& op) {
+  size_t rank = std::max(a.size(), b.size());
+  std::vector<int64_t> out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    // Dimension i counted from the right; a missing dimension broadcasts like 1.
+    int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
+    int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
+    if (da != db && da != 1 && db != 1)
+      fail("{}: shapes {} and {} are not broadcastable", op, dims_string(a), dims_string(b));
+    out[rank - 1 - i] = std::max(da, db);
+  }
+  return out;
+}
+
+std::vector<int64_t> resolve_reshape(const std::vector<int64_t>& in_shape,
+                                     const std::vector<int64_t>& new_shape,
+                                     const std::string& op) {
+  if (new_shape.empty()) fail("{}: empty target shape", op);
+  int64_t known = 1;
+  int inferred = -1;
+  for (size_t i = 0; i < new_shape.size(); ++i) {
+    if (new_shape[i] == -1) {
+      if (inferred >= 0) fail("{}: more than one -1 in target shape {}", op, dims_string(new_shape));
+      inferred = static_cast<int>(i);
+    } else if (new_shape[i] <= 0) {
+      fail("{}: target shape {} has a non-positive dimension", op, dims_string(new_shape));
+    } else {
+      known *= new_shape[i];
+    }
+  }
+  int64_t size = 1;
+  for (int64_t d : in_shape) size *= d;
+  std::vector<int64_t> out = new_shape;
+  if (inferred >= 0) {
+    if (size % known != 0)
+      fail("{}: cannot reshape {} into {}", op, dims_string(in_shape), dims_string(new_shape));
+    out[inferred] = size / known;
+  } else if (known != size) {
+    fail("{}: cannot reshape {} ({} elements) into {} ({} elements)", op, dims_string(in_shape),
+         size, dims_string(new_shape), known);
+  }
+  return out;
+}
+
+std::vector<int> resolve_permutation(const std::vector<int64_t>& axes, size_t rank,
+                                     const std::string& op) {
+  std::vector<int> perm;
+  if (axes.empty()) {
+    for (size_t i = 0; i < rank; ++i) perm.push_back(static_cast<int>(rank - 1 - i));
+    return perm;
+  }
+  if (axes.size() != rank)
+    fail("{}: {} axes given for rank {} (need a permutation of all axes)", op, axes.size(), rank);
+  std::vector<bool> seen(rank, false);
+  for (int64_t a : axes) {
+    int n = normalize_axis(a, rank, op);
+    if (seen[n]) fail("{}: axis {} repeated in permutation {}", op, n, dims_string(axes));
+    seen[n] = true;
+    perm.push_back(n);
+  }
+  return perm;
+}
+
+}  // namespace bcd::ops

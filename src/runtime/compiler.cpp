@@ -1,0 +1,125 @@
+#include "runtime/compiler.h"
+
+#include <fmt/format.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "support/error.h"
+#include "support/hash.h"
+
+extern char** environ;
+
+namespace bcd::runtime {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string default_cache_dir() {
+  if (const char* dir = std::getenv("BCD_CACHE_DIR"); dir && *dir) return dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return std::string(xdg) + "/bcd/kernels";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return std::string(home) + "/.cache/bcd/kernels";
+  return (fs::temp_directory_path() / "bcd-kernels").string();
+}
+
+CompilerConfig make_config() {
+  CompilerConfig c;
+  const char* cc = std::getenv("BCD_CC");
+  c.compiler = cc && *cc ? cc : "clang";
+  // -O3 -march=native: the kernels run where they are compiled.
+  // Reassociation (-fassociative-math with its prerequisites) lets clang vectorize
+  // reductions; errno-free math lets it vectorize expf/sqrtf calls. Full -ffast-math
+  // is avoided: it assumes no infinities, and max-reductions start from -INFINITY.
+  c.flags = {"-O3", "-march=native", "-std=c11", "-fPIC", "-shared", "-fopenmp",
+             "-fno-math-errno", "-fno-trapping-math", "-fno-signed-zeros",
+             "-fassociative-math", "-ffp-contract=fast", "-w"};
+  c.cache_dir = default_cache_dir();
+  return c;
+}
+
+// Runs argv, stdout/stderr into `log`; returns the exit status.
+int run_process(const std::vector<std::string>& argv, const std::string& log) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) fail("cannot start the kernel compiler '{}': {}", argv[0], std::strerror(rc));
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string first_error_line(const std::string& log) {
+  std::ifstream in(log);
+  std::string line, first;
+  while (std::getline(in, line)) {
+    if (first.empty() && !line.empty()) first = line;
+    if (line.find("error") != std::string::npos) return line;
+  }
+  return first.empty() ? "no output" : first;
+}
+
+}  // namespace
+
+const CompilerConfig& compiler_config() {
+  static const CompilerConfig config = make_config();
+  return config;
+}
+
+std::string compile_shared_object(const std::string& source) {
+  const CompilerConfig& config = compiler_config();
+  std::string signature = config.compiler;
+  for (const auto& f : config.flags) signature += " " + f;
+  std::string key = stable_hash_hex(signature + "\n" + source);
+  fs::create_directories(config.cache_dir);
+  fs::path so = fs::path(config.cache_dir) / (key + ".so");
+  if (fs::exists(so)) return so.string();
+
+  // Unique temporary names, then an atomic rename: concurrent builders and
+  // processes may compile the same source at once.
+  static std::atomic<int> counter{0};
+  std::string tmp_base = fmt::format("{}/.{}-{}-{}", config.cache_dir, key, getpid(), counter++);
+  std::string c_file = tmp_base + ".c", so_tmp = tmp_base + ".so", log = tmp_base + ".log";
+  {
+    std::ofstream out(c_file);
+    out << source;
+    if (!out) fail("cannot write kernel source to {}", c_file);
+  }
+  std::vector<std::string> argv = {config.compiler};
+  argv.insert(argv.end(), config.flags.begin(), config.flags.end());
+  argv.insert(argv.end(), {c_file, "-o", so_tmp, "-lm"});
+  int rc = run_process(argv, log);
+  if (rc != 0) {
+    std::string message = first_error_line(log);
+    fs::remove(c_file);
+    fs::remove(log);
+    fs::remove(so_tmp);
+    fail("kernel compilation failed (exit {}): {}", rc, message);
+  }
+  fs::rename(so_tmp, so);
+  fs::remove(c_file);
+  fs::remove(log);
+  return so.string();
+}
+
+}  // namespace bcd::runtime

@@ -1,0 +1,42 @@
+#include "runtime/module.h"
+
+#include <dlfcn.h>
+
+#include "runtime/compiler.h"
+#include "support/error.h"
+
+namespace bcd::runtime {
+
+void Kernel::run(const std::vector<float*>& args) const {
+  BCD_CHECK(fn_, "running an empty kernel handle");
+  std::vector<void*> packed(args.begin(), args.end());
+  if (fn_(packed.data()) != 0) fail("kernel {} reported an error", name_);
+}
+
+void Kernel::run(const std::vector<NDArray*>& args) const {
+  std::vector<float*> raw;
+  for (auto* a : args) raw.push_back(a->data());
+  run(raw);
+}
+
+Module Module::load(const std::string& path) {
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) fail("cannot load kernel library {}: {}", path, dlerror());
+  Module m;
+  m.library_ = std::shared_ptr<void>(handle, [](void* h) { dlclose(h); });
+  m.path_ = path;
+  return m;
+}
+
+Module Module::from_source(const std::string& source) {
+  return load(compile_shared_object(source));
+}
+
+Kernel Module::get(const std::string& kernel_name) const {
+  std::string symbol = kernel_name + "_packed";
+  void* fn = dlsym(library_.get(), symbol.c_str());
+  if (!fn) fail("kernel library {} has no kernel {}", path_, kernel_name);
+  return Kernel(library_, reinterpret_cast<PackedKernelFn>(fn), kernel_name);
+}
+
+}  // namespace bcd::runtime

@@ -1,0 +1,42 @@
+// A loaded shared object of compiled kernels, and a handle to one kernel in it.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "support/ndarray.h"
+
+namespace bcd::runtime {
+
+using PackedKernelFn = int (*)(void**);
+
+class Kernel {
+ public:
+  Kernel() = default;
+  Kernel(std::shared_ptr<void> library, PackedKernelFn fn, std::string name)
+      : library_(std::move(library)), fn_(fn), name_(std::move(name)) {}
+  const std::string& name() const { return name_; }
+  // Arguments in the kernel's parameter order (inputs then outputs).
+  void run(const std::vector<float*>& args) const;
+  void run(const std::vector<NDArray*>& args) const;
+
+ private:
+  std::shared_ptr<void> library_;  // keeps the shared object loaded
+  PackedKernelFn fn_ = nullptr;
+  std::string name_;
+};
+
+class Module {
+ public:
+  static Module load(const std::string& path);
+  // Compiles C source (cached) and loads it.
+  static Module from_source(const std::string& source);
+  // Fails naming the kernel if the module does not export it.
+  Kernel get(const std::string& kernel_name) const;
+
+ private:
+  std::shared_ptr<void> library_;
+  std::string path_;
+};
+
+}  // namespace bcd::runtime

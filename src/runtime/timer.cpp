@@ -1,0 +1,42 @@
+#include "runtime/timer.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "support/error.h"
+
+namespace bcd::runtime {
+
+std::vector<double> time_function(const std::function<void()>& fn, const TimingOptions& options) {
+  if (options.number < 1 || options.repeat < 1 || options.min_repeat_ms < 0)
+    fail("invalid timing options: number {}, repeat {}, min_repeat_ms {}", options.number,
+         options.repeat, options.min_repeat_ms);
+  using clock = std::chrono::steady_clock;
+  fn();
+  std::vector<double> costs;
+  int number = options.number;
+  for (int r = 0; r < options.repeat; ++r) {
+    while (true) {
+      auto start = clock::now();
+      for (int i = 0; i < number; ++i) fn();
+      double seconds = std::chrono::duration<double>(clock::now() - start).count();
+      if (seconds * 1e3 >= options.min_repeat_ms || number >= (1 << 24)) {
+        costs.push_back(seconds / number);
+        break;
+      }
+      // Grow towards the minimum, at least doubling so the loop ends quickly.
+      double wanted = options.min_repeat_ms / std::max(seconds * 1e3 / number, 1e-6);
+      number = std::max(number * 2, static_cast<int>(std::min(wanted * 1.1, 1e7)));
+    }
+  }
+  return costs;
+}
+
+double median(std::vector<double> values) {
+  BCD_CHECK(!values.empty(), "median of nothing");
+  std::sort(values.begin(), values.end());
+  size_t n = values.size();
+  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+}  // namespace bcd::runtime

@@ -1,0 +1,21 @@
+// Timing a kernel the way Ansor measures: `repeat` repeats of `number` runs each;
+// a repeat shorter than `min_repeat_ms` is redone with more runs. One warm-up run
+// first, so that page faults and thread start-up are not timed.
+#pragma once
+#include <functional>
+#include <vector>
+
+namespace bcd::runtime {
+
+struct TimingOptions {
+  int number = 1;
+  int repeat = 3;
+  double min_repeat_ms = 0;
+};
+
+// Seconds per run, one value per repeat.
+std::vector<double> time_function(const std::function<void()>& fn, const TimingOptions& options);
+
+double median(std::vector<double> values);
+
+}  // namespace bcd::runtime

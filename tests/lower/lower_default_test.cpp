@@ -1,0 +1,101 @@
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "codegen/codegen_c.h"
+#include "ir/compute_dag.h"
+#include "lower/lower.h"
+#include "runtime/run_dag.h"
+#include "support/error.h"
+
+using namespace bcd;
+using namespace bcd::ir;
+
+TEST(LowerDefault, MatmulLoopProgramHasInitThenReduction) {
+  Tensor a = placeholder({2, 3}, "A");
+  Tensor b = placeholder({3, 4}, "B");
+  IterVar k = reduce_axis(3, "k");
+  Tensor c = compute({2, 4}, [&](const std::vector<Expr>& i) { return sum(a(i[0], k.var) * b(k.var, i[1]), {k}); },
+                     "C", "matmul");
+  ComputeDAG dag({a, b}, {c});
+  lower::LoweredFunc f = lower::lower_default(dag, "mm");
+  EXPECT_EQ(lower::to_string(f),
+            "func mm(A, B, C)\n"
+            "  for C_i0 in 0..2\n"
+            "    for C_i1 in 0..4\n"
+            "      C[C_i0, C_i1] = 0f\n"
+            "      for k in 0..3\n"
+            "        C[C_i0, C_i1] = (C[C_i0, C_i1] + (A[C_i0, k] * B[k, C_i1]))\n");
+}
+
+TEST(LowerDefault, IntermediatesGetBuffersAndTheProgramRuns) {
+  // y = exp(x) / sum(exp(x)) over a row, written as three stages.
+  Tensor x = placeholder({3, 7}, "X");
+  Tensor e = compute({3, 7}, [&](const std::vector<Expr>& i) { return exp(x(i[0], i[1])); }, "E", "exp");
+  IterVar k = reduce_axis(7, "k");
+  Tensor s = compute({3}, [&](const std::vector<Expr>& i) { return sum(e(i[0], k.var), {k}); }, "S", "sum");
+  Tensor y = compute({3, 7}, [&](const std::vector<Expr>& i) { return e(i[0], i[1]) / s(i[0]); }, "Y", "div");
+  ComputeDAG dag({x}, {y});
+  std::string program = lower::to_string(lower::lower_default(dag, "f"));
+  EXPECT_NE(program.find("allocate E[3, 7] global"), std::string::npos) << program;
+  EXPECT_NE(program.find("allocate S[3] global"), std::string::npos) << program;
+
+  NDArray in({3, 7});
+  std::mt19937_64 rng(1);
+  in.fill_random(rng);
+  auto out = runtime::run_dag_default(dag, {&in});
+  for (int r = 0; r < 3; ++r) {
+    double total = 0;
+    for (int c = 0; c < 7; ++c) total += out[0].at({r, c});
+    EXPECT_NEAR(total, 1.0, 1e-5);
+  }
+}
+
+TEST(LowerDefault, FloorDivisionOfNegativeIndicesIsFloorNotTruncation) {
+  // out[i] = A[floormod(i - 3, 5)] * 10 + floordiv(i - 3, 5): i - 3 goes negative.
+  Tensor a = placeholder({5}, "A");
+  Tensor o = compute({7}, [&](const std::vector<Expr>& i) {
+    Expr shifted = i[0] - 3;
+    return a(floormod(shifted, 5)) * 10.0f + cast(DType::Float, floordiv(shifted, 5));
+  }, "O", "gather");
+  ComputeDAG dag({a}, {o});
+  NDArray in({5});
+  for (int j = 0; j < 5; ++j) in[j] = static_cast<float>(j);
+  auto out = runtime::run_dag_default(dag, {&in});
+  for (int i = 0; i < 7; ++i) {
+    int q = (i - 3 < 0) ? -1 : (i - 3) / 5;
+    int r = (i - 3) - q * 5;
+    EXPECT_FLOAT_EQ(out[0][i], r * 10.0f + q) << "i = " << i;
+  }
+}
+
+TEST(CodegenC, RejectsGpuBindingsWithAClearError) {
+  Tensor a = placeholder({4}, "A");
+  Tensor b = compute({4}, [&](const std::vector<Expr>& i) { return a(i[0]) * 2.0f; }, "B", "mul");
+  ComputeDAG dag({a}, {b});
+  lower::LoweredFunc f = lower::lower_default(dag, "k");
+  const auto& loop = f.body;
+  f.body = lower::make_for(loop->loop_var, loop->extent, lower::ForKind::ThreadIdxX, loop->body[0]);
+  try {
+    codegen::codegen_c({f});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("threadIdx.x"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CodegenC, AnnotatedLoopsCompileAndComputeTheSame) {
+  // Parallel outer, vectorized inner, unrolled: annotations change speed, not results.
+  Tensor a = placeholder({16, 32}, "A");
+  Tensor b = compute({16, 32}, [&](const std::vector<Expr>& i) { return a(i[0], i[1]) * 3.0f + 1.0f; }, "B", "affine");
+  ComputeDAG dag({a}, {b});
+  lower::LoweredFunc f = lower::lower_default(dag, "annotated");
+  const auto& outer = f.body;
+  const auto& inner = outer->body[0];
+  f.body = lower::make_for(outer->loop_var, outer->extent, lower::ForKind::Parallel,
+                           lower::make_for(inner->loop_var, inner->extent, lower::ForKind::Vectorized,
+                                           inner->body[0]));
+  std::string src = codegen::codegen_c({f});
+  EXPECT_NE(src.find("#pragma omp parallel for"), std::string::npos);
+  EXPECT_NE(src.find("vectorize(assume_safety)"), std::string::npos);
+}

@@ -1,0 +1,24 @@
+// The table of operator configurations the ops tests run: at least five per
+// registered operator, covering odd sizes, strides, padding, dilation, groups,
+// both layouts, broadcasting and different axes.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace bcd::ops::optest {
+
+struct OpConfig {
+  std::string op;
+  std::string params;
+  // Range of random input data (an instance's own input_ranges take precedence):
+  // wider than [-1, 1) where an operator only shows its behaviour there (relu6).
+  float low = -1.0f, high = 1.0f;
+  double rtol = 1e-4, atol = 1e-4;
+};
+
+const std::vector<OpConfig>& op_configs();
+
+// "conv2d_3": unique and valid as a GoogleTest parameter name.
+std::string config_name(const OpConfig& config, size_t index_within_op);
+
+}  // namespace bcd::ops::optest

@@ -1,0 +1,65 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "runtime/compiler.h"
+#include "runtime/module.h"
+#include "runtime/timer.h"
+#include "support/error.h"
+
+using namespace bcd;
+
+TEST(Compiler, CompilesLoadsAndRunsAKernel) {
+  std::string src =
+      "void twice(float* restrict a, float* restrict b) { for (int i = 0; i < 4; ++i) b[i] = 2 * a[i]; }\n"
+      "int twice_packed(void** args) { twice((float*)args[0], (float*)args[1]); return 0; }\n";
+  runtime::Kernel k = runtime::Module::from_source(src).get("twice");
+  NDArray a({4}), b({4});
+  for (int i = 0; i < 4; ++i) a[i] = static_cast<float>(i);
+  k.run(std::vector<NDArray*>{&a, &b});
+  for (int i = 0; i < 4; ++i) EXPECT_FLOAT_EQ(b[i], 2.0f * i);
+}
+
+TEST(Compiler, SameSourceHitsTheCache) {
+  std::string src = "int cached_packed(void** a) { (void)a; return 0; }\n";
+  std::string first = runtime::compile_shared_object(src);
+  auto stamp = std::filesystem::last_write_time(first);
+  std::string second = runtime::compile_shared_object(src);
+  EXPECT_EQ(first, second);
+  EXPECT_EQ(stamp, std::filesystem::last_write_time(second));
+}
+
+TEST(Compiler, CompileErrorIsReportedOnOneLine) {
+  try {
+    runtime::compile_shared_object("this is not C;\n");
+    FAIL() << "expected a compile error";
+  } catch (const Error& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("kernel compilation failed"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+}
+
+TEST(Module, MissingKernelIsAnError) {
+  auto m = runtime::Module::from_source("int present_packed(void** a) { (void)a; return 0; }\n");
+  EXPECT_NO_THROW(m.get("present"));
+  EXPECT_THROW(m.get("absent"), Error);
+}
+
+TEST(Timer, RepeatsAndMinimumRepeatTime) {
+  int calls = 0;
+  auto costs = runtime::time_function([&] { ++calls; }, {.number = 1, .repeat = 4, .min_repeat_ms = 0});
+  EXPECT_EQ(costs.size(), 4u);
+  EXPECT_EQ(calls, 5);  // one warm-up
+  calls = 0;
+  volatile double sink = 0;
+  costs = runtime::time_function([&] { for (int i = 0; i < 1000; ++i) sink = sink + i; ++calls; },
+                                 {.number = 1, .repeat = 2, .min_repeat_ms = 5});
+  EXPECT_GT(calls, 3);  // short runs are repeated until a repeat lasts 5 ms
+  EXPECT_THROW(runtime::time_function([] {}, {.number = 0}), Error);
+}
+
+TEST(Timer, Median) {
+  EXPECT_DOUBLE_EQ(runtime::median({3, 1, 2}), 2);
+  EXPECT_DOUBLE_EQ(runtime::median({4, 1, 2, 3}), 2.5);
+}

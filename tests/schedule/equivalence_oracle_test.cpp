@@ -1,0 +1,249 @@
+// The equivalence oracle: every State the step validation accepts must compute
+// exactly what the unscheduled DAG computes. For every operator (and the fused
+// DAGs the search meets most), random States are lowered, compiled many to a
+// translation unit, run on random inputs and compared with the naive reference.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <random>
+
+#include "codegen/codegen_c.h"
+#include "lower/lower.h"
+#include "ops/nn.h"
+#include "ops/reference.h"
+#include "ops/registry.h"
+#include "runtime/module.h"
+#include "support/error.h"
+#include "testing/random_states.h"
+
+using namespace bcd;
+
+namespace {
+
+struct OracleCase {
+  std::string op;
+  std::string params;
+};
+
+// Small shapes with composite extents, so that splits have many factorizations.
+const std::vector<OracleCase> kCases = {
+    {"conv2d", "n=1,c=4,h=10,w=10,o=8,kernel=3,stride=1,pad=1"},
+    {"conv2d", "n=1,c=4,h=12,w=12,o=6,kernel=3,stride=2,pad=1,dilation=2,layout=NHWC"},
+    {"depthwise_conv2d", "n=1,c=8,h=12,w=12,kernel=3,stride=2,pad=1"},
+    {"dense", "m=8,k=12,n=16,bias=1"},
+    {"batch_matmul", "batch=2,m=6,n=8,k=12"},
+    {"max_pool2d", "n=1,c=4,h=12,w=12,kernel=3,stride=2,pad=1"},
+    {"avg_pool2d", "n=1,c=4,h=12,w=12,kernel=3,stride=2,pad=1,layout=NHWC"},
+    {"global_avg_pool2d", "n=1,c=8,h=6,w=6"},
+    {"softmax", "shape=4x24"},
+    {"layer_norm", "shape=2x4x16"},
+    {"relu", "shape=2x4x6x8"},
+    {"relu6", "shape=4x6x8"},
+    {"clip", "shape=4x6x8"},
+    {"sigmoid", "shape=4x12"},
+    {"tanh", "shape=4x12"},
+    {"gelu", "shape=4x12"},
+    {"add", "a=2x4x6x8,b=4x1x8"},
+    {"subtract", "a=4x6x8,b=6x1"},
+    {"multiply", "a=4x6x8,b=1x6x8"},
+    {"divide", "a=4x6x8,b=8"},
+    {"bias_add", "shape=2x8x4x6,axis=1"},
+    {"batch_norm", "shape=2x8x4x6,axis=1"},
+    {"pad", "shape=2x4x6x6,before=0x0x1x2,after=0x0x2x1"},
+    {"concat", "shape=2x4x6,sizes=4x8x2,axis=1"},
+    {"reshape", "shape=2x4x6x8,newshape=8x-1"},
+    {"flatten", "shape=2x4x6x8,axis=1"},
+    {"transpose", "shape=2x4x6x8,axes=0x2x3x1"},
+    {"conv2d_bias_relu", "NCHW"},
+    {"conv2d_bias_relu", "NHWC"},
+    {"dense_bias_gelu", ""},
+    {"depthwise_relu6", ""},
+};
+
+// Fused subgraphs as the graph fusion will produce them: an anchor op and the
+// elementwise ops after it, in one DAG; the reference composes the references.
+ops::OpInstance conv_bias_relu(ops::Layout layout) {
+  using namespace ops;
+  bool nchw = layout == Layout::NCHW;
+  ir::Tensor data = ir::placeholder(nchw ? std::vector<int64_t>{1, 4, 10, 10} : std::vector<int64_t>{1, 10, 10, 4}, "data");
+  ir::Tensor weight = ir::placeholder(nchw ? std::vector<int64_t>{8, 4, 3, 3} : std::vector<int64_t>{3, 3, 4, 8}, "weight");
+  ir::Tensor bias = ir::placeholder({8}, "bias");
+  Conv2DAttrs attrs;
+  attrs.layout = layout;
+  attrs.padding = {1, 1, 1, 1};
+  ir::Tensor out = relu(bias_add(conv2d(data, weight, attrs), bias, nchw ? 1 : 3));
+  return {ir::ComputeDAG({data, weight, bias}, {out}), [attrs, nchw](const std::vector<const NDArray*>& in) {
+            NDArray y = ref::relu(ref::bias_add(ref::conv2d(*in[0], *in[1], attrs), *in[2], nchw ? 1 : 3));
+            std::vector<NDArray> out;
+            out.push_back(std::move(y));
+            return out;
+          }};
+}
+
+ops::OpInstance dense_bias_gelu() {
+  using namespace ops;
+  ir::Tensor data = ir::placeholder({8, 12}, "data");
+  ir::Tensor weight = ir::placeholder({16, 12}, "weight");
+  ir::Tensor bias = ir::placeholder({16}, "bias");
+  ir::Tensor out = gelu(dense(data, weight, bias));
+  return {ir::ComputeDAG({data, weight, bias}, {out}), [](const std::vector<const NDArray*>& in) {
+            std::vector<NDArray> out;
+            out.push_back(ref::gelu(ref::dense(*in[0], *in[1], in[2])));
+            return out;
+          }};
+}
+
+ops::OpInstance depthwise_relu6() {
+  using namespace ops;
+  ir::Tensor data = ir::placeholder({1, 8, 12, 12}, "data");
+  ir::Tensor weight = ir::placeholder({8, 1, 3, 3}, "weight");
+  Conv2DAttrs attrs;
+  attrs.padding = {1, 1, 1, 1};
+  attrs.stride = {2, 2};
+  attrs.groups = 8;
+  ir::Tensor out = relu6(conv2d(data, weight, attrs));
+  return {ir::ComputeDAG({data, weight}, {out}), [attrs](const std::vector<const NDArray*>& in) {
+            std::vector<NDArray> out;
+            out.push_back(ref::relu6(ref::conv2d(*in[0], *in[1], attrs)));
+            return out;
+          }};
+}
+
+ops::OpInstance build_case(const OracleCase& c) {
+  if (c.op == "conv2d_bias_relu") return conv_bias_relu(c.params == "NHWC" ? ops::Layout::NHWC : ops::Layout::NCHW);
+  if (c.op == "dense_bias_gelu") return dense_bias_gelu();
+  if (c.op == "depthwise_relu6") return depthwise_relu6();
+  return ops::build_op(c.op, ops::OpParams::parse(c.params));
+}
+
+constexpr int kStatesPerCase = 200;
+constexpr int kStatesPerModule = 50;
+
+// How many checked states used each step kind: evidence the oracle covers them.
+struct StepCoverage {
+  std::mutex mutex;
+  std::map<std::string, int> states_with;
+  void add(const schedule::State& s) {
+    std::set<std::string> kinds;
+    for (const auto& step : s.history()) {
+      kinds.insert(schedule::step_kind_name(step.kind));
+      if (step.kind == schedule::StepKind::Annotation) kinds.insert(schedule::annotation_name(step.annotation));
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    for (const auto& k : kinds) ++states_with[k];
+  }
+};
+
+// Checks `count` random states of one case; returns failure descriptions.
+std::vector<std::string> check_case(const OracleCase& c, uint64_t seed, int count, int* checked,
+                                    StepCoverage& coverage) {
+  std::vector<std::string> failures;
+  ops::OpInstance inst = build_case(c);
+  std::mt19937_64 rng(seed);
+  std::vector<NDArray> inputs;
+  std::vector<const NDArray*> input_ptrs;
+  for (const auto& t : inst.dag.inputs()) {
+    inputs.emplace_back(t->shape);
+    inputs.back().fill_random(rng, 0.1f, 1.0f);  // positive: divide and log stay tame
+  }
+  for (auto& a : inputs) input_ptrs.push_back(&a);
+  std::vector<NDArray> expected = inst.reference(input_ptrs);
+
+  for (int first = 0; first < count; first += kStatesPerModule) {
+    std::vector<lower::LoweredFunc> funcs;
+    std::vector<std::string> histories;
+    for (int k = first; k < std::min(count, first + kStatesPerModule); ++k) {
+      schedule::State s = testutil::random_state(inst.dag, rng);
+      coverage.add(s);
+      std::string name = "oracle_" + std::to_string(k);
+      histories.push_back(schedule::history_to_json(s.history()).dump());
+      try {
+        funcs.push_back(lower::lower_state(s, name));
+      } catch (const Error& e) {
+        failures.push_back(c.op + ": valid state failed to lower: " + e.what() + "\n  steps " + histories.back());
+        histories.pop_back();
+      }
+    }
+    for (size_t f = 0; f < funcs.size(); ++f) {
+      try {
+        codegen::codegen_c({funcs[f]});
+      } catch (const Error& e) {
+        failures.push_back(c.op + ": code generation failed: " + e.what() + "\n  steps " + histories[f] +
+                           "\n" + lower::to_string(funcs[f]));
+        funcs.erase(funcs.begin() + f);
+        histories.erase(histories.begin() + f);
+        --f;
+      }
+    }
+    runtime::Module module = runtime::Module::from_source(codegen::codegen_c(funcs));
+    for (size_t f = 0; f < funcs.size(); ++f) {
+      std::vector<NDArray> outputs;
+      std::vector<float*> args;
+      for (auto& a : inputs) args.push_back(a.data());
+      for (const auto& t : inst.dag.outputs()) outputs.emplace_back(t->shape);
+      for (auto& o : outputs) {
+        o.fill(12345.0f);  // a stale value must not pass for a computed one
+        args.push_back(o.data());
+      }
+      module.get(funcs[f].name).run(args);
+      ++*checked;
+      for (size_t o = 0; o < outputs.size(); ++o)
+        if (!arrays_close(outputs[o], expected[o], 1e-4, 1e-4)) {
+          ArrayDiff d = compare_arrays(outputs[o], expected[o]);
+          failures.push_back(c.op + " (" + c.params + "): max abs error " + std::to_string(d.max_abs) +
+                             "\n  steps " + histories[f] + "\n" + lower::to_string(funcs[f]));
+          break;
+        }
+    }
+  }
+  return failures;
+}
+
+}  // namespace
+
+TEST(EquivalenceOracle, RandomStatesOfEveryOperatorMatchTheReference) {
+  // BCD_ORACLE_OPS=softmax,dense narrows the run while debugging.
+  const char* only = std::getenv("BCD_ORACLE_OPS");
+  std::vector<size_t> selected;
+  for (size_t i = 0; i < kCases.size(); ++i)
+    if (!only || ("," + std::string(only) + ",").find("," + kCases[i].op + ",") != std::string::npos)
+      selected.push_back(i);
+
+  // Cases run on all cores: most of the time goes to the C compiler.
+  struct Result {
+    std::vector<std::string> failures;
+    int checked = 0;
+  };
+  std::vector<Result> results(selected.size());
+  StepCoverage coverage;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t j; (j = next++) < selected.size();) {
+      size_t i = selected[j];
+      results[j].failures = check_case(kCases[i], 1000 + i, kStatesPerCase, &results[j].checked, coverage);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < std::max(1u, std::thread::hardware_concurrency()); ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+
+  int total = 0, failed = 0;
+  for (size_t j = 0; j < selected.size(); ++j) {
+    const Result& r = results[j];
+    total += r.checked;
+    failed += static_cast<int>(r.failures.size());
+    for (size_t f = 0; f < std::min<size_t>(r.failures.size(), 2); ++f) ADD_FAILURE() << r.failures[f];
+    std::printf("oracle: %-18s %-44s %3d states checked, %zu mismatches\n", kCases[selected[j]].op.c_str(),
+                kCases[selected[j]].params.c_str(), r.checked, r.failures.size());
+  }
+  std::printf("oracle: states using each step kind:");
+  for (const auto& [kind, n] : coverage.states_with) std::printf(" %s %d", kind.c_str(), n);
+  std::printf("\noracle: %d random states checked in total, %d mismatches\n", total, failed);
+  EXPECT_EQ(failed, 0);
+  EXPECT_GE(total, static_cast<int>(selected.size()) * kStatesPerCase * 9 / 10);
+}
