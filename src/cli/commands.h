@@ -10,5 +10,7 @@ using CommandRunner = std::function<int()>;
 
 // `bcd op NAME --params k=v,...`: build one operator, verify it, time it.
 CommandRunner add_op_command(CLI::App& app);
+// `bcd tune-op NAME --trials N --log FILE`: auto-schedule one operator.
+CommandRunner add_tune_op_command(CLI::App& app);
 
 }  // namespace bcd::cli

@@ -58,22 +58,28 @@ std::string float_literal(double v) {
 
 class FunctionPrinter {
  public:
+  // `globals`: the names of the functions of the translation unit (every kernel's
+  // and its packed entry's, and the helpers printed so far); helpers get new ones.
+  explicit FunctionPrinter(std::unordered_set<std::string>& globals) : globals_(globals) {}
+
   std::string print(const lower::LoweredFunc& f) {
+    fname_ = sanitize(f.name);
     std::string params;
     for (size_t i = 0; i < f.params.size(); ++i) {
       const auto& p = f.params[i];
       check_size(p->shape, p->name);
       shapes_[p.get()] = p->shape;
-      params += fmt::format("{}float* restrict {}", i ? ", " : "", buffer_name(p.get()));
+      std::string name = buffer_name(p.get());
+      params += fmt::format("{}float* restrict {}", i ? ", " : "", name);
+      in_scope_.push_back({"float* restrict", name});
     }
-    std::string fname = sanitize(f.name);
-    out_ = fmt::format("void {}({}) {{\n", fname, params);
+    out_ = fmt::format("void {}({}) {{\n", fname_, params);
     print_stmt(f.body, 1);
     out_ += "}\n";
-    out_ += fmt::format("int {}_packed(void** args) {{\n  {}(", fname, fname);
+    out_ += fmt::format("int {}_packed(void** args) {{\n  {}(", fname_, fname_);
     for (size_t i = 0; i < f.params.size(); ++i) out_ += fmt::format("{}(float*)args[{}]", i ? ", " : "", i);
     out_ += ");\n  return 0;\n}\n";
-    return out_;
+    return helpers_ + out_;
   }
 
  private:
@@ -103,6 +109,41 @@ class FunctionPrinter {
   }
 
   void line(int indent, const std::string& text) { out_ += std::string(indent * 2, ' ') + text + "\n"; }
+
+  // The body of an outermost parallel loop becomes a function of its own, called
+  // from the loop. Clang's OpenMP lowering hands the loop body the kernel's pointers
+  // through memory, which drops `restrict`; without it clang cannot keep a local
+  // accumulator tile in registers across the reduction loops (it must assume that
+  // stores to the output may change it), and register tiling is lost. The helper's
+  // parameters are the buffers and loop variables in scope, the pointers `restrict`
+  // again: every buffer is a distinct allocation, as in the kernel's signature.
+  void print_outlined_parallel_loop(const Stmt& s, const std::string& v, int indent) {
+    std::string helper;
+    do {
+      helper = unique(fmt::format("{}_parallel{}", fname_, num_helpers_++));
+    } while (!globals_.insert(helper).second);
+    std::string params, args;
+    for (const auto& [type, name] : in_scope_) {
+      params += fmt::format("{}{} {}", params.empty() ? "" : ", ", type, name);
+      args += fmt::format("{}{}", args.empty() ? "" : ", ", name);
+    }
+    params += fmt::format("{}int {}", params.empty() ? "" : ", ", v);
+    args += fmt::format("{}{}", args.empty() ? "" : ", ", v);
+
+    line(indent, "#pragma omp parallel for schedule(static)");
+    line(indent, fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {{", v, s->extent));
+    line(indent + 1, fmt::format("{}({});", helper, args));
+    line(indent, "}");
+
+    std::string caller = std::move(out_);
+    out_ = fmt::format("static void {}({}) {{\n", helper, params);
+    ++parallel_depth_;
+    print_stmt(s->body[0], 1);
+    --parallel_depth_;
+    out_ += "}\n\n";
+    helpers_ += out_;
+    out_ = std::move(caller);
+  }
 
   // Row-major flat offset into a buffer as allocated, simplified over loop ranges.
   std::string flat_index(const ir::OpNode* buffer, const std::vector<Expr>& indices) {
@@ -205,6 +246,7 @@ class FunctionPrinter {
         if (s->scope == MemScope::Shared) fail("the C generator cannot emit GPU shared memory ({})", name);
         bool on_stack = s->scope == MemScope::Local && bytes <= kMaxStackBytes;
         line(indent, "{");
+        in_scope_.push_back({"float* restrict", name});
         if (on_stack) {
           line(indent + 1, fmt::format("float {}[{}] __attribute__((aligned(64)));", name,
                                        shape_size(s->alloc_shape)));
@@ -215,6 +257,7 @@ class FunctionPrinter {
           print_stmt(s->body[0], indent + 1);
           line(indent + 1, fmt::format("free({});", name));
         }
+        in_scope_.pop_back();
         line(indent, "}");
         shapes_.erase(s->buffer.get());
         return;
@@ -226,11 +269,13 @@ class FunctionPrinter {
         std::string v = unique(s->loop_var->name);
         vars_[s->loop_var.get()] = v;
         ranges_[s->loop_var.get()] = ir::Interval{0, s->extent - 1};
+        // Nested parallel loops would oversubscribe: only the outermost forks.
+        if (s->for_kind == ForKind::Parallel && parallel_depth_ == 0) {
+          print_outlined_parallel_loop(s, v, indent);
+          ranges_.erase(s->loop_var.get());
+          return;
+        }
         switch (s->for_kind) {
-          case ForKind::Parallel:
-            // Nested parallel loops would oversubscribe: only the outermost forks.
-            if (parallel_depth_ == 0) line(indent, "#pragma omp parallel for schedule(static)");
-            break;
           case ForKind::Vectorized:
             line(indent, has_loop_carried_store(s->body[0], s->loop_var)
                              ? "#pragma clang loop vectorize(enable) interleave(enable)"
@@ -240,9 +285,9 @@ class FunctionPrinter {
           default: break;
         }
         line(indent, fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {{", v, s->extent));
-        if (s->for_kind == ForKind::Parallel) ++parallel_depth_;
+        in_scope_.push_back({"int", v});
         print_stmt(s->body[0], indent + 1);
-        if (s->for_kind == ForKind::Parallel) --parallel_depth_;
+        in_scope_.pop_back();
         line(indent, "}");
         ranges_.erase(s->loop_var.get());
         return;
@@ -250,7 +295,13 @@ class FunctionPrinter {
     }
   }
 
+  std::unordered_set<std::string>& globals_;
+  std::string fname_;
   std::string out_;
+  std::string helpers_;  // outlined parallel loop bodies, printed before the kernel
+  int num_helpers_ = 0;
+  // C type and name of every buffer and loop variable visible at the current point.
+  std::vector<std::pair<std::string, std::string>> in_scope_;
   std::unordered_map<const ir::OpNode*, std::string> buffers_;
   std::unordered_map<const ir::OpNode*, std::vector<int64_t>> shapes_;
   std::unordered_map<const ir::ExprNode*, std::string> vars_;
@@ -263,11 +314,14 @@ class FunctionPrinter {
 
 std::string codegen_c(const std::vector<lower::LoweredFunc>& funcs) {
   std::string src = kPrelude;
-  std::unordered_set<std::string> names;
+  std::unordered_set<std::string> kernels, globals;
   for (const auto& f : funcs) {
-    if (!names.insert(sanitize(f.name)).second) fail("two kernels named {} in one module", f.name);
-    src += "\n" + FunctionPrinter().print(f);
+    std::string name = sanitize(f.name);
+    if (!kernels.insert(name).second) fail("two kernels named {} in one module", f.name);
+    for (const auto& g : {name, name + "_packed"})
+      if (!globals.insert(g).second) fail("kernel {}: the module already has a function named {}", f.name, g);
   }
+  for (const auto& f : funcs) src += "\n" + FunctionPrinter(globals).print(f);
   return src;
 }
 

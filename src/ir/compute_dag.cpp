@@ -34,6 +34,36 @@ double expr_flops(const Expr& e) {
   return n;
 }
 
+bool is_strictly_inlineable(const OpNode& op) {
+  return op.is_compute() && !op.has_reduce() && !has_expensive_call(op.body);
+}
+
+bool needs_multi_level_tiling(const OpNode& op) {
+  if (!op.is_compute()) return false;
+  // Data reuse: an input that does not depend on some spatial axis is re-read
+  // along it. Two such inputs, or one plus a reduction, make tiling pay off.
+  std::unordered_map<const OpNode*, std::unordered_set<const ExprNode*>> used;
+  visit(op.body, [&](const Expr& e) {
+    if (e->kind == ExprKind::Load) {
+      auto& vars = used[e->tensor.get()];
+      for (const auto& index : e->operands)
+        visit(index, [&](const Expr& x) {
+          if (x->kind == ExprKind::Var) vars.insert(x.get());
+          return true;
+        });
+    }
+    return true;
+  });
+  int inputs_with_reuse = 0;
+  for (const auto& [tensor, vars] : used)
+    for (const auto& axis : op.axes)
+      if (axis.extent > 1 && !vars.count(axis.var.get())) {
+        ++inputs_with_reuse;
+        break;
+      }
+  return inputs_with_reuse >= 2 || (inputs_with_reuse >= 1 && op.has_reduce());
+}
+
 namespace {
 
 // Prints an expression with variables and tensors named by position, so that two
@@ -149,26 +179,8 @@ void ComputeDAG::analyze() {
     for (const auto& [producer, unused] : info.reads) access_[producer].consumers.push_back(static_cast<int>(i));
 
     info.is_injective = !op.has_reduce();
-    info.is_strictly_inlineable = info.is_injective && !has_expensive_call(op.body);
-    // Data reuse: an input that does not depend on some spatial axis is re-read
-    // along it. Two such inputs, or one plus a reduction, make tiling pay off.
-    int inputs_with_reuse = 0;
-    for (const auto& [producer, accesses] : info.reads) {
-      std::unordered_set<const ExprNode*> used;
-      for (const auto& access : accesses)
-        for (const auto& index : access)
-          visit(index, [&](const Expr& x) {
-            if (x->kind == ExprKind::Var) used.insert(x.get());
-            return true;
-          });
-      for (const auto& axis : op.axes)
-        if (axis.extent > 1 && !used.count(axis.var.get())) {
-          ++inputs_with_reuse;
-          break;
-        }
-    }
-    info.needs_multi_level_tiling =
-        inputs_with_reuse >= 2 || (inputs_with_reuse >= 1 && op.has_reduce());
+    info.is_strictly_inlineable = is_strictly_inlineable(op);
+    info.needs_multi_level_tiling = needs_multi_level_tiling(op);
 
     if (op.tag != "pad" && op.tag != last_tag) {
       description += (description.empty() ? "" : "_") + op.tag;

@@ -59,6 +59,11 @@ class ComputeDAG {
   std::string canonical_, key_, description_;
 };
 
+// The per-op parts of the access analysis, usable on ops a schedule creates
+// (cache and rfactor stages) as well as on the DAG's own.
+bool needs_multi_level_tiling(const OpNode& op);
+bool is_strictly_inlineable(const OpNode& op);
+
 // True if the expression calls an expensive math function (exp, erf, ...).
 bool has_expensive_call(const Expr& e);
 // Floating-point operations of evaluating `e` once.

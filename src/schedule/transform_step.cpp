@@ -311,27 +311,32 @@ void do_rfactor(State& s, const Step& step) {
   if (!s.attached_stages(step.stage_id).empty()) fail("rfactor: other stages are computed at {}", st.op->name);
   if (step.factor_iter_id < 0 || step.factor_iter_id > st.num_spatial_axes())
     fail("rfactor: factor axis position {} out of range [0, {}]", step.factor_iter_id, st.num_spatial_axes());
-  for (const auto& it : st.iters)
-    if (it.extent == kUnknownExtent) fail("rfactor: {} has unknown extents", st.op->name);
+  // A sketch factors a reduction before its split lengths are known: the new ops
+  // then get placeholder extents of 1 and the iterators stay unknown, and the
+  // State is rebuilt by replay once the lengths are filled in.
+  auto known = [](int64_t e) { return e == kUnknownExtent ? int64_t{1} : e; };
 
   // The factored leaf becomes a spatial axis of the new stage; the other reduction
   // leaves stay reductions there. Root reduction axes are rewritten in leaf terms.
   const ir::OpRef old = st.op;
   std::vector<ir::Expr> leaf_vars;
   for (const auto& it : st.iters) leaf_vars.push_back(ir::var(it.name));
-  std::vector<ir::Expr> roots = root_axis_values(st, leaf_vars, /*extents=*/{});
+  std::vector<int64_t> node_extents = st.node_extents;
+  for (auto& e : node_extents) e = known(e);
+  std::vector<ir::Expr> roots = root_axis_values(st, leaf_vars, node_extents);
   auto rf = std::make_shared<ir::OpNode>();
   rf->kind = ir::OpKind::Compute;
   rf->name = old->name + ".rf";
   rf->tag = old->tag;
   ir::VarMap map;
   std::vector<ir::IterVar> spatial = fresh_axes(old->axes, map);
-  ir::IterVar factor_axis{leaf_vars[step.iter_id], st.iters[step.iter_id].extent, ir::IterKind::Spatial};
+  const int64_t factor_extent = st.iters[step.iter_id].extent;
+  ir::IterVar factor_axis{leaf_vars[step.iter_id], known(factor_extent), ir::IterKind::Spatial};
   spatial.insert(spatial.begin() + step.factor_iter_id, factor_axis);
   std::vector<ir::IterVar> reduce;
   for (size_t i = 0; i < st.iters.size(); ++i)
     if (st.iters[i].kind == IterKind::Reduce && static_cast<int>(i) != step.iter_id)
-      reduce.push_back(ir::IterVar{leaf_vars[i], st.iters[i].extent, ir::IterKind::Reduce});
+      reduce.push_back(ir::IterVar{leaf_vars[i], known(st.iters[i].extent), ir::IterKind::Reduce});
   for (size_t r = 0; r < old->reduce_axes.size(); ++r)
     map[old->reduce_axes[r].var.get()] = roots[old->axes.size() + r];
   rf->axes = spatial;
@@ -344,12 +349,21 @@ void do_rfactor(State& s, const Step& step) {
   auto fin = std::make_shared<ir::OpNode>(*old);
   ir::VarMap fmap;
   fin->axes = fresh_axes(old->axes, fmap);
-  ir::IterVar k = ir::reduce_axis(factor_axis.extent, st.iters[step.iter_id].name + ".v");
+  ir::IterVar k = ir::reduce_axis(known(factor_extent), st.iters[step.iter_id].name + ".v");
   std::vector<ir::Expr> idx;
   for (const auto& a : fin->axes) idx.push_back(a.var);
   idx.insert(idx.begin() + step.factor_iter_id, k.var);
   fin->reduce_axes = {k};
   fin->body = ir::reduce(old->body->reduce_op, ir::load(rf, idx), {k});
+
+  std::vector<int64_t> unknown_rf_axes;  // rf iterators whose extent is not known yet
+  if (factor_extent == kUnknownExtent) unknown_rf_axes.push_back(step.factor_iter_id);
+  int rf_pos = static_cast<int>(spatial.size());
+  for (size_t i = 0; i < st.iters.size(); ++i)
+    if (st.iters[i].kind == IterKind::Reduce && static_cast<int>(i) != step.iter_id) {
+      if (st.iters[i].extent == kUnknownExtent) unknown_rf_axes.push_back(rf_pos);
+      ++rf_pos;
+    }
 
   Stage original = s.stage(step.stage_id);
   Stage fin_stage = make_stage(fin);
@@ -357,8 +371,17 @@ void do_rfactor(State& s, const Step& step) {
   fin_stage.compute_at = original.compute_at;
   fin_stage.attach_stage = original.attach_stage;
   fin_stage.attach_node = original.attach_node;
+  Stage rf_stage = make_stage(rf);
+  for (int64_t a : unknown_rf_axes) {
+    rf_stage.iters[a].extent = kUnknownExtent;
+    rf_stage.node_extents[a] = kUnknownExtent;
+  }
+  if (factor_extent == kUnknownExtent) {
+    fin_stage.iters.back().extent = kUnknownExtent;
+    fin_stage.node_extents.back() = kUnknownExtent;
+  }
   s.mutable_stage(step.stage_id) = fin_stage;
-  s.insert_stage(step.stage_id, make_stage(rf));
+  s.insert_stage(step.stage_id, rf_stage);
   s.redirect_loads({{old.get(), fin}}, step.stage_id + 2);
 }
 

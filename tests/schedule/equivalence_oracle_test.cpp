@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -19,6 +20,9 @@
 #include "ops/registry.h"
 #include "runtime/module.h"
 #include "support/error.h"
+#include "search/annotation_rules.h"
+#include "search/mutation_rules.h"
+#include "search/sketch_rules.h"
 #include "testing/random_states.h"
 
 using namespace bcd;
@@ -139,9 +143,39 @@ struct StepCoverage {
   }
 };
 
-// Checks `count` random states of one case; returns failure descriptions.
+using StateSource = std::function<schedule::State(const ir::ComputeDAG&, std::mt19937_64&)>;
+
+schedule::State random_steps(const ir::ComputeDAG& dag, std::mt19937_64& rng) {
+  return testutil::random_state(dag, rng);
+}
+
+// What the search produces: a sketch annotated at random (the initial
+// population), then up to three mutations (the evolutionary search).
+schedule::State search_state(const ir::ComputeDAG& dag, std::mt19937_64& rng) {
+  search::SearchTask task{dag};
+  task.hardware.num_cores = 2;
+  search::SearchOptions options;
+  thread_local search::FactorizationCache cache;
+  auto sketches = search::generate_sketches(task);
+  std::uniform_int_distribution<size_t> pick(0, sketches.size() - 1);
+  for (int attempt = 0;; ++attempt) {
+    try {
+      schedule::State s = search::annotate_sketch(task, options, sketches[pick(rng)], cache, rng);
+      int mutations = std::uniform_int_distribution<int>(0, 3)(rng);
+      for (int m = 0; m < mutations; ++m)
+        if (auto child = search::mutate(task, options, s, rng)) s = std::move(*child);
+      return s;
+    } catch (const Error&) {
+      if (attempt > 20) throw;
+    }
+  }
+}
+
+}  // namespace
+
+// Checks `count` states of one case from `source`; returns failure descriptions.
 std::vector<std::string> check_case(const OracleCase& c, uint64_t seed, int count, int* checked,
-                                    StepCoverage& coverage) {
+                                    StepCoverage& coverage, const StateSource& source) {
   std::vector<std::string> failures;
   ops::OpInstance inst = build_case(c);
   std::mt19937_64 rng(seed);
@@ -158,7 +192,7 @@ std::vector<std::string> check_case(const OracleCase& c, uint64_t seed, int coun
     std::vector<lower::LoweredFunc> funcs;
     std::vector<std::string> histories;
     for (int k = first; k < std::min(count, first + kStatesPerModule); ++k) {
-      schedule::State s = testutil::random_state(inst.dag, rng);
+      schedule::State s = source(inst.dag, rng);
       coverage.add(s);
       std::string name = "oracle_" + std::to_string(k);
       histories.push_back(schedule::history_to_json(s.history()).dump());
@@ -204,8 +238,6 @@ std::vector<std::string> check_case(const OracleCase& c, uint64_t seed, int coun
   return failures;
 }
 
-}  // namespace
-
 TEST(EquivalenceOracle, RandomStatesOfEveryOperatorMatchTheReference) {
   // BCD_ORACLE_OPS=softmax,dense narrows the run while debugging.
   const char* only = std::getenv("BCD_ORACLE_OPS");
@@ -225,7 +257,8 @@ TEST(EquivalenceOracle, RandomStatesOfEveryOperatorMatchTheReference) {
   auto worker = [&] {
     for (size_t j; (j = next++) < selected.size();) {
       size_t i = selected[j];
-      results[j].failures = check_case(kCases[i], 1000 + i, kStatesPerCase, &results[j].checked, coverage);
+      results[j].failures =
+          check_case(kCases[i], 1000 + i, kStatesPerCase, &results[j].checked, coverage, random_steps);
     }
   };
   std::vector<std::thread> threads;
@@ -246,4 +279,37 @@ TEST(EquivalenceOracle, RandomStatesOfEveryOperatorMatchTheReference) {
   std::printf("\noracle: %d random states checked in total, %d mismatches\n", total, failed);
   EXPECT_EQ(failed, 0);
   EXPECT_GE(total, static_cast<int>(selected.size()) * kStatesPerCase * 9 / 10);
+}
+
+TEST(EquivalenceOracle, SampledAndMutatedSearchStatesMatchTheReference) {
+  const char* only = std::getenv("BCD_ORACLE_OPS");
+  std::vector<size_t> selected;
+  for (size_t i = 0; i < kCases.size(); ++i)
+    if (!only || ("," + std::string(only) + ",").find("," + kCases[i].op + ",") != std::string::npos)
+      selected.push_back(i);
+  constexpr int kSearchStatesPerCase = 100;
+  std::vector<std::vector<std::string>> failures(selected.size());
+  std::vector<int> checked(selected.size(), 0);
+  StepCoverage coverage;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t j; (j = next++) < selected.size();)
+      failures[j] = check_case(kCases[selected[j]], 5000 + selected[j], kSearchStatesPerCase, &checked[j], coverage,
+                               search_state);
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < std::max(1u, std::thread::hardware_concurrency()); ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  int total = 0, failed = 0;
+  for (size_t j = 0; j < selected.size(); ++j) {
+    total += checked[j];
+    failed += static_cast<int>(failures[j].size());
+    for (size_t f = 0; f < std::min<size_t>(failures[j].size(), 2); ++f) ADD_FAILURE() << failures[j][f];
+  }
+  std::printf("search oracle: states using each step kind:");
+  for (const auto& [kind, n] : coverage.states_with) std::printf(" %s %d", kind.c_str(), n);
+  std::printf("\nsearch oracle: %d sampled/mutated states checked over %zu cases, %d mismatches\n", total,
+              selected.size(), failed);
+  EXPECT_EQ(failed, 0);
+  EXPECT_GE(total, static_cast<int>(selected.size()) * kSearchStatesPerCase * 9 / 10);
 }

@@ -1,0 +1,176 @@
+// Error names, MeasureResult, and the parallel builder. The runner (run_all) is in
+// measure_runner.cpp.
+#include "runtime/measure.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <numeric>
+#include <thread>
+
+#include "runtime/compiler.h"
+#include "support/error.h"
+
+namespace bcd::runtime {
+
+namespace {
+
+constexpr std::pair<MeasureError, const char*> kErrorNames[] = {
+    {MeasureError::None, "none"},
+    {MeasureError::Instantiation, "instantiation"},
+    {MeasureError::Compile, "compile"},
+    {MeasureError::Runtime, "runtime"},
+    {MeasureError::Timeout, "timeout"},
+    {MeasureError::WrongAnswer, "wrong_answer"},
+    {MeasureError::Unknown, "unknown"},
+};
+
+}  // namespace
+
+const char* measure_error_name(MeasureError e) {
+  for (const auto& [error, name] : kErrorNames)
+    if (error == e) return name;
+  return "unknown";
+}
+
+MeasureError measure_error_from_name(const std::string& name) {
+  for (const auto& [error, n] : kErrorNames)
+    if (name == n) return error;
+  fail("unknown measurement error kind '{}'", name);
+}
+
+double MeasureResult::mean_cost() const {
+  if (error != MeasureError::None || costs.empty()) return std::numeric_limits<double>::infinity();
+  return std::accumulate(costs.begin(), costs.end(), 0.0) / static_cast<double>(costs.size());
+}
+
+// ---- builder ---------------------------------------------------------------------
+//
+// compile_shared_object blocks until clang ends and cannot be interrupted from here,
+// so a hung compile is handled by abandoning its thread: the task is marked Timeout,
+// a replacement thread keeps the pool at `jobs`, and the stuck thread is detached
+// at the end. Everything the threads touch lives in a shared State, so an abandoned
+// thread that finishes after build_all returned still writes into live memory (and
+// its late result is dropped). A timeout parameter in compile_shared_object (kill
+// clang at the deadline) would make this unnecessary.
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct BuildState {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<BuildInput> inputs;  // a copy: abandoned threads may outlive the caller's
+  std::vector<BuildResult> results;
+  std::vector<char> finished;
+  std::vector<Clock::time_point> started;
+  std::vector<char> taken;
+  size_t next = 0;
+  size_t remaining = 0;
+  std::vector<long> thread_task;     // task a thread is on, -1 when idle
+  std::vector<char> thread_exited;
+};
+
+BuildResult build_one(const BuildInput& input) {
+  BuildResult r;
+  r.kernel_name = input.kernel_name;
+  auto start = Clock::now();
+  try {
+    r.library_path = compile_shared_object(input.source);
+  } catch (const std::exception& e) {
+    r.error = MeasureError::Compile;
+    r.error_message = e.what();
+  }
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return r;
+}
+
+void build_thread(std::shared_ptr<BuildState> s, size_t self) {
+  std::unique_lock lock(s->mutex);
+  while (s->next < s->inputs.size()) {
+    size_t i = s->next++;
+    s->taken[i] = 1;
+    s->started[i] = Clock::now();
+    s->thread_task[self] = static_cast<long>(i);
+    s->changed.notify_all();  // a new deadline to watch
+    lock.unlock();
+    BuildResult r = build_one(s->inputs[i]);
+    lock.lock();
+    s->thread_task[self] = -1;
+    if (s->finished[i]) break;  // timed out meanwhile: a replacement took our place
+    s->results[i] = std::move(r);
+    s->finished[i] = 1;
+    --s->remaining;
+    s->changed.notify_all();
+  }
+  s->thread_exited[self] = 1;
+}
+
+}  // namespace
+
+std::vector<BuildResult> build_all(const std::vector<BuildInput>& inputs, const BuilderOptions& options) {
+  if (inputs.empty()) return {};
+  if (options.jobs < 0) fail("invalid number of build jobs {}", options.jobs);
+  if (!(options.timeout_seconds > 0)) fail("invalid build timeout {} s", options.timeout_seconds);
+  size_t jobs = options.jobs > 0 ? static_cast<size_t>(options.jobs)
+                                 : std::max(1u, std::thread::hardware_concurrency());
+  jobs = std::min(jobs, inputs.size());
+
+  auto s = std::make_shared<BuildState>();
+  s->inputs = inputs;
+  size_t n = inputs.size();
+  s->results.resize(n);
+  s->finished.assign(n, 0);
+  s->started.resize(n);
+  s->taken.assign(n, 0);
+  s->remaining = n;
+
+  std::vector<std::thread> threads;
+  std::unique_lock lock(s->mutex);
+  auto spawn = [&] {
+    s->thread_task.push_back(-1);
+    s->thread_exited.push_back(0);
+    threads.emplace_back(build_thread, s, threads.size());
+  };
+  for (size_t j = 0; j < jobs; ++j) spawn();
+
+  auto budget = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(options.timeout_seconds));
+  while (s->remaining > 0) {
+    Clock::time_point wake = Clock::now() + std::chrono::seconds(1);
+    for (size_t i = 0; i < n; ++i)
+      if (s->taken[i] && !s->finished[i]) wake = std::min(wake, s->started[i] + budget);
+    s->changed.wait_until(lock, wake);
+    Clock::time_point now = Clock::now();
+    for (size_t i = 0; i < n; ++i) {
+      if (!s->taken[i] || s->finished[i] || now < s->started[i] + budget) continue;
+      BuildResult& r = s->results[i];
+      r.kernel_name = inputs[i].kernel_name;
+      r.error = MeasureError::Timeout;
+      r.error_message = fmt::format("compilation did not finish within {} s", options.timeout_seconds);
+      r.seconds = options.timeout_seconds;
+      s->finished[i] = 1;
+      --s->remaining;
+      if (s->next < n) spawn();  // keep `jobs` compiles going past the stuck one
+    }
+  }
+  std::vector<BuildResult> results = s->results;
+  // Every task is finished, so a thread is either past its last task (join: it
+  // exits at once) or still inside a timed-out compile (detach).
+  std::vector<char> stuck(threads.size());
+  for (size_t t = 0; t < threads.size(); ++t)
+    stuck[t] = !s->thread_exited[t] && s->thread_task[t] >= 0;
+  lock.unlock();
+  for (size_t t = 0; t < threads.size(); ++t) {
+    if (stuck[t])
+      threads[t].detach();
+    else
+      threads[t].join();
+  }
+  return results;
+}
+
+}  // namespace bcd::runtime

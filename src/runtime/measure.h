@@ -1,0 +1,80 @@
+// Measuring candidate programs: a parallel builder (C source -> shared object,
+// cached by source) and a runner that executes each candidate in a separate worker
+// process with a timeout, so that a crashing, hanging or wrong candidate is
+// recorded as an error of its kind and tuning goes on.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "support/ndarray.h"
+
+namespace bcd::runtime {
+
+enum class MeasureError : uint8_t {
+  None = 0,
+  Instantiation,  // the schedule could not be lowered / generated
+  Compile,        // the C compiler rejected the source
+  Runtime,        // the kernel crashed (signal) or reported an error
+  Timeout,        // the kernel did not finish in time
+  WrongAnswer,    // the kernel's output differs from the expected output
+  Unknown,
+};
+const char* measure_error_name(MeasureError e);         // "none", "compile", ...
+MeasureError measure_error_from_name(const std::string& name);  // fails on unknown
+
+struct BuildInput {
+  std::string source;       // C source holding the kernel
+  std::string kernel_name;  // exported as <kernel_name>_packed
+};
+
+struct BuildResult {
+  std::string library_path;  // empty on error
+  std::string kernel_name;
+  MeasureError error = MeasureError::None;
+  std::string error_message;
+  double seconds = 0;
+};
+
+struct BuilderOptions {
+  int jobs = 0;               // parallel compiles; 0 = number of cores
+  double timeout_seconds = 30;
+};
+
+// Compiles every input (in parallel, through the on-disk compile cache).
+std::vector<BuildResult> build_all(const std::vector<BuildInput>& inputs, const BuilderOptions& options = {});
+
+// What a kernel is run on: argument shapes (inputs then outputs), the input data,
+// and optionally the expected outputs for verification.
+struct RunSpec {
+  std::vector<std::vector<int64_t>> input_shapes;
+  std::vector<std::vector<int64_t>> output_shapes;
+  std::vector<NDArray> inputs;    // filled by the caller (seeded random)
+  std::vector<NDArray> expected;  // empty: no verification
+  double rtol = 1e-3, atol = 1e-3;
+};
+
+struct RunnerOptions {
+  int number = 1;
+  int repeat = 3;
+  double min_repeat_ms = 0;
+  double timeout_seconds = 10;  // per candidate, all repeats included
+  bool flush_cache = false;     // flush CPU caches between repeats
+};
+
+struct MeasureResult {
+  std::vector<double> costs;  // seconds per run, one per repeat; empty on error
+  MeasureError error = MeasureError::None;
+  std::string error_message;
+  double build_seconds = 0;
+  double run_seconds = 0;  // wall time spent running this candidate
+  double mean_cost() const;  // +inf on error
+};
+
+// Runs built candidates one after another in a worker process (a fresh process,
+// never a fork of this one). `verify[i]` says whether candidate i's outputs are
+// compared with spec.expected. Build errors pass through as results.
+std::vector<MeasureResult> run_all(const std::vector<BuildResult>& builds, const RunSpec& spec,
+                                   const std::vector<bool>& verify, const RunnerOptions& options = {});
+
+}  // namespace bcd::runtime

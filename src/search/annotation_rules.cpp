@@ -1,0 +1,178 @@
+#include "search/annotation_rules.h"
+
+#include <fmt/format.h>
+
+#include "schedule/transform_step.h"
+#include "support/error.h"
+
+namespace bcd::search {
+
+using schedule::ComputeAtKind;
+using schedule::IterAnnotation;
+using schedule::IterKind;
+using schedule::Stage;
+using schedule::StageKind;
+using schedule::State;
+
+namespace {
+
+bool is_tiled(const Stage& st) { return !st.relations.empty(); }
+
+bool skipped(const Stage& st) { return st.kind == StageKind::Placeholder || st.compute_at == ComputeAtKind::Inlined; }
+
+bool has_attached_at(const State& s, int stage_id, int iter) {
+  int node = s.stage(stage_id).iters[iter].node;
+  for (int a : s.attached_stages(stage_id))
+    if (s.stage(a).attach_node == node) return true;
+  return false;
+}
+
+}  // namespace
+
+State fill_tile_sizes(const SearchTask& task, const State& sketch, FactorizationCache& cache, std::mt19937_64& rng) {
+  std::vector<schedule::Step> steps = sketch.history();
+  for (auto& step : steps) {
+    if (step.kind != schedule::StepKind::Split) continue;
+    bool unknown = false;
+    for (int64_t l : step.lengths) unknown = unknown || l == 0;
+    if (!unknown) continue;
+    BCD_CHECK(step.extent > 0, "split of an unknown extent in a sketch");
+    step.lengths = cache.sample(step.extent, static_cast<int>(step.lengths.size()),
+                                task.hardware.max_innermost_split_factor, rng);
+  }
+  return schedule::replay(task.dag, steps);
+}
+
+std::vector<std::pair<int, int>> compute_location_candidates(const State& s, int stage_id) {
+  std::vector<std::pair<int, int>> out;
+  std::vector<int> consumers = s.effective_consumers(stage_id);
+  if (consumers.size() != 1) return out;
+  int t = consumers[0];
+  const Stage& target = s.stage(t);
+  bool target_tiled = is_tiled(target), visited_reduce = false;
+  for (int i = 0; i < static_cast<int>(target.iters.size()); ++i) {
+    const auto& it = target.iters[i];
+    if (it.kind == IterKind::Reduce) {
+      visited_reduce = true;
+      if (!target_tiled) break;  // do not go into an untiled reduction
+    } else if (visited_reduce) {
+      continue;  // nor behind one
+    }
+    if (it.extent == 1) continue;
+    out.emplace_back(t, i);
+    if (has_attached_at(s, t, i)) break;
+  }
+  return out;
+}
+
+void change_compute_locations(const SearchTask&, State& s, std::mt19937_64& rng) {
+  for (int id = s.num_stages() - 1; id >= 0; --id) {
+    const Stage& st = s.stage(id);
+    if (skipped(st) || st.output_index >= 0 || is_tiled(st) || ir::needs_multi_level_tiling(*st.op)) continue;
+    auto candidates = compute_location_candidates(s, id);
+    size_t choice = std::uniform_int_distribution<size_t>(0, candidates.size() + 1)(rng);
+    try {
+      if (choice == 0) {
+        if (!st.op->has_reduce() && st.compute_at == ComputeAtKind::Iter) s.apply(schedule::compute_inline_step(id));
+      } else if (choice == 1) {
+        if (st.compute_at != ComputeAtKind::Root) s.apply(schedule::compute_root_step(id));
+      } else {
+        auto [t, i] = candidates[choice - 2];
+        s.apply(schedule::compute_at_step(id, t, i));
+      }
+    } catch (const Error&) {
+      // That location is not legal for this state: keep the current one.
+    }
+  }
+}
+
+namespace {
+
+void parallel_stage(const SearchTask& task, State& s, int id, int offset) {
+  const Stage& st = s.stage(id);
+  std::vector<int> to_fuse;
+  int64_t degree = 1;
+  int i = offset;
+  for (; i < static_cast<int>(st.iters.size()); ++i) {
+    const auto& it = st.iters[i];
+    if (it.kind == IterKind::Reduce || it.annotation != IterAnnotation::None) break;
+    to_fuse.push_back(i);
+    degree *= it.extent;
+    if (degree > task.hardware.num_cores * 16) break;
+    if (has_attached_at(s, id, i)) break;
+  }
+  if (degree == 1) {
+    // Nothing to parallelize here: try the stages computed at the next loop.
+    if (i < static_cast<int>(st.iters.size()) && has_attached_at(s, id, i)) {
+      int node = st.iters[i].node;
+      for (int a : s.attached_stages(id))
+        if (s.stage(a).attach_node == node) parallel_stage(task, s, a, 0);
+      parallel_stage(task, s, id, i + 1);
+    }
+    return;
+  }
+  if (to_fuse.size() > 1) s.apply(schedule::fuse_step(id, to_fuse));
+  s.apply(schedule::annotation_step(id, to_fuse.front(), IterAnnotation::Parallel));
+}
+
+}  // namespace
+
+void annotate_parallel(const SearchTask& task, State& s) {
+  for (int id = 0; id < s.num_stages(); ++id) {
+    const Stage& st = s.stage(id);
+    if (st.kind == StageKind::Placeholder || st.compute_at != ComputeAtKind::Root) continue;
+    parallel_stage(task, s, id, 0);
+  }
+}
+
+void annotate_vectorize(const SearchTask& task, State& s, std::mt19937_64& rng) {
+  for (int id = 0; id < s.num_stages(); ++id) {
+    const Stage& st = s.stage(id);
+    if (skipped(st)) continue;
+    int n = static_cast<int>(st.iters.size());
+    int64_t product = 1;
+    int fusible = 0;
+    while (fusible < n) {
+      int i = n - 1 - fusible;
+      const auto& it = st.iters[i];
+      if (has_attached_at(s, id, i)) break;
+      if (it.kind == IterKind::Reduce || it.annotation != IterAnnotation::None) break;
+      // In a tiled stage only the innermost loop is known to be contiguous.
+      if (is_tiled(st) && fusible != 0) break;
+      product *= it.extent;
+      if (product > task.hardware.max_vectorize_size) break;
+      ++fusible;
+    }
+    if (fusible > 1) fusible = 1 + std::uniform_int_distribution<int>(0, fusible - 2)(rng);
+    if (fusible == 0) continue;
+    int first = n - fusible;
+    if (fusible > 1) {
+      std::vector<int> ids;
+      for (int i = first; i < n; ++i) ids.push_back(i);
+      s.apply(schedule::fuse_step(id, ids));
+    }
+    s.apply(schedule::annotation_step(id, first, IterAnnotation::Vectorize));
+  }
+}
+
+void annotate_unroll(const SearchOptions& options, State& s, std::mt19937_64& rng) {
+  for (int id = 0; id < s.num_stages(); ++id) {
+    const Stage& st = s.stage(id);
+    if (skipped(st) || !st.op->has_reduce()) continue;
+    int value = options.auto_unroll_configs[std::uniform_int_distribution<size_t>(
+        0, options.auto_unroll_configs.size() - 1)(rng)];
+    s.apply(schedule::pragma_step(id, 0, fmt::format("auto_unroll_max_step${}", value)));
+  }
+}
+
+State annotate_sketch(const SearchTask& task, const SearchOptions& options, const State& sketch,
+                      FactorizationCache& cache, std::mt19937_64& rng) {
+  State s = fill_tile_sizes(task, sketch, cache, rng);
+  change_compute_locations(task, s, rng);
+  annotate_parallel(task, s);
+  annotate_vectorize(task, s, rng);
+  annotate_unroll(options, s, rng);
+  return s;
+}
+
+}  // namespace bcd::search

@@ -1,0 +1,34 @@
+// Random annotation of sketches (Ansor's initial-population rules for CPUs): fill
+// the unknown split lengths, move small stages' compute locations, fuse and
+// parallelize outer loops, fuse and vectorize inner loops, pick an auto-unroll
+// depth. Each rule applies ordinary transform steps, so the result is a State
+// with a complete step history.
+#pragma once
+#include <random>
+#include <vector>
+
+#include "schedule/state.h"
+#include "search/factorization.h"
+#include "search/search_options.h"
+#include "search/search_task.h"
+
+namespace bcd::search {
+
+// Every split step with unknown lengths gets a random exact factorization; the
+// history is replayed. Fails (bcd::Error) if the replay does.
+schedule::State fill_tile_sizes(const SearchTask& task, const schedule::State& sketch, FactorizationCache& cache,
+                                std::mt19937_64& rng);
+void change_compute_locations(const SearchTask& task, schedule::State& state, std::mt19937_64& rng);
+void annotate_parallel(const SearchTask& task, schedule::State& state);
+void annotate_vectorize(const SearchTask& task, schedule::State& state, std::mt19937_64& rng);
+void annotate_unroll(const SearchOptions& options, schedule::State& state, std::mt19937_64& rng);
+
+// All of the above on one sketch.
+schedule::State annotate_sketch(const SearchTask& task, const SearchOptions& options, const schedule::State& sketch,
+                                FactorizationCache& cache, std::mt19937_64& rng);
+
+// Stage ids and iterator indices where `stage_id` may be computed: iterators of
+// its single consumer, outside the consumer's reductions, of extent > 1.
+std::vector<std::pair<int, int>> compute_location_candidates(const schedule::State& state, int stage_id);
+
+}  // namespace bcd::search

@@ -1,0 +1,112 @@
+#include "search/evolutionary_search.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "costmodel/features.h"
+#include "lower/lower.h"
+#include "search/mutation_rules.h"
+#include "support/error.h"
+
+namespace bcd::search {
+
+using schedule::State;
+
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+}  // namespace
+
+std::vector<costmodel::ProgramFeatures> featurize(const std::vector<State>& states) {
+  std::vector<costmodel::ProgramFeatures> features(states.size());
+  for (size_t i = 0; i < states.size(); ++i) {
+    try {
+      features[i] = costmodel::extract_features(lower::lower_state(states[i], "candidate"));
+    } catch (const Error&) {
+      // Not lowerable: no rows, the model gives it the lowest score.
+    }
+  }
+  return features;
+}
+
+std::vector<double> score_states(const std::vector<State>& states, costmodel::CostModel& model, SearchStats* stats) {
+  auto start = std::chrono::steady_clock::now();
+  std::vector<costmodel::ProgramFeatures> features = featurize(states);
+  std::vector<double> scores = model.predict(features);
+  for (size_t i = 0; i < states.size(); ++i)
+    if (features[i].rows.empty()) scores[i] = -std::numeric_limits<double>::infinity();
+  if (stats) {
+    stats->score_seconds += seconds_since(start);
+    stats->states_scored += static_cast<int64_t>(states.size());
+  }
+  return scores;
+}
+
+std::vector<State> evolutionary_search(const SearchTask& task, const SearchOptions& options,
+                                       std::vector<State> population, int out_size, costmodel::CostModel& model,
+                                       const std::unordered_set<std::string>& measured, std::mt19937_64& rng,
+                                       SearchStats* stats) {
+  // The best distinct unmeasured States seen in any generation, by score.
+  std::map<std::string, std::pair<double, State>> best;
+  auto worst_best = [&] {
+    auto it = std::min_element(best.begin(), best.end(),
+                               [](const auto& a, const auto& b) { return a.second.first < b.second.first; });
+    return it;
+  };
+  for (int iteration = 0; iteration <= options.num_iterations && !population.empty(); ++iteration) {
+    std::vector<double> scores = score_states(population, model, stats);
+    for (size_t i = 0; i < population.size(); ++i) {
+      if (!std::isfinite(scores[i])) continue;
+      std::string key = population[i].canonical_string();
+      if (measured.count(key) || best.count(key)) continue;
+      if (static_cast<int>(best.size()) < out_size) {
+        best.emplace(key, std::make_pair(scores[i], population[i]));
+      } else {
+        auto worst = worst_best();
+        if (scores[i] > worst->second.first) {
+          best.erase(worst);
+          best.emplace(key, std::make_pair(scores[i], population[i]));
+        }
+      }
+    }
+    if (iteration == options.num_iterations) break;
+
+    // Parents in proportion to their (non-negative) scores; uniform if all zero.
+    auto start = std::chrono::steady_clock::now();
+    std::vector<double> weights(scores.size());
+    double total = 0;
+    for (size_t i = 0; i < scores.size(); ++i) total += weights[i] = std::isfinite(scores[i]) ? std::max(scores[i], 0.0) : 0;
+    if (total <= 0)
+      for (size_t i = 0; i < scores.size(); ++i) weights[i] = std::isfinite(scores[i]) ? 1.0 : 0.0;
+    std::discrete_distribution<size_t> parent(weights.begin(), weights.end());
+    std::uniform_real_distribution<double> coin(0, 1);
+    std::vector<State> next;
+    int attempts = 0, limit = options.population * 4;
+    while (static_cast<int>(next.size()) < options.population && attempts++ < limit) {
+      const State& p = population[parent(rng)];
+      if (coin(rng) < options.mutation_prob) {
+        auto child = mutate(task, options, p, rng);
+        if (child)
+          next.push_back(std::move(*child));
+        else if (stats)
+          ++stats->mutations_failed;
+      } else {
+        next.push_back(p);
+      }
+    }
+    population = std::move(next);
+    if (stats) stats->evolve_seconds += seconds_since(start);
+  }
+  std::vector<std::pair<double, State>> ranked;
+  for (auto& [key, entry] : best) ranked.push_back(std::move(entry));
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<State> out;
+  for (auto& r : ranked) out.push_back(std::move(r.second));
+  return out;
+}
+
+}  // namespace bcd::search

@@ -1,0 +1,52 @@
+#include "search/factorization.h"
+
+#include "support/error.h"
+
+namespace bcd::search {
+
+std::vector<int64_t> divisors_of(int64_t n) {
+  std::vector<int64_t> small, large;
+  for (int64_t d = 1; d * d <= n; ++d)
+    if (n % d == 0) {
+      small.push_back(d);
+      if (d * d != n) large.push_back(n / d);
+    }
+  small.insert(small.end(), large.rbegin(), large.rend());
+  return small;
+}
+
+namespace {
+void enumerate(int64_t rest, int n, int64_t max_innermost, std::vector<int64_t>& prefix,
+               std::vector<std::vector<int64_t>>& out) {
+  if (static_cast<int>(prefix.size()) == n) {
+    out.push_back(prefix);
+    return;
+  }
+  bool innermost = static_cast<int>(prefix.size()) == n - 1;
+  for (int64_t d : divisors_of(rest)) {
+    if (innermost && d > max_innermost) break;
+    prefix.push_back(d);
+    enumerate(rest / d, n, max_innermost, prefix, out);
+    prefix.pop_back();
+  }
+}
+}  // namespace
+
+const std::vector<std::vector<int64_t>>& FactorizationCache::schemes(int64_t extent, int n, int64_t max_innermost) {
+  BCD_CHECK(extent >= 1 && n >= 1, "factorize {} into {}", extent, n);
+  auto key = std::make_tuple(extent, n, max_innermost);
+  auto it = memo_.find(key);
+  if (it != memo_.end()) return it->second;
+  std::vector<std::vector<int64_t>> out;
+  std::vector<int64_t> prefix;
+  enumerate(extent, n, max_innermost, prefix, out);
+  return memo_.emplace(key, std::move(out)).first->second;
+}
+
+const std::vector<int64_t>& FactorizationCache::sample(int64_t extent, int n, int64_t max_innermost,
+                                                      std::mt19937_64& rng) {
+  const auto& all = schemes(extent, n, max_innermost);
+  return all[std::uniform_int_distribution<size_t>(0, all.size() - 1)(rng)];
+}
+
+}  // namespace bcd::search

@@ -1,0 +1,24 @@
+// Exact factorizations of loop extents: the split lengths Ansor samples from.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <random>
+#include <vector>
+
+namespace bcd::search {
+
+// All tuples of `n` lengths (outer to inner) whose product divides `extent`, with
+// the innermost at most `max_innermost`. Memoized: the same extents recur.
+class FactorizationCache {
+ public:
+  const std::vector<std::vector<int64_t>>& schemes(int64_t extent, int n, int64_t max_innermost);
+  // A scheme drawn uniformly.
+  const std::vector<int64_t>& sample(int64_t extent, int n, int64_t max_innermost, std::mt19937_64& rng);
+
+ private:
+  std::map<std::tuple<int64_t, int, int64_t>, std::vector<std::vector<int64_t>>> memo_;
+};
+
+std::vector<int64_t> divisors_of(int64_t n);
+
+}  // namespace bcd::search

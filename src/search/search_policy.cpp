@@ -1,0 +1,119 @@
+#include "search/search_policy.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "search/annotation_rules.h"
+#include "search/sketch_rules.h"
+#include "support/error.h"
+
+namespace bcd::search {
+
+using schedule::State;
+
+SearchPolicy::SearchPolicy(SearchTask task, std::shared_ptr<costmodel::CostModel> model, SearchOptions options,
+                           uint64_t seed)
+    : task_(std::move(task)), model_(std::move(model)), options_(std::move(options)), rng_(seed) {
+  BCD_CHECK(model_, "a search policy needs a cost model");
+}
+
+const std::vector<State>& SearchPolicy::sketches() {
+  if (!sketches_ready_) {
+    sketches_ = generate_sketches(task_);
+    sketches_ready_ = true;
+  }
+  return sketches_;
+}
+
+void SearchPolicy::set_sketches(std::vector<State> sketches) {
+  sketches_ = std::move(sketches);
+  sketches_ready_ = true;
+}
+
+std::vector<State> SearchPolicy::sample_initial_population(int n) {
+  auto start = std::chrono::steady_clock::now();
+  const auto& all = sketches();
+  std::vector<State> out;
+  if (all.empty()) return out;
+  int attempts = 0, limit = std::max(n, 1) * options_.max_sample_attempts;
+  std::uniform_int_distribution<size_t> pick(0, all.size() - 1);
+  while (static_cast<int>(out.size()) < n && attempts++ < limit) {
+    const State& sketch = all[pick(rng_)];
+    try {
+      out.push_back(init_sampler_ ? init_sampler_(sketch, rng_)
+                                  : annotate_sketch(task_, options_, sketch, factorizations_, rng_));
+    } catch (const Error&) {
+      // An annotation the State rejects: sample again.
+    }
+  }
+  stats_.sample_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+std::vector<State> SearchPolicy::top_states(int n) const {
+  std::vector<State> out;
+  for (int i = 0; i < n && i < static_cast<int>(best_.size()); ++i) out.push_back(best_[i].second);
+  return out;
+}
+
+std::vector<State> SearchPolicy::propose(int num_measure) {
+  std::vector<State> population = sample_initial_population(options_.population);
+  // Seed the population with the best measured States.
+  int use_measured = std::min<int>(static_cast<int>(best_.size()),
+                                   static_cast<int>(options_.use_measured_ratio * options_.population));
+  for (int i = 0; i < use_measured; ++i) population.push_back(best_[i].second);
+
+  int num_random = static_cast<int>(options_.eps_greedy * num_measure);
+  std::vector<State> best =
+      evolutionary_search(task_, options_, population, 2 * num_measure, *model_, measured_, rng_, &stats_);
+
+  std::vector<State> out;
+  std::unordered_set<std::string> chosen;
+  auto take = [&](const State& s) {
+    std::string key = s.canonical_string();
+    if (measured_.count(key) || !chosen.insert(key).second) return;
+    out.push_back(s);
+  };
+  for (const auto& s : best) {
+    if (static_cast<int>(out.size()) >= num_measure - num_random) break;
+    take(s);
+  }
+  // Epsilon-greedy: random States from the initial population, then fill up.
+  std::vector<State> randoms = population;
+  std::shuffle(randoms.begin(), randoms.end(), rng_);
+  for (const auto& s : randoms) {
+    if (static_cast<int>(out.size()) >= num_measure) break;
+    take(s);
+  }
+  for (const auto& s : best) {
+    if (static_cast<int>(out.size()) >= num_measure) break;
+    take(s);
+  }
+  return out;
+}
+
+void SearchPolicy::observe(const std::vector<State>& states, const std::vector<runtime::MeasureResult>& results,
+                           bool train_model) {
+  BCD_CHECK(states.size() == results.size(), "{} states, {} results", states.size(), results.size());
+  std::vector<costmodel::TrainingSample> samples;
+  std::vector<costmodel::ProgramFeatures> features;
+  if (train_model) features = featurize(states);
+  double flops = task_.dag.flop_count();
+  for (size_t i = 0; i < states.size(); ++i) {
+    measured_.insert(states[i].canonical_string());
+    double throughput = 0;
+    if (results[i].error == runtime::MeasureError::None && !results[i].costs.empty())
+      throughput = flops / std::max(results[i].mean_cost(), 1e-12);
+    if (throughput > 0) best_.emplace_back(throughput, states[i]);
+    if (train_model) samples.push_back({std::move(features[i]), task_.workload_key(), throughput});
+  }
+  std::stable_sort(best_.begin(), best_.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  if (best_.size() > 256) best_.erase(best_.begin() + 256, best_.end());
+  if (train_model && !samples.empty()) {
+    auto start = std::chrono::steady_clock::now();
+    model_->update(samples);
+    stats_.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+}
+
+}  // namespace bcd::search

@@ -1,0 +1,72 @@
+// Ansor's sketch search policy for one task. Each round it samples an initial
+// population from the task's sketches, evolves it under the cost model, and
+// proposes the best unmeasured distinct States plus a few random ones
+// (epsilon-greedy). Measurement happens outside (the tuning module owns the
+// measurer and the records); observe() feeds the results back: the States are
+// never proposed again and the cost model trains on them.
+#pragma once
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "costmodel/cost_model.h"
+#include "runtime/measure.h"
+#include "schedule/state.h"
+#include "search/evolutionary_search.h"
+#include "search/factorization.h"
+#include "search/search_options.h"
+#include "search/search_task.h"
+
+namespace bcd::search {
+
+class SearchPolicy {
+ public:
+  SearchPolicy(SearchTask task, std::shared_ptr<costmodel::CostModel> model, SearchOptions options, uint64_t seed);
+
+  const SearchTask& task() const { return task_; }
+  const SearchOptions& options() const { return options_; }
+  SearchOptions& mutable_options() { return options_; }
+  const std::vector<schedule::State>& sketches();
+  // Restricts the sketches (the diffusion posterior keeps its prior's sketch).
+  void set_sketches(std::vector<schedule::State> sketches);
+  // Replaces random annotation of a sketch for the initial population (the
+  // diffusion posterior fills split lengths from a prior).
+  using InitSampler = std::function<schedule::State(const schedule::State& sketch, std::mt19937_64& rng)>;
+  void set_init_sampler(InitSampler sampler) { init_sampler_ = std::move(sampler); }
+
+  // `n` randomly annotated States (fewer if sampling stops making progress).
+  std::vector<schedule::State> sample_initial_population(int n);
+  // Up to `num_measure` States to measure next, none measured before.
+  std::vector<schedule::State> propose(int num_measure);
+  // Measured results of States (proposed now or loaded from records).
+  void observe(const std::vector<schedule::State>& states, const std::vector<runtime::MeasureResult>& results,
+               bool train_model = true);
+
+  bool is_measured(const schedule::State& s) const { return measured_.count(s.canonical_string()) > 0; }
+  int num_measured() const { return static_cast<int>(measured_.size()); }
+  // The fastest measured State and its throughput (FLOP/s); nullptr if none yet.
+  const schedule::State* best_state() const { return best_.empty() ? nullptr : &best_.front().second; }
+  double best_throughput() const { return best_.empty() ? 0 : best_.front().first; }
+  // The fastest measured States, best first (diffusion takes its priors here).
+  std::vector<schedule::State> top_states(int n) const;
+  const SearchStats& stats() const { return stats_; }
+  costmodel::CostModel& model() { return *model_; }
+
+ private:
+  SearchTask task_;
+  std::shared_ptr<costmodel::CostModel> model_;
+  SearchOptions options_;
+  std::mt19937_64 rng_;
+  FactorizationCache factorizations_;
+  std::vector<schedule::State> sketches_;
+  bool sketches_ready_ = false;
+  InitSampler init_sampler_;
+  std::unordered_set<std::string> measured_;
+  std::vector<std::pair<double, schedule::State>> best_;  // by throughput, best first
+  SearchStats stats_;
+};
+
+}  // namespace bcd::search

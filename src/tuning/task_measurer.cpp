@@ -1,0 +1,96 @@
+#include "tuning/task_measurer.h"
+
+#include <chrono>
+#include <cmath>
+#include <random>
+
+#include "codegen/codegen_c.h"
+#include "lower/lower.h"
+#include "runtime/run_dag.h"
+#include "support/error.h"
+
+namespace bcd::tuning {
+
+namespace {
+double since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+}  // namespace
+
+TaskMeasurer::TaskMeasurer(const search::SearchTask& task, MeasureOptions options)
+    : task_(task), options_(std::move(options)) {
+  std::mt19937_64 rng(options_.input_seed);
+  std::vector<const NDArray*> inputs;
+  for (const auto& t : task_.dag.inputs()) {
+    spec_.input_shapes.push_back(t->shape);
+    spec_.inputs.emplace_back(t->shape);
+    // Positive inputs keep divisions and logarithms in fused tasks well defined.
+    spec_.inputs.back().fill_random(rng, 0.1f, 1.0f);
+  }
+  for (const auto& a : spec_.inputs) inputs.push_back(&a);
+  for (const auto& t : task_.dag.outputs()) spec_.output_shapes.push_back(t->shape);
+  if (options_.verify_best || options_.verify_all) spec_.expected = runtime::run_dag_default(task_.dag, inputs);
+}
+
+std::vector<runtime::MeasureResult> TaskMeasurer::measure(const std::vector<schedule::State>& states) {
+  auto start = std::chrono::steady_clock::now();
+  std::vector<runtime::BuildInput> inputs(states.size());
+  std::vector<std::string> lower_errors(states.size());
+  for (size_t i = 0; i < states.size(); ++i) {
+    inputs[i].kernel_name = "candidate";
+    try {
+      inputs[i].source = codegen::codegen_c({lower::lower_state(states[i], inputs[i].kernel_name)});
+    } catch (const Error& e) {
+      lower_errors[i] = e.what();
+    }
+  }
+  stats_.lower_seconds += since(start);
+
+  start = std::chrono::steady_clock::now();
+  std::vector<runtime::BuildInput> to_build;
+  for (size_t i = 0; i < states.size(); ++i)
+    if (lower_errors[i].empty()) to_build.push_back(inputs[i]);
+  std::vector<runtime::BuildResult> built = runtime::build_all(to_build, options_.builder);
+  std::vector<runtime::BuildResult> builds(states.size());
+  for (size_t i = 0, b = 0; i < states.size(); ++i) {
+    if (lower_errors[i].empty()) {
+      builds[i] = built[b++];
+    } else {
+      builds[i].error = runtime::MeasureError::Instantiation;
+      builds[i].error_message = lower_errors[i];
+    }
+  }
+  stats_.build_seconds += since(start);
+
+  start = std::chrono::steady_clock::now();
+  std::vector<bool> verify(states.size(), options_.verify_all);
+  std::vector<runtime::MeasureResult> results = runtime::run_all(builds, spec_, verify, options_.runner);
+  if (options_.verify_all) {
+    stats_.verified += static_cast<int>(states.size());
+  } else if (options_.verify_best) {
+    // Only the round's fastest is worth the extra run: it is the one that can
+    // become the task's best program.
+    int best = -1;
+    for (size_t i = 0; i < results.size(); ++i)
+      if (results[i].error == runtime::MeasureError::None &&
+          (best < 0 || results[i].mean_cost() < results[best].mean_cost()))
+        best = static_cast<int>(i);
+    if (best >= 0) {
+      runtime::RunnerOptions once = options_.runner;
+      once.repeat = 1;
+      once.min_repeat_ms = 0;
+      auto check = runtime::run_all({builds[best]}, spec_, {true}, once);
+      ++stats_.verified;
+      if (check[0].error != runtime::MeasureError::None) {
+        results[best].error = check[0].error;
+        results[best].error_message = check[0].error_message;
+        results[best].costs.clear();
+      }
+    }
+  }
+  for (const auto& r : results) stats_.wrong += r.error == runtime::MeasureError::WrongAnswer;
+  stats_.run_seconds += since(start);
+  return results;
+}
+
+}  // namespace bcd::tuning

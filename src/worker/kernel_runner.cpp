@@ -1,0 +1,109 @@
+#include "worker/kernel_runner.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "runtime/timer.h"
+#include "support/error.h"
+
+namespace bcd::worker {
+
+using runtime::MeasureError;
+using runtime::worker::Reply;
+using runtime::worker::Request;
+
+KernelRunner::KernelRunner(runtime::worker::Data data) : data_(std::move(data)) {
+  for (NDArray& a : data_.inputs) {
+    pristine_inputs_.push_back(a.copy());
+    args_.push_back(a.data());
+  }
+  for (const auto& shape : data_.output_shapes) {
+    outputs_.emplace_back(shape);
+    args_.push_back(outputs_.back().data());
+  }
+}
+
+Reply KernelRunner::handle(const Request& request) {
+  Reply reply;
+  try {
+    auto it = modules_.find(request.library);
+    if (it == modules_.end())
+      it = modules_.emplace(request.library, runtime::Module::load(request.library)).first;
+    runtime::Kernel kernel = it->second.get(request.kernel);
+
+    if (request.verify) {
+      if (data_.expected.empty()) fail("verification requested without expected outputs");
+      // A previous candidate may have scribbled over its inputs; and NaN outputs
+      // make sure a kernel that writes nothing cannot pass on stale results.
+      for (size_t i = 0; i < data_.inputs.size(); ++i)
+        std::memcpy(data_.inputs[i].data(), pristine_inputs_[i].data(),
+                    static_cast<size_t>(data_.inputs[i].size()) * sizeof(float));
+      for (NDArray& o : outputs_) o.fill(std::numeric_limits<float>::quiet_NaN());
+      kernel.run(args_);
+      for (size_t j = 0; j < outputs_.size(); ++j) {
+        if (arrays_close(outputs_[j], data_.expected[j], request.rtol, request.atol)) continue;
+        ArrayDiff d = compare_arrays(outputs_[j], data_.expected[j]);
+        reply.error = MeasureError::WrongAnswer;
+        reply.message = fmt::format("output {} differs from the expected: max abs diff {:.3g}, max rel diff {:.3g} (rtol {}, atol {})",
+                                    j, d.max_abs, d.max_rel, request.rtol, request.atol);
+        return reply;
+      }
+    }
+    reply.costs = time(kernel, request);
+  } catch (const std::exception& e) {
+    reply = Reply{MeasureError::Runtime, e.what(), {}};
+  }
+  return reply;
+}
+
+std::vector<double> KernelRunner::time(const runtime::Kernel& kernel, const Request& request) {
+  auto fn = [&] { kernel.run(args_); };
+  runtime::TimingOptions options{request.number, request.repeat, request.min_repeat_ms};
+  if (!request.flush_cache) return runtime::time_function(fn, options);
+
+  // time_function warms up once and then times repeats back to back, so there is
+  // no place to flush between repeats; this loop is the same policy with a flush
+  // before each timed repeat. (A before-repeat hook in TimingOptions would let it go.)
+  using clock = std::chrono::steady_clock;
+  if (request.number < 1 || request.repeat < 1 || request.min_repeat_ms < 0)
+    fail("invalid timing options: number {}, repeat {}, min_repeat_ms {}", request.number,
+         request.repeat, request.min_repeat_ms);
+  fn();
+  std::vector<double> costs;
+  int number = request.number;
+  for (int r = 0; r < request.repeat; ++r) {
+    while (true) {
+      flush_cache();
+      auto start = clock::now();
+      for (int i = 0; i < number; ++i) fn();
+      double seconds = std::chrono::duration<double>(clock::now() - start).count();
+      if (seconds * 1e3 >= request.min_repeat_ms || number >= (1 << 24)) {
+        costs.push_back(seconds / number);
+        break;
+      }
+      double wanted = request.min_repeat_ms / std::max(seconds * 1e3 / number, 1e-6);
+      number = std::max(number * 2, static_cast<int>(std::min(wanted * 1.1, 1e7)));
+    }
+  }
+  return costs;
+}
+
+void KernelRunner::flush_cache() {
+  if (flush_buffer_.empty()) {
+    // Twice the last-level cache evicts it under any replacement policy; bounded so
+    // that a flush costs milliseconds, not the repeat it precedes.
+    long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    if (llc <= 0) llc = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    size_t bytes = std::clamp<size_t>(llc > 0 ? 2 * static_cast<size_t>(llc) : 0, 32u << 20, 512u << 20);
+    flush_buffer_.resize(bytes);
+  }
+  static char value = 0;
+  std::memset(flush_buffer_.data(), ++value, flush_buffer_.size());
+}
+
+}  // namespace bcd::worker

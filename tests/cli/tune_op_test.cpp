@@ -1,0 +1,167 @@
+// End-to-end tests of `bcd tune-op` through the real binary: progress output,
+// records, a kill -9 in the middle of tuning and a resume that measures nothing
+// twice, and one-line errors on bad input.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "ops/registry.h"
+#include "schedule/transform_step.h"
+#include "tuning/records.h"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using namespace bcd;
+
+namespace {
+
+struct BcdRun {
+  int status = -1;
+  std::string output;
+};
+
+// Runs `bcd args...`, capturing stdout and stderr.
+BcdRun run_bcd(const std::vector<std::string>& args) {
+  std::string cmd = BCD_BINARY;
+  for (const auto& a : args) cmd += " '" + a + "'";
+  cmd += " 2>&1";
+  BcdRun r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  char buf[4096];
+  while (fgets(buf, sizeof buf, pipe)) r.output += buf;
+  int status = pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+pid_t spawn_bcd(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<std::string> argv = {BCD_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> cargs;
+  for (auto& a : argv) cargs.push_back(a.data());
+  cargs.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = -1;
+  posix_spawn(&pid, BCD_BINARY, &actions, nullptr, cargs.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+int count_lines(const std::string& path) {
+  std::ifstream in(path);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) n += !line.empty();
+  return n;
+}
+
+fs::path temp_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("bcd-test-" + name + "-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+const std::vector<std::string> kSmallSearch = {"--population", "64", "--iterations", "1"};
+
+}  // namespace
+
+TEST(TuneOp, PrintsOneLinePerRoundAndRecordsEveryTrial) {
+  fs::path dir = temp_dir("tune");
+  std::string log = (dir / "dense.jsonl").string();
+  std::vector<std::string> args = {"tune-op", "dense", "--params", "m=16,n=16,k=16", "--trials", "16",
+                                   "--num-measures-per-round", "8", "--log", log};
+  args.insert(args.end(), kSmallSearch.begin(), kSmallSearch.end());
+  BcdRun r = run_bcd(args);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("    1       8"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("    2      16"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("done      16 trials"), std::string::npos) << r.output;
+  EXPECT_EQ(count_lines(log), 16);
+  auto records = tuning::load_records(log);
+  ASSERT_EQ(records.size(), 16u);
+  EXPECT_NE(tuning::best_record(records, records[0].workload_key), nullptr);
+  fs::remove_all(dir);
+}
+
+TEST(TuneOp, KillNineThenResumeKeepsRecordsAndMeasuresNothingTwice) {
+  fs::path dir = temp_dir("resume");
+  std::string log = (dir / "dense.jsonl").string();
+  std::vector<std::string> args = {"tune-op", "dense", "--params", "m=32,n=32,k=32", "--num-measures-per-round", "8",
+                                   "--log", log};
+  args.insert(args.end(), kSmallSearch.begin(), kSmallSearch.end());
+  std::vector<std::string> long_run = args;
+  long_run.insert(long_run.end(), {"--trials", "100000"});
+  pid_t pid = spawn_bcd(long_run, (dir / "out1.txt").string());
+  ASSERT_GT(pid, 0);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (count_lines(log) < 16 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  kill(pid, SIGKILL);
+  int status;
+  waitpid(pid, &status, 0);
+  std::vector<std::string> warnings;
+  auto before = tuning::load_records(log, &warnings);
+  ASSERT_GE(before.size(), 16u) << "tuning made no progress before the deadline";
+  std::set<std::string> lines_before;
+  {
+    std::ifstream in(log);
+    for (std::string line; std::getline(in, line);) lines_before.insert(line);
+  }
+
+  std::vector<std::string> resume = args;
+  int target = static_cast<int>(before.size()) + 16;
+  resume.insert(resume.end(), {"--resume", "--trials", std::to_string(target)});
+  BcdRun r = run_bcd(resume);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("resumed   " + std::to_string(before.size())), std::string::npos) << r.output;
+
+  auto after = tuning::load_records(log);
+  EXPECT_EQ(static_cast<int>(after.size()), target);
+  // Every record written before the kill is still there, unchanged.
+  for (size_t i = 0; i < before.size(); ++i)
+    EXPECT_EQ(tuning::record_to_line(after[i]), tuning::record_to_line(before[i]));
+  // No State was measured twice.
+  ops::OpInstance inst = ops::build_op("dense", ops::OpParams::parse("m=32,n=32,k=32"));
+  std::set<std::string> states;
+  for (const auto& rec : after) states.insert(schedule::replay(inst.dag, rec.steps).canonical_string());
+  EXPECT_EQ(states.size(), after.size());
+  fs::remove_all(dir);
+}
+
+TEST(TuneOp, BadInputGivesAOneLineErrorAndNonZeroExit) {
+  fs::path dir = temp_dir("bad");
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"tune-op", "nosuchop", "--log", (dir / "a.jsonl").string()},
+           {"tune-op", "dense", "--params", "m=0", "--log", (dir / "b.jsonl").string()},
+           {"tune-op", "dense", "--log", (dir / "c.jsonl").string(), "--cost-model", "psychic"},
+       }) {
+    BcdRun r = run_bcd(args);
+    EXPECT_NE(r.status, 0) << r.output;
+    EXPECT_EQ(r.output.rfind("bcd: error: ", 0), 0u) << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  }
+  // A malformed records file is reported, and nothing in it is overwritten.
+  std::string log = (dir / "broken.jsonl").string();
+  {
+    std::ofstream out(log);
+    out << "{not json}\n{\"v\":1}\n";
+  }
+  BcdRun r = run_bcd({"tune-op", "dense", "--params", "m=8,n=8,k=8", "--log", log, "--resume"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("broken.jsonl:1"), std::string::npos) << r.output;
+  EXPECT_EQ(count_lines(log), 2);
+  fs::remove_all(dir);
+}

@@ -1,0 +1,106 @@
+#include "search/sketch_rules.h"
+
+#include <gtest/gtest.h>
+
+#include "ops/nn.h"
+#include "ops/registry.h"
+#include "schedule/transform_step.h"
+
+using namespace bcd;
+using namespace bcd::search;
+
+namespace {
+
+SearchTask task_of(const std::string& op, const std::string& params) {
+  SearchTask t{ops::build_op(op, ops::OpParams::parse(params)).dag};
+  t.hardware.num_cores = 2;
+  return t;
+}
+
+SearchTask conv_bias_relu_task() {
+  ir::Tensor data = ir::placeholder({1, 64, 56, 56}, "data");
+  ir::Tensor weight = ir::placeholder({64, 64, 3, 3}, "weight");
+  ir::Tensor bias = ir::placeholder({64}, "bias");
+  ops::Conv2DAttrs attrs;
+  attrs.padding = {1, 1, 1, 1};
+  ir::Tensor out = ops::relu(ops::bias_add(ops::conv2d(data, weight, attrs), bias, 1));
+  SearchTask t{ir::ComputeDAG({data, weight, bias}, {out})};
+  t.hardware.num_cores = 2;
+  return t;
+}
+
+std::string step_codes(const schedule::State& s) {
+  std::string out;
+  for (const auto& step : s.history()) out += std::string(schedule::step_kind_name(step.kind)) + " ";
+  return out;
+}
+
+}  // namespace
+
+TEST(Sketch, ConvBiasReluFusesIntoTheConsumerAtTwoLevelsOrTilesAlone) {
+  auto sketches = generate_sketches(conv_bias_relu_task());
+  ASSERT_EQ(sketches.size(), 3u);
+  for (const auto& s : sketches) std::printf("%s\n  %s\n", step_codes(s).c_str(), s.canonical_string().c_str());
+  // Stages: data weight bias pad conv add relu. The bias add and the padding are
+  // inlined in every sketch; the conv is tiled SSRSRS (4 spatial x4, 3 reduce x2).
+  for (const auto& s : sketches) {
+    EXPECT_EQ(s.stage(3).compute_at, schedule::ComputeAtKind::Inlined);  // pad
+    EXPECT_EQ(s.stage(5).compute_at, schedule::ComputeAtKind::Inlined);  // add
+    EXPECT_EQ(s.stage(4).iters.size(), 4u * 4 + 3 * 2);
+    EXPECT_TRUE(s.has_unknown_extents());
+  }
+  // Two sketches compute the conv at the relu's tiles (levels 1 and 2), one leaves it at the root.
+  int attached = 0;
+  for (const auto& s : sketches)
+    if (s.stage(4).compute_at == schedule::ComputeAtKind::Iter) {
+      ++attached;
+      EXPECT_EQ(s.stage(4).attach_stage, 6);
+    }
+  EXPECT_EQ(attached, 2);
+  EXPECT_EQ(sketches[0].stage(6).iters.size(), 8u);   // relu split at level 1: 2 parts x 4 axes
+  EXPECT_EQ(sketches[1].stage(6).iters.size(), 12u);  // level 2: 3 parts x 4 axes
+}
+
+TEST(Sketch, DenseGetsACacheWriteStageOrPlainTiling) {
+  auto sketches = generate_sketches(task_of("dense", "m=128,k=768,n=3072"));
+  ASSERT_EQ(sketches.size(), 3u);
+  int with_cache = 0;
+  for (const auto& s : sketches) {
+    std::printf("%s\n  %s\n", step_codes(s).c_str(), s.canonical_string().c_str());
+    if (s.num_stages() == 4) {
+      ++with_cache;
+      EXPECT_EQ(s.stage(2).op->name, "dense.local");
+      EXPECT_EQ(s.stage(2).compute_at, schedule::ComputeAtKind::Iter);
+      EXPECT_EQ(s.stage(2).iters.size(), 2u * 4 + 2);
+    } else {
+      EXPECT_EQ(s.stage(2).iters.size(), 2u * 4 + 2);
+    }
+  }
+  EXPECT_EQ(with_cache, 2);
+}
+
+TEST(Sketch, SoftmaxReductionsGetRfactorVariants) {
+  auto sketches = generate_sketches(task_of("softmax", "shape=4x1000"));
+  // Two reductions (max, sum), each: rfactor on the inner part, on the outer
+  // part, or none: 3 x 3 sketches; the exp stage is never inlined (expensive).
+  EXPECT_EQ(sketches.size(), 9u);
+  int with_rf = 0;
+  for (const auto& s : sketches) {
+    for (const auto& st : s.stages())
+      if (st.op->name.find(".rf") != std::string::npos) ++with_rf;
+    for (const auto& st : s.stages()) EXPECT_NE(st.compute_at, schedule::ComputeAtKind::Inlined) << st.op->name;
+  }
+  // Each reduction is factored in 2 of its 3 variants: 2 x 3 sketches have a
+  // max rf stage and 3 x 2 a sum rf stage.
+  EXPECT_EQ(with_rf, 12);
+}
+
+TEST(Sketch, PoolingInlinesPaddingAndDoesNotTile) {
+  auto sketches = generate_sketches(task_of("max_pool2d", "n=1,c=64,h=56,w=56,kernel=3,stride=2,pad=1"));
+  ASSERT_FALSE(sketches.empty());
+  for (const auto& s : sketches) {
+    std::printf("%s\n  %s\n", step_codes(s).c_str(), s.canonical_string().c_str());
+    EXPECT_EQ(s.stage(1).compute_at, schedule::ComputeAtKind::Inlined);  // pad
+    for (const auto& step : s.history()) EXPECT_NE(step.kind, schedule::StepKind::Reorder);  // no tiling
+  }
+}
