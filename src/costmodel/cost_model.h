@@ -52,12 +52,12 @@ struct XGBoostOptions {
   int max_depth = 10;
   double eta = 0.2;
   double min_child_weight = 0;
-  double gamma = 0.003;
+  double gamma = 0.001;  // Ansor's; 0.003 left too few splits on label-weighted rows
   int threads = 0;  // 0 = all cores
   uint64_t seed = 0;
   // Row weight = max(label, min_weight): good programs count most (Ansor weighs by
   // the label), but failed and slow ones still pull their predictions down.
-  double min_weight = 0.01;
+  double min_weight = 0.1;
 };
 
 // Gradient-boosted trees through XGBoost's C API with Ansor's pack-sum objective:

@@ -258,6 +258,14 @@ class Extractor {
     if (!s) return;
     switch (s->kind) {
       case StmtKind::For: {
+        // A CPU loop of one iteration is no loop: its variable is 0 (which is
+        // what the evaluators assume for a variable they do not know), and it
+        // must not count as a loop the buffers are reused across. TVM's lowering
+        // removes such loops before Ansor looks; ours keeps them.
+        if (s->extent <= 1 && !lower::is_gpu_binding(s->for_kind) && s->for_kind != ForKind::Vthread) {
+          visit(s->body[0].get());
+          return;
+        }
         if (static_cast<int>(frames_.size()) <= depth_) frames_.emplace_back();
         LoopFrame& f = frames_[depth_];
         f.extent = std::max<int64_t>(s->extent, 1);

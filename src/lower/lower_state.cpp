@@ -323,7 +323,12 @@ class StateLowerer {
       nest = make_seq({init, nest});
     }
     for (int l = first_reduce - 1; l >= 0; --l) nest = emit_loop(i, l, nest, true);
-    if (s.auto_unroll_max_step > 0) nest = auto_unroll(nest, s.auto_unroll_max_step).first;
+    if (s.auto_unroll_max_step > 0) {
+      nest = auto_unroll(nest, s.auto_unroll_max_step).first;
+      // Keep the pragma on the stage's outermost loop: the cost model reads it.
+      if (nest->kind == StmtKind::For)
+        nest = make_for(nest->loop_var, nest->extent, nest->for_kind, nest->body[0], s.auto_unroll_max_step);
+    }
     return nest;
   }
 

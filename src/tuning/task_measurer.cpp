@@ -64,31 +64,43 @@ std::vector<runtime::MeasureResult> TaskMeasurer::measure(const std::vector<sche
 
   start = std::chrono::steady_clock::now();
   std::vector<bool> verify(states.size(), options_.verify_all);
-  std::vector<runtime::MeasureResult> results = runtime::run_all(builds, spec_, verify, options_.runner);
+  runtime::RunnerOptions runner = options_.runner;
+  if (best_cost_ > 0) {
+    // Warm-up plus `repeat` repeats of at least `number` runs or min_repeat_ms.
+    double per_repeat = std::max(runner.number * best_cost_ * options_.slowdown_cutoff, runner.min_repeat_ms / 1e3);
+    double budget = best_cost_ * options_.slowdown_cutoff + runner.repeat * per_repeat + 1.0;
+    runner.timeout_seconds = std::min(runner.timeout_seconds, budget);
+  }
+  std::vector<runtime::MeasureResult> results = runtime::run_all(builds, spec_, verify, runner);
   if (options_.verify_all) {
     stats_.verified += static_cast<int>(states.size());
   } else if (options_.verify_best) {
     // Only the round's fastest is worth the extra run: it is the one that can
-    // become the task's best program.
-    int best = -1;
-    for (size_t i = 0; i < results.size(); ++i)
-      if (results[i].error == runtime::MeasureError::None &&
-          (best < 0 || results[i].mean_cost() < results[best].mean_cost()))
-        best = static_cast<int>(i);
-    if (best >= 0) {
-      runtime::RunnerOptions once = options_.runner;
-      once.repeat = 1;
-      once.min_repeat_ms = 0;
+    // become the task's best program. If it computes a wrong answer, the next
+    // fastest takes its place and is checked in turn.
+    runtime::RunnerOptions once = runner;
+    once.repeat = 1;
+    once.min_repeat_ms = 0;
+    for (size_t checks = 0; checks < results.size(); ++checks) {
+      int best = -1;
+      for (size_t i = 0; i < results.size(); ++i)
+        if (results[i].error == runtime::MeasureError::None &&
+            (best < 0 || results[i].mean_cost() < results[best].mean_cost()))
+          best = static_cast<int>(i);
+      if (best < 0) break;
       auto check = runtime::run_all({builds[best]}, spec_, {true}, once);
       ++stats_.verified;
-      if (check[0].error != runtime::MeasureError::None) {
-        results[best].error = check[0].error;
-        results[best].error_message = check[0].error_message;
-        results[best].costs.clear();
-      }
+      if (check[0].error == runtime::MeasureError::None) break;
+      results[best].error = check[0].error;
+      results[best].error_message = check[0].error_message;
+      results[best].costs.clear();
     }
   }
-  for (const auto& r : results) stats_.wrong += r.error == runtime::MeasureError::WrongAnswer;
+  for (const auto& r : results) {
+    stats_.wrong += r.error == runtime::MeasureError::WrongAnswer;
+    if (r.error == runtime::MeasureError::None && (best_cost_ == 0 || r.mean_cost() < best_cost_))
+      best_cost_ = r.mean_cost();
+  }
   stats_.run_seconds += since(start);
   return results;
 }

@@ -18,6 +18,11 @@ struct MeasureOptions {
   bool verify_best = true;  // re-run the round's fastest candidate with verification
   bool verify_all = false;
   uint64_t input_seed = 0;
+  // A candidate this many times slower than the task's best so far is stopped
+  // (recorded as a timeout) instead of being timed to the end: it cannot win, and
+  // pathological schedules (recomputing a big stage in an inner loop) can run for
+  // minutes. runner.timeout_seconds stays the upper bound.
+  double slowdown_cutoff = 50;
 };
 
 struct MeasureStats {
@@ -39,6 +44,7 @@ class TaskMeasurer {
   MeasureOptions options_;
   runtime::RunSpec spec_;
   MeasureStats stats_;
+  double best_cost_ = 0;  // seconds per run of the fastest candidate so far
 };
 
 }  // namespace bcd::tuning
