@@ -17,6 +17,7 @@ std::vector<double> time_function(const std::function<void()>& fn, const TimingO
   int number = options.number;
   for (int r = 0; r < options.repeat; ++r) {
     while (true) {
+      if (options.before_repeat) options.before_repeat();
       auto start = clock::now();
       for (int i = 0; i < number; ++i) fn();
       double seconds = std::chrono::duration<double>(clock::now() - start).count();

@@ -11,6 +11,8 @@ struct TimingOptions {
   int number = 1;
   int repeat = 3;
   double min_repeat_ms = 0;
+  // Runs before every timed repeat, outside the timing (e.g. a cache flush).
+  std::function<void()> before_repeat;
 };
 
 // Seconds per run, one value per repeat.

@@ -62,35 +62,9 @@ Reply KernelRunner::handle(const Request& request) {
 }
 
 std::vector<double> KernelRunner::time(const runtime::Kernel& kernel, const Request& request) {
-  auto fn = [&] { kernel.run(args_); };
-  runtime::TimingOptions options{request.number, request.repeat, request.min_repeat_ms};
-  if (!request.flush_cache) return runtime::time_function(fn, options);
-
-  // time_function warms up once and then times repeats back to back, so there is
-  // no place to flush between repeats; this loop is the same policy with a flush
-  // before each timed repeat. (A before-repeat hook in TimingOptions would let it go.)
-  using clock = std::chrono::steady_clock;
-  if (request.number < 1 || request.repeat < 1 || request.min_repeat_ms < 0)
-    fail("invalid timing options: number {}, repeat {}, min_repeat_ms {}", request.number,
-         request.repeat, request.min_repeat_ms);
-  fn();
-  std::vector<double> costs;
-  int number = request.number;
-  for (int r = 0; r < request.repeat; ++r) {
-    while (true) {
-      flush_cache();
-      auto start = clock::now();
-      for (int i = 0; i < number; ++i) fn();
-      double seconds = std::chrono::duration<double>(clock::now() - start).count();
-      if (seconds * 1e3 >= request.min_repeat_ms || number >= (1 << 24)) {
-        costs.push_back(seconds / number);
-        break;
-      }
-      double wanted = request.min_repeat_ms / std::max(seconds * 1e3 / number, 1e-6);
-      number = std::max(number * 2, static_cast<int>(std::min(wanted * 1.1, 1e7)));
-    }
-  }
-  return costs;
+  runtime::TimingOptions options{request.number, request.repeat, request.min_repeat_ms, nullptr};
+  if (request.flush_cache) options.before_repeat = [this] { flush_cache(); };
+  return runtime::time_function([&] { kernel.run(args_); }, options);
 }
 
 void KernelRunner::flush_cache() {

@@ -173,6 +173,17 @@ schedule::State search_state(const ir::ComputeDAG& dag, std::mt19937_64& rng) {
 
 }  // namespace
 
+// Indices of the cases to run: all, or those named in BCD_ORACLE_OPS
+// (e.g. BCD_ORACLE_OPS=softmax,dense) while debugging.
+static std::vector<size_t> selected_cases() {
+  const char* only = std::getenv("BCD_ORACLE_OPS");
+  std::vector<size_t> selected;
+  for (size_t i = 0; i < kCases.size(); ++i)
+    if (!only || ("," + std::string(only) + ",").find("," + kCases[i].op + ",") != std::string::npos)
+      selected.push_back(i);
+  return selected;
+}
+
 // Checks `count` states of one case from `source`; returns failure descriptions.
 std::vector<std::string> check_case(const OracleCase& c, uint64_t seed, int count, int* checked,
                                     StepCoverage& coverage, const StateSource& source) {
@@ -239,12 +250,7 @@ std::vector<std::string> check_case(const OracleCase& c, uint64_t seed, int coun
 }
 
 TEST(EquivalenceOracle, RandomStatesOfEveryOperatorMatchTheReference) {
-  // BCD_ORACLE_OPS=softmax,dense narrows the run while debugging.
-  const char* only = std::getenv("BCD_ORACLE_OPS");
-  std::vector<size_t> selected;
-  for (size_t i = 0; i < kCases.size(); ++i)
-    if (!only || ("," + std::string(only) + ",").find("," + kCases[i].op + ",") != std::string::npos)
-      selected.push_back(i);
+  std::vector<size_t> selected = selected_cases();
 
   // Cases run on all cores: most of the time goes to the C compiler.
   struct Result {
@@ -282,11 +288,7 @@ TEST(EquivalenceOracle, RandomStatesOfEveryOperatorMatchTheReference) {
 }
 
 TEST(EquivalenceOracle, SampledAndMutatedSearchStatesMatchTheReference) {
-  const char* only = std::getenv("BCD_ORACLE_OPS");
-  std::vector<size_t> selected;
-  for (size_t i = 0; i < kCases.size(); ++i)
-    if (!only || ("," + std::string(only) + ",").find("," + kCases[i].op + ",") != std::string::npos)
-      selected.push_back(i);
+  std::vector<size_t> selected = selected_cases();
   constexpr int kSearchStatesPerCase = 100;
   std::vector<std::vector<std::string>> failures(selected.size());
   std::vector<int> checked(selected.size(), 0);

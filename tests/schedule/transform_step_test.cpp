@@ -9,6 +9,7 @@
 #include "ops/registry.h"
 #include "runtime/module.h"
 #include "support/error.h"
+#include "testing/error_of.h"
 #include "testing/random_states.h"
 
 using namespace bcd;
@@ -21,14 +22,7 @@ ir::ComputeDAG dense_dag(int64_t m = 8, int64_t n = 12, int64_t k = 16) {
   return ops::build_op("dense", ops::OpParams::parse(fmt::format("m={},n={},k={}", m, n, k))).dag;
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using testutil::error_of;
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 
 #include "ops/registry.h"
 #include "support/error.h"
+#include "testing/error_of.h"
 
 using namespace bcd;
 using namespace bcd::tuning;
@@ -69,14 +70,7 @@ void append_raw(const std::string& path, const std::string& text) {
   out << text;
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using testutil::error_of;
 
 std::string steps_dump(const std::vector<schedule::Step>& steps) { return schedule::history_to_json(steps).dump(); }
 
