@@ -12,5 +12,7 @@ using CommandRunner = std::function<int()>;
 CommandRunner add_op_command(CLI::App& app);
 // `bcd tune-op NAME --trials N --log FILE`: auto-schedule one operator.
 CommandRunner add_tune_op_command(CLI::App& app);
+// `bcd tasks --model M`: the tasks a model is cut into.
+CommandRunner add_tasks_command(CLI::App& app);
 
 }  // namespace bcd::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   std::map<std::string, bcd::cli::CommandRunner> runners;
   runners["op"] = bcd::cli::add_op_command(app);
   runners["tune-op"] = bcd::cli::add_tune_op_command(app);
+  runners["tasks"] = bcd::cli::add_tasks_command(app);
   try {
     app.parse(argc, argv);
     for (auto* sub : app.get_subcommands()) return runners.at(sub->get_name())();

@@ -165,3 +165,13 @@ TEST(TuneOp, BadInputGivesAOneLineErrorAndNonZeroExit) {
   EXPECT_EQ(count_lines(log), 2);
   fs::remove_all(dir);
 }
+
+TEST(TasksCommand, ListsTheTasksOfAModelAndRejectsUnknownModels) {
+  BcdRun r = run_bcd({"tasks", "--model", "resnet-18"});
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("24 subgraphs, 19 tasks"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("conv2d_add_relu_11"), std::string::npos) << r.output;
+  r = run_bcd({"tasks", "--model", "alexnet"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_EQ(r.output.rfind("bcd: error: unknown model 'alexnet'", 0), 0u) << r.output;
+}
