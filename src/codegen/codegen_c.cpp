@@ -38,6 +38,9 @@ static inline float bcd_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 // Stack arrays above this many bytes go to the heap instead.
 constexpr int64_t kMaxStackBytes = 64 * 1024;
+// A vectorized reduction this long or longer fills a vector (8 floats: AVX) and is
+// kept from the full unroller; a shorter one is left to it.
+constexpr int64_t kMinVectorReduction = 8;
 // Indices are C ints: every buffer must be addressable with 31 bits.
 constexpr int64_t kMaxElements = (int64_t{1} << 31) - 1;
 
@@ -112,11 +115,12 @@ class FunctionPrinter {
 
   // The body of an outermost parallel loop becomes a function of its own, called
   // from the loop. Clang's OpenMP lowering hands the loop body the kernel's pointers
-  // through memory, which drops `restrict`; without it clang cannot keep a local
-  // accumulator tile in registers across the reduction loops (it must assume that
-  // stores to the output may change it), and register tiling is lost. The helper's
-  // parameters are the buffers and loop variables in scope, the pointers `restrict`
-  // again: every buffer is a distinct allocation, as in the kernel's signature.
+  // through memory, which drops their `restrict`: clang then cannot tell the
+  // kernel's buffers from each other, and keeps a schedule's local accumulator tile
+  // in memory, loaded and stored around every multiply-add, instead of in registers
+  // across the reduction loops (measured: half the speed of a register-tiled conv).
+  // The helper takes every buffer and loop variable in scope as a parameter, the
+  // buffers `restrict` again: each is a distinct allocation, as in the signature.
   void print_outlined_parallel_loop(const Stmt& s, const std::string& v, int indent) {
     std::string helper;
     do {
@@ -277,14 +281,18 @@ class FunctionPrinter {
         }
         switch (s->for_kind) {
           case ForKind::Vectorized:
-            // A vectorized reduction: clang's full unroller runs before the loop
-            // vectorizer and unrolls short constant loops, and the SLP vectorizer
-            // then leaves the unrolled reduction a chain of scalar adds (measured:
-            // the 16-lane sums after an rfactor cost 3x more). unroll(disable) keeps
-            // the loop for the loop vectorizer, which sums in vector registers.
-            line(indent, has_loop_carried_store(s->body[0], s->loop_var)
-                             ? "#pragma clang loop vectorize(enable) interleave(enable) unroll(disable)"
-                             : "#pragma clang loop vectorize(assume_safety) interleave(enable)");
+            if (!has_loop_carried_store(s->body[0], s->loop_var)) {
+              line(indent, "#pragma clang loop vectorize(assume_safety) interleave(enable)");
+            } else if (s->extent < kMinVectorReduction) {
+              line(indent, "#pragma clang loop vectorize(enable) interleave(enable)");
+            } else {
+              // A reduction: clang's full unroller runs before the loop vectorizer
+              // and unrolls short constant loops, and what the SLP vectorizer makes
+              // of an unrolled reduction is a chain of scalar adds or gathers
+              // (measured: the 16-lane sums after an rfactor took 3x longer). Kept a
+              // loop, it is the loop vectorizer's, which sums in vector registers.
+              line(indent, "#pragma clang loop vectorize(enable) interleave(enable) unroll(disable)");
+            }
             break;
           case ForKind::Unrolled: line(indent, "#pragma clang loop unroll(full)"); break;
           default: break;
