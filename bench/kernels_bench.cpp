@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -33,6 +34,7 @@
 #include "runtime/timer.h"
 #include "schedule/transform_step.h"
 #include "support/error.h"
+#include "tuning/records.h"
 
 namespace bcd::bench {
 namespace {
@@ -48,6 +50,7 @@ struct Options {
   bool show_code = false;
   std::string save_code_dir;
   double min_ratio = 0;
+  std::string tuned_records;  // also time the tuned layers of bench/tune_layers.sh
 };
 
 // A kernel under test: how to build the operator, how we schedule it, and how the
@@ -261,12 +264,31 @@ int run(const Options& opts) {
       {"conv2d_nhwc", "conv2d", "n=1,c=64,h=56,w=56,o=64,kernel=3,stride=1,pad=1,layout=NHWC",
        schedule_conv2d_nhwc, "oneDNN conv"},
   };
+  if (!o.tuned_records.empty()) {
+    // The layers bench/tune_layers.sh tunes, scheduled by the best record of each.
+    auto records = std::make_shared<std::vector<tuning::Record>>(tuning::load_records(o.tuned_records));
+    auto best = [records](const ir::ComputeDAG& dag) {
+      auto state = tuning::apply_best(dag, *records);
+      if (!state) fail("no successful record of workload {} ({}) in the tuned records", dag.workload_key(),
+                       dag.description());
+      return *state;
+    };
+    for (const auto& [name, op, params, baseline] : std::vector<std::array<std::string, 4>>{
+             {"r18_conv56", "conv2d", "n=1,c=64,h=56,w=56,o=64,kernel=3,stride=1,pad=1", "oneDNN conv"},
+             {"r18_conv28", "conv2d", "n=1,c=128,h=28,w=28,o=128,kernel=3,stride=1,pad=1", "oneDNN conv"},
+             {"r18_conv14", "conv2d", "n=1,c=256,h=14,w=14,o=256,kernel=3,stride=1,pad=1", "oneDNN conv"},
+             {"r18_conv7", "conv2d", "n=1,c=512,h=7,w=7,o=512,kernel=3,stride=1,pad=1", "oneDNN conv"},
+             {"bert_dense_ff1", "dense", "m=128,k=768,n=3072", "OpenBLAS sgemm"},
+             {"bert_dense_ff2", "dense", "m=128,k=3072,n=768", "OpenBLAS sgemm"}})
+      all.push_back({name, op, params, best, baseline});
+  }
   std::vector<Case> cases;
   for (const auto& c : all)
     if (o.only.empty() || std::find(o.only.begin(), o.only.end(), c.name) != o.only.end()) cases.push_back(c);
   for (const auto& name : o.only)
     if (std::none_of(all.begin(), all.end(), [&](const Case& c) { return c.name == name; }))
-      fail("--only: no case named '{}' (cases: matmul, conv2d_nchw, conv2d_nhwc)", name);
+      fail("--only: no case named '{}' (cases: matmul, conv2d_nchw, conv2d_nhwc; with --tuned also "
+           "r18_conv56/28/14/7, bert_dense_ff1/ff2)", name);
 
   set_threads(o.threads);
   std::string load_before = load_average();
@@ -344,6 +366,7 @@ int main(int argc, char** argv) {
   app.add_option("--pause-ms", o.pause_ms, "idle time between timing blocks")->check(CLI::NonNegativeNumber);
   app.add_option("--tolerance", o.tolerance, "largest accepted relative error")->check(CLI::PositiveNumber);
   app.add_option("--json", o.json_path, "where to write the results");
+  app.add_option("--tuned", o.tuned_records, "records file of bench/tune_layers.sh: also time its tuned layers");
   app.add_option("--only", o.only, "run only these cases (matmul, conv2d_nchw, conv2d_nhwc)");
   app.add_flag("--show-code", o.show_code, "print our loop programs and C source");
   app.add_option("--save-code", o.save_code_dir, "write our C source to DIR/<case>.c (for reading the assembly)");
