@@ -66,7 +66,8 @@ int run_op(const OpOptions& o) {
   double seconds = runtime::median(costs);
   std::vector<std::string> out_shapes;
   for (const auto& t : dag.outputs()) out_shapes.push_back(shape_string(t->shape));
-  fmt::print("operator     {} ({})\n", o.name, ops::OpParams::parse(o.params).to_string());
+  std::string given = ops::OpParams::parse(o.params).to_string();
+  fmt::print("operator     {} ({})\n", o.name, given.empty() ? "defaults" : given);
   fmt::print("task         {}  key {}  output {}\n", dag.description(), dag.workload_key(),
              fmt::join(out_shapes, " "));
   fmt::print("schedule     default (unscheduled loops)\n");

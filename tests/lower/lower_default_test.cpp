@@ -85,17 +85,28 @@ TEST(CodegenC, RejectsGpuBindingsWithAClearError) {
   }
 }
 
-TEST(CodegenC, AnnotatedLoopsCompileAndComputeTheSame) {
-  // Parallel outer, vectorized inner, unrolled: annotations change speed, not results.
-  Tensor a = placeholder({16, 32}, "A");
-  Tensor b = compute({16, 32}, [&](const std::vector<Expr>& i) { return a(i[0], i[1]) * 3.0f + 1.0f; }, "B", "affine");
-  ComputeDAG dag({a}, {b});
-  lower::LoweredFunc f = lower::lower_default(dag, "annotated");
+namespace {
+
+// The default program of B[i, j] = A[i, j] * 3 + 1 with its two loops re-annotated.
+lower::LoweredFunc annotated_affine(int64_t rows, int64_t cols, lower::ForKind outer_kind,
+                                    lower::ForKind inner_kind, const std::string& name) {
+  Tensor a = placeholder({rows, cols}, "A");
+  Tensor b = compute({rows, cols}, [&](const std::vector<Expr>& i) { return a(i[0], i[1]) * 3.0f + 1.0f; }, "B",
+                     "affine");
+  lower::LoweredFunc f = lower::lower_default(ComputeDAG({a}, {b}), name);
   const auto& outer = f.body;
   const auto& inner = outer->body[0];
-  f.body = lower::make_for(outer->loop_var, outer->extent, lower::ForKind::Parallel,
-                           lower::make_for(inner->loop_var, inner->extent, lower::ForKind::Vectorized,
-                                           inner->body[0]));
+  f.body = lower::make_for(outer->loop_var, outer->extent, outer_kind,
+                           lower::make_for(inner->loop_var, inner->extent, inner_kind, inner->body[0]));
+  return f;
+}
+
+}  // namespace
+
+TEST(CodegenC, AnnotatedLoopsCompileAndComputeTheSame) {
+  // Parallel outer, vectorized inner: annotations change speed, not results.
+  lower::LoweredFunc f =
+      annotated_affine(16, 32, lower::ForKind::Parallel, lower::ForKind::Vectorized, "annotated");
   std::string src = codegen::codegen_c({f});
   EXPECT_NE(src.find("#pragma omp parallel for"), std::string::npos);
   EXPECT_NE(src.find("vectorize(assume_safety)"), std::string::npos);
@@ -104,14 +115,7 @@ TEST(CodegenC, AnnotatedLoopsCompileAndComputeTheSame) {
 TEST(CodegenC, VectorizedLoopBecomesSimdCode) {
   // The vectorize annotation must give packed SIMD arithmetic (ymm/zmm registers),
   // not just a hint the compiler ignores.
-  Tensor a = placeholder({64, 64}, "A");
-  Tensor b = compute({64, 64}, [&](const std::vector<Expr>& i) { return a(i[0], i[1]) * 3.0f + 1.0f; }, "B", "affine");
-  ComputeDAG dag({a}, {b});
-  lower::LoweredFunc f = lower::lower_default(dag, "simd");
-  const auto& outer = f.body;
-  const auto& inner = outer->body[0];
-  f.body = lower::make_for(outer->loop_var, outer->extent, lower::ForKind::Serial,
-                           lower::make_for(inner->loop_var, inner->extent, lower::ForKind::Vectorized, inner->body[0]));
+  lower::LoweredFunc f = annotated_affine(64, 64, lower::ForKind::Serial, lower::ForKind::Vectorized, "simd");
   std::string so = runtime::compile_shared_object(codegen::codegen_c({f}));
   std::string cmd = "objdump -d --no-show-raw-insn '" + so + "' 2>/dev/null";
   FILE* pipe = popen(cmd.c_str(), "r");
