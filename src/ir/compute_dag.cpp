@@ -136,7 +136,7 @@ void ComputeDAG::analyze() {
   for (const auto& t : outputs_) output_set.insert(t.op().get());
 
   CanonicalPrinter printer(index_);
-  std::string canonical, description, last_tag;
+  std::string canonical, description;
   for (size_t i = 0; i < ops_.size(); ++i) {
     const OpNode& op = *ops_[i];
     OpAccessInfo& info = access_[i];
@@ -182,10 +182,9 @@ void ComputeDAG::analyze() {
     info.is_strictly_inlineable = is_strictly_inlineable(op);
     info.needs_multi_level_tiling = needs_multi_level_tiling(op);
 
-    if (op.tag != "pad" && op.tag != last_tag) {
-      description += (description.empty() ? "" : "_") + op.tag;
-      last_tag = op.tag;
-    }
+    // Every described stage counts, repeats included: a residual block's
+    // conv2d_add_add_relu is not its plain conv2d_add_relu (TVM names them so too).
+    if (op.tag != "pad" && !op.tag.empty()) description += (description.empty() ? "" : "_") + op.tag;
   }
   for (auto& info : access_) {
     std::sort(info.consumers.begin(), info.consumers.end());

@@ -16,7 +16,9 @@ struct OpNode {
   OpKind kind = OpKind::Placeholder;
   std::string name;
   // What the operation is, for descriptions and clustering: "conv2d", "add", "relu".
-  // Helper stages that are not part of a description (padding) use "pad".
+  // Helper stages that are not part of a description use "pad" (padding) or ""
+  // (the inner stages of a composite operator such as softmax, whose last stage
+  // carries the operator's tag).
   std::string tag;
   std::vector<int64_t> shape;
   DType dtype = DType::Float;

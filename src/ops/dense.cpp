@@ -34,7 +34,7 @@ Tensor dense(const Tensor& data, const Tensor& weight, const Tensor& bias) {
   // The reduction must be the top of its body, so the bias is its own stage.
   return ir::compute(
       {M, N}, [&](const std::vector<Expr>& i) { return out(i[0], i[1]) + bias(i[1]); },
-      "dense_bias", "dense");
+      "dense_bias", "add");  // a bias add, as TVM names dense + bias_add
 }
 
 Tensor batch_matmul(const Tensor& a, const Tensor& b) {

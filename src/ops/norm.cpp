@@ -45,18 +45,18 @@ Tensor softmax(const Tensor& data, int64_t axis) {
         ir::IterVar k = ir::reduce_axis(n, "k");
         return ir::max_reduce(data(with_index(i, ax, k.var)), {k});
       },
-      "softmax_max", op);
+      "softmax_max", "");
   // Subtracting the maximum keeps exp from overflowing.
   Tensor ex = ir::compute(
       s, [&](const std::vector<Expr>& i) { return ir::exp(data(i) - mx(with_index(i, ax, 0))); },
-      "softmax_exp", op);
+      "softmax_exp", "");
   Tensor total = ir::compute(
       red,
       [&](const std::vector<Expr>& i) {
         ir::IterVar k = ir::reduce_axis(n, "k");
         return ir::sum(ex(with_index(i, ax, k.var)), {k});
       },
-      "softmax_sum", op);
+      "softmax_sum", "");
   return ir::compute(
       s, [&](const std::vector<Expr>& i) { return ex(i) / total(with_index(i, ax, 0)); },
       "softmax", op);
@@ -80,7 +80,7 @@ Tensor layer_norm(const Tensor& data, const Tensor& gamma, const Tensor& beta, d
         ir::IterVar k = ir::reduce_axis(n, "k");
         return ir::sum(data(with_index(i, ax, k.var)) * Expr(inv), {k});
       },
-      "layer_norm_mean", op);
+      "layer_norm_mean", "");
   // Two passes (mean first) rather than E[x^2] - E[x]^2, which cancels badly.
   Tensor var = ir::compute(
       red,
@@ -89,7 +89,7 @@ Tensor layer_norm(const Tensor& data, const Tensor& gamma, const Tensor& beta, d
         Expr d = data(with_index(i, ax, k.var)) - mean(i);
         return ir::sum(d * d * Expr(inv), {k});
       },
-      "layer_norm_var", op);
+      "layer_norm_var", "");
   return ir::compute(
       s,
       [&](const std::vector<Expr>& i) {

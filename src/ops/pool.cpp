@@ -97,7 +97,7 @@ Tensor avg_pool2d(const Tensor& data, const Pool2DAttrs& attrs) {
   PoolSetup s = setup_pool(data, attrs, 0.0, "avg_pool2d");
   Tensor total = window_reduce(
       s, attrs, [](Expr e, std::vector<ir::IterVar> ax) { return ir::sum(e, ax); },
-      "avg_pool2d_sum", "avg_pool2d");
+      "avg_pool2d_sum", "");
   const auto& p = attrs.padding;
   return ir::compute(
       s.out_shape,
