@@ -35,16 +35,7 @@ int run_tune_op(const TuneOpOptions& o) {
   search::SearchTask task{inst.dag};
   task.hardware = search::detect_cpu();
 
-  std::shared_ptr<costmodel::CostModel> model;
-  if (o.model == "xgb") {
-    costmodel::XGBoostOptions xo;
-    xo.seed = o.seed;
-    model = costmodel::make_xgboost_model(xo);
-  } else if (o.model == "random") {
-    model = costmodel::make_random_model(o.seed);
-  } else {
-    fail("unknown cost model '{}' (xgb or random)", o.model);
-  }
+  std::shared_ptr<costmodel::CostModel> model = costmodel::make_cost_model(o.model, o.seed);
   search::SearchOptions so;
   so.population = o.population;
   so.num_iterations = o.iterations;
@@ -61,11 +52,8 @@ int run_tune_op(const TuneOpOptions& o) {
   tuning::RecordWriter writer(o.log, &warnings);
   for (const auto& w : warnings) fmt::print(stderr, "bcd: warning: {}\n", w);
 
-  tuning::MeasureOptions mo;
+  tuning::MeasureOptions mo = tuning::tuning_measure_options(o.timeout);
   mo.verify_all = o.verify_all;
-  mo.runner.timeout_seconds = o.timeout;
-  mo.runner.repeat = 3;
-  mo.runner.min_repeat_ms = 20;
   tuning::TaskMeasurer measurer(task, mo);
 
   fmt::print("task      {} ({}), key {}, {:.4g} GFLOP, {} sketches, {} cores\n", task.description(), o.name,

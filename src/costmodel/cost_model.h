@@ -70,4 +70,8 @@ struct XGBoostOptions {
 std::unique_ptr<CostModel> make_xgboost_model(const XGBoostOptions& options = {});
 bool xgboost_available();
 
+// The model a user names: "xgb" (XGBoost with default options and this seed) or
+// "random"; fails listing both for any other name.
+std::unique_ptr<CostModel> make_cost_model(const std::string& name, uint64_t seed);
+
 }  // namespace bcd::costmodel

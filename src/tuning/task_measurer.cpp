@@ -17,6 +17,14 @@ double since(std::chrono::steady_clock::time_point t) {
 }
 }  // namespace
 
+MeasureOptions tuning_measure_options(double timeout_seconds) {
+  MeasureOptions o;
+  o.runner.timeout_seconds = timeout_seconds;
+  o.runner.repeat = 3;
+  o.runner.min_repeat_ms = 20;
+  return o;
+}
+
 TaskMeasurer::TaskMeasurer(const search::SearchTask& task, MeasureOptions options)
     : task_(task), options_(std::move(options)) {
   std::mt19937_64 rng(options_.input_seed);

@@ -25,6 +25,11 @@ struct MeasureOptions {
   double slowdown_cutoff = 50;
 };
 
+// The settings tuning runs use: 3 repeats of at least 20 ms each (short kernels are
+// repeated inside a repeat so that timer noise stays small), `timeout_seconds` per
+// candidate.
+MeasureOptions tuning_measure_options(double timeout_seconds = 10);
+
 struct MeasureStats {
   double lower_seconds = 0;
   double build_seconds = 0;

@@ -1,0 +1,30 @@
+// A tuning run's directory, laid out like the artifact's
+// `log_<strategy>/<model>/<idx>/`: the records log, the per-round TSV and a small
+// JSON file describing the run (so that resume can refuse a mismatched run and
+// compare can label its curves) side by side.
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace bcd::tuning {
+
+struct RunDir {
+  std::string path;
+  std::string records() const { return path + "/records.json"; }
+  std::string tsv() const { return path + "/tuning.tsv"; }
+  std::string info() const { return path + "/run.json"; }
+};
+
+// `log_<strategy>/<model>/<idx>` under `root` with the smallest unused idx, or with
+// the largest existing one when `latest` is set (what --resume continues). A model
+// given as a path is named by its file stem.
+std::string default_run_dir(const std::string& root, const std::string& strategy, const std::string& model,
+                            bool latest);
+
+// The run's description; load fails with a one-line error naming the file when it
+// is missing or malformed.
+void save_run_info(const RunDir& dir, const nlohmann::json& info);
+nlohmann::json load_run_info(const RunDir& dir);
+
+}  // namespace bcd::tuning
