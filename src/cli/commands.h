@@ -14,5 +14,7 @@ CommandRunner add_op_command(CLI::App& app);
 CommandRunner add_tune_op_command(CLI::App& app);
 // `bcd tasks --model M`: the tasks a model is cut into.
 CommandRunner add_tasks_command(CLI::App& app);
+// `bcd run --model M [--records FILE]`: build a whole network, verify it, time it.
+CommandRunner add_run_command(CLI::App& app);
 
 }  // namespace bcd::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   runners["op"] = bcd::cli::add_op_command(app);
   runners["tune-op"] = bcd::cli::add_tune_op_command(app);
   runners["tasks"] = bcd::cli::add_tasks_command(app);
+  runners["run"] = bcd::cli::add_run_command(app);
   try {
     app.parse(argc, argv);
     for (auto* sub : app.get_subcommands()) return runners.at(sub->get_name())();

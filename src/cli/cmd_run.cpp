@@ -1,0 +1,120 @@
+// `bcd run`: build a whole network from the best records (default schedules for
+// tasks without one), verify it against the reference executor, time it end to end
+// and report its memory.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "cli/commands.h"
+#include "executor/network.h"
+#include "executor/resident_memory.h"
+#include "executor/verify.h"
+#include "frontends/zoo.h"
+#include "graph/reference_executor.h"
+#include "runtime/timer.h"
+#include "support/error.h"
+#include "tuning/records.h"
+
+namespace bcd::cli {
+
+namespace {
+
+struct RunOptions {
+  std::string model;
+  std::string records;
+  std::string target = "llvm";
+  int repeat = 5;
+  uint64_t seed = 0;
+  bool no_verify = false;
+  double tolerance = executor::kDefaultNetworkTolerance;
+  bool verbose = false;
+  frontends::ZooOptions zoo;
+};
+
+double mib(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
+
+std::vector<tuning::Record> load_records_file(const std::string& path) {
+  if (path.empty()) return {};
+  // load_records treats a missing file as an empty log (right for a tuning run that
+  // has not started); here a wrong path would silently run default schedules.
+  if (!std::filesystem::is_regular_file(path)) fail("records file '{}' does not exist", path);
+  std::vector<std::string> warnings;
+  std::vector<tuning::Record> records = tuning::load_records(path, &warnings);
+  for (const auto& w : warnings) fmt::print(stderr, "bcd: warning: {}\n", w);
+  return records;
+}
+
+int run_network(const RunOptions& o) {
+  if (o.target != "llvm") fail("unknown target '{}' (only llvm is supported so far)", o.target);
+  std::vector<tuning::Record> records = load_records_file(o.records);
+  graph::Graph graph = frontends::build_model(o.model, o.zoo);
+
+  auto start = std::chrono::steady_clock::now();
+  executor::Network net = executor::Network::build(graph, records, {.target = o.target});
+  const double build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const executor::TaskKernels& kernels = net.kernels();
+  const int total = static_cast<int>(kernels.kernels.size());
+  const int tuned = kernels.tuned_count();
+  fmt::print("model        {} ({} subgraphs, target {})\n", o.model, net.num_steps(), o.target);
+  fmt::print("tasks        {} total: {} tuned from records, {} default schedules{}\n", total, tuned, total - tuned,
+             o.records.empty() ? " (no --records)" : "");
+  if (o.verbose)
+    for (const executor::TaskKernel& k : kernels.kernels)
+      fmt::print("  {:<28} weight {:>2}  {}\n", k.name, k.weight,
+                 k.tuned ? fmt::format("tuned ({:.4f} ms measured)", k.record_seconds * 1e3) : "default");
+  fmt::print("build        {:.2f} s (lowering {:.2f} s, compiling and loading {:.2f} s)\n", build_seconds,
+             kernels.lower_seconds, kernels.compile_seconds);
+  const auto& plan = net.memory_plan();
+  fmt::print("memory       weights {:.1f} MiB; activations {:.2f} MiB in {} buffers (unplanned {:.2f} MiB)\n",
+             mib(net.weight_bytes()), mib(plan.planned_bytes), plan.buffer_bytes.size(), mib(plan.unplanned_bytes));
+
+  // Timed before verifying, so that the peak resident memory below is the
+  // network's, not the reference executor's.
+  std::vector<NDArray> inputs = graph::random_inputs(graph, o.seed);
+  std::vector<const NDArray*> args;
+  for (const NDArray& a : inputs) args.push_back(&a);
+  std::vector<double> costs = executor::time_network(net, args, o.repeat);
+  const int64_t peak_run = executor::peak_resident_bytes();
+
+  bool ok = true;
+  if (o.no_verify) {
+    fmt::print("verify       skipped (--no-verify)\n");
+  } else {
+    executor::Verification v = executor::verify_network(net, graph, o.seed, o.tolerance);
+    ok = v.ok;
+    fmt::print("verify       max abs error {:.3g}, max rel error {:.3g} (tolerance {:.3g}, seed {}): {}\n",
+               v.worst.max_abs, v.worst.max_rel, v.tolerance, o.seed, ok ? "PASS" : "FAIL");
+  }
+  fmt::print("latency      {:.3f} ms end to end (median of {})\n", runtime::median(costs) * 1e3, costs.size());
+  fmt::print("peak RSS     {:.1f} MiB building and running ({:.2f}x the weights){}\n", mib(peak_run),
+             net.weight_bytes() > 0 ? static_cast<double>(peak_run) / net.weight_bytes() : 0.0,
+             o.no_verify ? "" : fmt::format(", {:.1f} MiB with verification", mib(executor::peak_resident_bytes())));
+  if (!ok) fail("the network's output does not match the reference (max rel error above {:.3g})", o.tolerance);
+  return 0;
+}
+
+}  // namespace
+
+CommandRunner add_run_command(CLI::App& app) {
+  auto o = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "run", "build a model from its best records (default schedules otherwise), verify it, time it end to end");
+  cmd->add_option("--model", o->model, "built-in model name or .onnx file")->required();
+  cmd->add_option("--records", o->records, "records file (JSON lines) of a tuning run");
+  cmd->add_option("--target", o->target, "llvm")->capture_default_str();
+  cmd->add_option("--repeat", o->repeat, "timed end-to-end runs")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--seed", o->seed, "seed of the random inputs");
+  cmd->add_flag("--no-verify", o->no_verify, "skip the comparison with the reference executor");
+  cmd->add_option("--tolerance", o->tolerance, "largest accepted relative error")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--image-size", o->zoo.image_size, "zoo CNNs: image height and width (default: the model's)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--bert-layers", o->zoo.bert_layers, "bert: encoder layers (default 12)")->check(CLI::PositiveNumber);
+  cmd->add_option("--bert-seq-len", o->zoo.bert_seq_len, "bert: tokens (default 128)")->check(CLI::PositiveNumber);
+  cmd->add_flag("-v,--verbose", o->verbose, "list every task with its schedule's origin");
+  return [o] { return run_network(*o); };
+}
+
+}  // namespace bcd::cli

@@ -1,0 +1,78 @@
+// A whole network, compiled and ready to run: one kernel call per fused subgraph,
+// in the subgraphs' topological order, over planned activation buffers.
+//
+// Building: the graph is cut into tasks (graph::extract_tasks); each task gets the
+// program of its best record, or its default schedule (task_kernels.h); the
+// subgraph outputs get buffers from the memory plan (memory_plan.h). Weights are
+// not copied: the network keeps the graph's own constant arrays (generated once,
+// shared), so its resident memory is the weights plus the planned activations.
+//
+// Kernel argument order: a task's DAG has one placeholder per Subgraph::inputs
+// entry, in that order, and one output (graph::subgraph_dag); lowering keeps the
+// DAG's inputs then outputs as the kernel's parameters. Subgraphs that share a task
+// have the same workload key, whose canonical string lists the placeholders in
+// argument order, so the same kernel fits each of them with its own arguments.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "executor/memory_plan.h"
+#include "executor/task_kernels.h"
+#include "graph/graph.h"
+#include "tuning/records.h"
+
+namespace bcd::executor {
+
+struct NetworkOptions {
+  std::string target = "llvm";
+  int jobs = 0;  // parallel compiles; 0 = number of cores
+};
+
+class Network {
+ public:
+  // Fails (one line) like build_task_kernels.
+  static Network build(const graph::Graph& graph, const std::vector<tuning::Record>& records,
+                       const NetworkOptions& options = {});
+
+  // `inputs` in graph.inputs() order, shapes checked; returns the outputs in
+  // graph.outputs() order. Not reentrant: runs share the planned buffers.
+  std::vector<NDArray> run(const std::vector<const NDArray*>& inputs);
+
+  const TaskKernels& kernels() const { return kernels_; }
+  const MemoryPlan& memory_plan() const { return plan_; }
+  int num_steps() const { return static_cast<int>(steps_.size()); }
+  int64_t weight_bytes() const { return weight_bytes_; }
+
+ private:
+  // Where a kernel argument points.
+  struct Arg {
+    enum Kind : uint8_t { GraphInput, Fixed } kind = Fixed;
+    int input_index = -1;     // GraphInput: position in graph.inputs()
+    float* fixed = nullptr;   // Fixed: a constant or a planned buffer
+  };
+  struct Step {
+    int task = -1;
+    std::vector<Arg> args;    // the task DAG's inputs, then the output buffer
+  };
+  // Where a graph output is read from after the last step.
+  struct Output {
+    std::vector<int64_t> shape;
+    Arg source;
+  };
+
+  Network() = default;
+  const float* resolve(const Arg& arg, const std::vector<const NDArray*>& inputs) const;
+
+  TaskKernels kernels_;
+  MemoryPlan plan_;
+  std::vector<Step> steps_;
+  std::vector<Output> outputs_;
+  std::vector<std::vector<int64_t>> input_shapes_;
+  std::vector<std::shared_ptr<const NDArray>> constants_;  // kept alive, never copied
+  std::vector<NDArray> buffers_;                           // one per planned buffer
+  int64_t weight_bytes_ = 0;
+};
+
+}  // namespace bcd::executor

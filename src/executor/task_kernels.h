@@ -1,0 +1,41 @@
+// The compiled program of every task of a network: the schedule of its best record
+// when the records have one, else the default (unscheduled) program. Each task is
+// lowered and compiled once, however many subgraphs of the network share it.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "graph/tasks.h"
+#include "runtime/module.h"
+#include "tuning/records.h"
+
+namespace bcd::executor {
+
+struct TaskKernel {
+  std::string name;          // the task's name ("conv2d_add_relu_1")
+  std::string workload_key;
+  int weight = 0;            // subgraphs that run this kernel
+  bool tuned = false;        // from a record; false: default schedule
+  double record_seconds = 0; // tuned only: the best record's mean measured cost
+  std::string source;        // the generated C (one kernel per translation unit)
+  runtime::Kernel kernel;    // arguments: the task DAG's inputs, then its output
+};
+
+struct TaskKernelsOptions {
+  std::string target = "llvm";
+  int jobs = 0;  // parallel compiles; 0 = number of cores
+};
+
+struct TaskKernels {
+  std::vector<TaskKernel> kernels;  // in task order
+  double lower_seconds = 0;         // apply-best, lowering and code generation
+  double compile_seconds = 0;       // compiling (cache hits are nearly free) and loading
+  int tuned_count() const;
+};
+
+// Fails (one line, naming the task) when a record does not apply to its task, or a
+// program cannot be lowered or compiled; fails on a target other than llvm.
+TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std::vector<tuning::Record>& records,
+                               const TaskKernelsOptions& options = {});
+
+}  // namespace bcd::executor

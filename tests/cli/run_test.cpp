@@ -1,0 +1,116 @@
+// End-to-end tests of `bcd run` through the real binary: a whole SqueezeNet built,
+// verified and timed, with and without records, and one-line errors on bad input.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "executor/hand_record.h"
+#include "frontends/zoo.h"
+#include "tuning/records.h"
+
+namespace fs = std::filesystem;
+using namespace bcd;
+
+namespace {
+
+struct BcdRun {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+BcdRun run_bcd(const std::vector<std::string>& args) {
+  std::string cmd = BCD_BINARY;
+  for (const auto& a : args) cmd += " '" + a + "'";
+  cmd += " 2>&1";
+  BcdRun r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  char buf[4096];
+  while (fgets(buf, sizeof buf, pipe)) r.output += buf;
+  int status = pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+fs::path temp_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("bcd-run-test-" + name + "-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// One line on stderr (nothing on stdout) of the form "bcd: error: ...".
+void expect_one_line_error(const BcdRun& r, const std::string& part) {
+  EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("bcd: error: ", 0), 0u) << r.output;
+  EXPECT_EQ(r.output.find('\n'), r.output.size() - 1) << r.output;
+  EXPECT_TRUE(contains(r.output, part)) << r.output;
+}
+
+}  // namespace
+
+TEST(RunCommand, SqueezeNetDefaultSchedulesVerifyAndReportLatencyAndMemory) {
+  BcdRun r = run_bcd({"run", "--model", "squeezenet_v1.1", "--repeat", "2"});
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "model        squeezenet_v1.1 (")) << r.output;
+  EXPECT_TRUE(contains(r.output, ": 0 tuned from records, ")) << r.output;
+  EXPECT_TRUE(contains(r.output, "): PASS")) << r.output;
+  EXPECT_TRUE(contains(r.output, "ms end to end (median of 2)")) << r.output;
+  EXPECT_TRUE(contains(r.output, "peak RSS")) << r.output;
+  EXPECT_TRUE(contains(r.output, "activations")) << r.output;
+}
+
+TEST(RunCommand, RecordsFileTunesItsTask) {
+  fs::path dir = temp_dir("records");
+  const std::string log = (dir / "squeezenet.jsonl").string();
+  frontends::ZooOptions small;
+  small.image_size = 64;
+  graph::TaskSet set = graph::extract_tasks(frontends::build_model("squeezenet_v1.1", small));
+  const graph::Task& task = testutil::first_tunable_task(set);
+  tuning::RecordWriter(log).append({testutil::record_of(task, testutil::parallel_outer_state(*task.dag), 1e-3)});
+
+  BcdRun r = run_bcd({"run", "--model", "squeezenet_v1.1", "--image-size", "64", "--records", log, "--repeat", "1",
+                      "-v"});
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, fmt::format("{} total: 1 tuned from records, {} default schedules",
+                                             set.tasks.size(), set.tasks.size() - 1)))
+      << r.output;
+  EXPECT_TRUE(contains(r.output, "  " + task.name + " ")) << r.output;
+  EXPECT_TRUE(contains(r.output, "tuned (1.0000 ms measured)")) << r.output;
+  EXPECT_TRUE(contains(r.output, "): PASS")) << r.output;
+  fs::remove_all(dir);
+}
+
+TEST(RunCommand, NoVerifySkipsTheReference) {
+  BcdRun r = run_bcd({"run", "--model", "bert", "--bert-layers", "1", "--bert-seq-len", "16", "--repeat", "1",
+                      "--no-verify"});
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "verify       skipped (--no-verify)")) << r.output;
+  EXPECT_TRUE(contains(r.output, "x the weights)")) << r.output;
+}
+
+TEST(RunCommand, UnknownModelIsAOneLineError) {
+  expect_one_line_error(run_bcd({"run", "--model", "resnet-1000"}), "unknown model 'resnet-1000'");
+}
+
+TEST(RunCommand, MissingRecordsFileIsAOneLineError) {
+  expect_one_line_error(run_bcd({"run", "--model", "squeezenet_v1.1", "--records", "/nonexistent/r.jsonl"}),
+                        "records file '/nonexistent/r.jsonl' does not exist");
+}
+
+TEST(RunCommand, MalformedRecordsFileIsAOneLineErrorNamingTheLine) {
+  fs::path dir = temp_dir("malformed");
+  const std::string log = (dir / "bad.jsonl").string();
+  std::ofstream(log) << "this is not a record\n{\"v\":1}\n";
+  expect_one_line_error(run_bcd({"run", "--model", "squeezenet_v1.1", "--records", log}), log + ":1");
+  fs::remove_all(dir);
+}
+
+TEST(RunCommand, UnknownTargetIsAOneLineError) {
+  expect_one_line_error(run_bcd({"run", "--model", "squeezenet_v1.1", "--target", "cuda"}), "unknown target 'cuda'");
+}

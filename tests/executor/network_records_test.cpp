@@ -1,0 +1,92 @@
+// A network built from records runs the recorded schedule of each task that has
+// one (and the default schedule elsewhere), still computes the reference's answer,
+// and a record that does not fit its task is a one-line error.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "executor/hand_record.h"
+#include "executor/network.h"
+#include "executor/verify.h"
+#include "frontends/zoo.h"
+#include "testing/error_of.h"
+
+namespace bcd::executor {
+namespace {
+
+graph::Graph small_resnet() {
+  frontends::ZooOptions o;
+  o.image_size = 32;
+  return frontends::build_model("resnet-18", o);
+}
+
+TEST(ExecutorRecords, RecordedScheduleIsUsedAndStillMatchesTheReference) {
+  graph::Graph g = small_resnet();
+  graph::TaskSet set = graph::extract_tasks(g);
+  const graph::Task& task = testutil::first_tunable_task(set);
+  schedule::State state = testutil::parallel_outer_state(*task.dag);
+
+  // Through a real records file, with a slower record and an error record of the
+  // same task that must not win, and a record of a workload the network lacks.
+  std::vector<tuning::Record> written = {testutil::record_of(task, state, 2e-3),
+                                         testutil::record_of(task, schedule::State(*task.dag), 5e-3)};
+  tuning::Record failed = testutil::record_of(task, schedule::State(*task.dag), 1e-6);
+  failed.result.costs.clear();
+  failed.result.error = runtime::MeasureError::Runtime;
+  written.push_back(failed);
+  tuning::Record stranger = written[0];
+  stranger.workload_key = "0123456789abcdef";
+  written.push_back(stranger);
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("bcd-executor-records-" + std::to_string(getpid()) + ".jsonl"))
+          .string();
+  std::filesystem::remove(path);
+  tuning::RecordWriter(path).append(written);
+  std::vector<tuning::Record> records = tuning::load_records(path);
+  std::filesystem::remove(path);
+
+  Network net = Network::build(g, records);
+  const TaskKernels& kernels = net.kernels();
+  EXPECT_EQ(kernels.tuned_count(), 1);
+  for (const TaskKernel& k : kernels.kernels) {
+    if (k.workload_key == task.workload_key) {
+      EXPECT_TRUE(k.tuned) << k.name;
+      EXPECT_DOUBLE_EQ(k.record_seconds, 2e-3);  // the fastest successful record
+      EXPECT_NE(k.source.find("#pragma omp parallel"), std::string::npos) << k.source;
+    } else {
+      EXPECT_FALSE(k.tuned) << k.name;
+      EXPECT_EQ(k.source.find("#pragma omp"), std::string::npos) << k.name << " is not the default program";
+    }
+  }
+  Verification v = verify_network(net, g, /*seed=*/5);
+  EXPECT_TRUE(v.ok) << "max rel error " << v.worst.max_rel;
+}
+
+TEST(ExecutorRecords, RecordsOfAnotherTargetAreIgnored) {
+  graph::Graph g = small_resnet();
+  graph::TaskSet set = graph::extract_tasks(g);
+  const graph::Task& task = testutil::first_tunable_task(set);
+  tuning::Record r = testutil::record_of(task, testutil::parallel_outer_state(*task.dag), 1e-3);
+  r.target = "cuda";
+  EXPECT_EQ(Network::build(g, {r}).kernels().tuned_count(), 0);
+}
+
+TEST(ExecutorRecords, RecordThatDoesNotApplyIsAOneLineErrorNamingTheWorkload) {
+  graph::Graph g = small_resnet();
+  graph::TaskSet set = graph::extract_tasks(g);
+  const graph::Task& task = testutil::first_tunable_task(set);
+  tuning::Record r = testutil::record_of(task, schedule::State(*task.dag), 1e-3);
+  r.steps = {schedule::compute_inline_step(999)};  // no such stage
+  const std::string message = testutil::error_of([&] { Network::build(g, {r}); });
+  EXPECT_NE(message.find(task.workload_key), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+TEST(ExecutorRecords, UnknownTargetIsAnError) {
+  graph::Graph g = small_resnet();
+  const std::string message = testutil::error_of([&] { Network::build(g, {}, {.target = "cuda"}); });
+  EXPECT_NE(message.find("unknown target 'cuda'"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace bcd::executor
