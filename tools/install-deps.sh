@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build clang libomp-dev
   libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libopenblas-dev libdnnl-dev libxgboost-dev
+  libopenblas-dev libdnnl-dev libxgboost-dev libonnx-dev libprotobuf-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,8 @@
 #include "frontends/zoo.h"
 
 #include <functional>
+
+#include "frontends/onnx.h"
 #include <utility>
 
 #include "support/error.h"
@@ -41,9 +43,11 @@ const std::vector<std::string>& model_names() {
 graph::Graph build_model(const std::string& name, const ZooOptions& options) {
   for (const auto& [model, builder] : registry())
     if (model == name) return builder(options);
+  // An ONNX file is the network as it is: the zoo's options do not apply.
+  if (name.size() > 5 && name.compare(name.size() - 5, 5, ".onnx") == 0) return import_onnx(name);
   std::string known;
   for (const std::string& n : model_names()) known += (known.empty() ? "" : ", ") + n;
-  fail("unknown model '{}' (known: {})", name, known);
+  fail("unknown model '{}' (known: {}; or a path to an .onnx file)", name, known);
 }
 
 }  // namespace bcd::frontends

@@ -20,7 +20,9 @@ struct ZooOptions {
   int64_t bert_seq_len = 0;
 };
 
-// Fails with "unknown model 'x' (known: ...)" for a name not in model_names().
+// A name ending in ".onnx" is a file to import (import_onnx in onnx.h; `options` do
+// not apply). Fails with "unknown model 'x' (known: ...; or a path to an .onnx
+// file)" for any other name not in model_names().
 graph::Graph build_model(const std::string& name, const ZooOptions& options = {});
 const std::vector<std::string>& model_names();
 

@@ -1,0 +1,597 @@
+// The ONNX importer's operators: one handler per ONNX operator type, each reading
+// its node's inputs and attributes and adding our op(s) to the graph (the mapping is
+// described at the top of onnx_import.cpp; the machinery is in onnx_importer.h).
+#ifdef BCD_HAVE_ONNX
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "frontends/onnx_importer.h"
+#include "ops/shape_util.h"
+#include "support/error.h"
+
+namespace bcd::frontends::onnx_detail {
+
+void Importer::import_node(int index, const NodeProto& n) {
+  static const std::map<std::string, Handler> handlers = {
+      {"Conv", &Importer::conv},         {"Gemm", &Importer::gemm},
+      {"MatMul", &Importer::matmul},     {"MaxPool", &Importer::pool},
+      {"AveragePool", &Importer::pool},  {"GlobalAveragePool", &Importer::global_pool},
+      {"Relu", &Importer::unary},        {"Sigmoid", &Importer::unary},
+      {"Tanh", &Importer::unary},        {"Gelu", &Importer::gelu},
+      {"Clip", &Importer::clip},         {"Add", &Importer::binary},
+      {"Sub", &Importer::binary},        {"Mul", &Importer::binary},
+      {"Div", &Importer::binary},        {"BatchNormalization", &Importer::batch_norm},
+      {"Softmax", &Importer::softmax},   {"LayerNormalization", &Importer::layer_norm},
+      {"Concat", &Importer::concat},     {"Reshape", &Importer::reshape},
+      {"Flatten", &Importer::flatten},   {"Transpose", &Importer::transpose},
+      {"Pad", &Importer::pad},           {"Squeeze", &Importer::squeeze},
+      {"Unsqueeze", &Importer::squeeze}, {"Constant", &Importer::constant},
+      {"Identity", &Importer::identity}, {"Dropout", &Importer::identity},
+  };
+  const bool standard = n.domain().empty() || n.domain() == "ai.onnx";
+  const bool ms_gelu = n.domain() == "com.microsoft" && n.op_type() == "Gelu";
+  auto it = handlers.find(n.op_type());
+  if ((!standard && !ms_gelu) || it == handlers.end()) {
+    std::string known;
+    for (const auto& [name, h] : handlers) known += (known.empty() ? "" : ", ") + name;
+    fail("unsupported operator '{}{}' (supported: {}; Erf only within GELU)",
+         standard ? "" : n.domain() + ".", n.op_type(), known);
+  }
+  if ((n.op_type() == "Div" || n.op_type() == "Mul") && try_gelu_pattern(index, n)) return;
+  (this->*it->second)(n);
+}
+
+std::array<int64_t, 2> Importer::pair_attr(const NodeProto& n, const std::string& name,
+                                           int64_t dflt) const {
+  Shape v = attr_ints(n, name, {dflt, dflt});
+  if (v.size() != 2)
+    fail("attribute '{}' has {} values, expected 2 (only 2-D windows are supported)", name,
+         v.size());
+  return {v[0], v[1]};
+}
+
+ops::Padding2D Importer::window_pads(const NodeProto& n, const Shape& nchw,
+                                     std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
+                                     std::array<int64_t, 2> dilation) const {
+  const std::string mode = attr_string(n, "auto_pad", "NOTSET");
+  if (mode == "NOTSET") {
+    Shape p = attr_ints(n, "pads", {0, 0, 0, 0});
+    if (p.size() != 4) fail("attribute 'pads' has {} values, expected 4", p.size());
+    return {p[0], p[1], p[2], p[3]};
+  }
+  if (mode == "VALID") return {0, 0, 0, 0};
+  expect_attr(mode == "SAME_UPPER" || mode == "SAME_LOWER", "auto_pad", mode,
+              "NOTSET, VALID, SAME_UPPER and SAME_LOWER are supported");
+  ops::Padding2D p{};
+  for (int d = 0; d < 2; ++d) {
+    const int64_t in = nchw[2 + d], out = (in + stride[d] - 1) / stride[d];
+    const int64_t total =
+        std::max<int64_t>(0, (out - 1) * stride[d] + (kernel[d] - 1) * dilation[d] + 1 - in);
+    const int64_t small = total / 2, large = total - small;
+    p[d] = mode == "SAME_UPPER" ? small : large;
+    p[2 + d] = total - p[d];
+  }
+  return p;
+}
+
+void Importer::conv(const NodeProto& n) {
+  expect_inputs(n, 2, 3);
+  const Value& x = input(n, 0);
+  const Value& w = input(n, 1);
+  const Shape xs = shape_of(x), ws = shape_of(w);
+  if (xs.size() != 4 || ws.size() != 4)
+    fail("only 2-D convolutions are supported (data {}, weight {})", dims(xs), dims(ws));
+  const bool nhwc = x.kind == Value::Kind::View && x.perm == kToNchw;
+  NodeAttrs a;
+  a.conv.layout = nhwc ? ops::Layout::NHWC : ops::Layout::NCHW;
+  a.conv.stride = pair_attr(n, "strides", 1);
+  a.conv.dilation = pair_attr(n, "dilations", 1);
+  a.conv.groups = attr_int(n, "group", 1);
+  const Shape k = attr_ints(n, "kernel_shape", {ws[2], ws[3]});
+  if (k != Shape{ws[2], ws[3]})
+    fail("kernel_shape {} does not match the weight {}", dims(k), dims(ws));
+  a.conv.padding = window_pads(n, xs, {ws[2], ws[3]}, a.conv.stride, a.conv.dilation);
+  const std::string name = node_name(n);
+  const int data = nhwc ? x.node : realize(x, n.input(0));
+  const int weight =
+      nhwc ? transposed_node(w, {2, 3, 1, 0}, name + "/weight") : realize(w, n.input(1));
+  int y = add(OpType::Conv2D, {data, weight}, a, name);
+  if (has_input(n, 2)) {
+    NodeAttrs b;
+    b.axis = nhwc ? 3 : 1;
+    y = add(OpType::BiasAdd, {y, in_node(n, 2)}, b, name + "/bias");
+  }
+  if (nhwc) return set_view_output(n, y, kToNchw);
+  set_output(n, Value::of_node(y));
+}
+
+void Importer::pool(const NodeProto& n) {
+  expect_inputs(n, 1, 1);
+  only_first_output(n);
+  const Value& x = input(n, 0);
+  const Shape xs = shape_of(x);
+  if (xs.size() != 4) fail("only 2-D pooling is supported (data {})", dims(xs));
+  const bool avg = n.op_type() == "AveragePool";
+  const bool nhwc = x.kind == Value::Kind::View && x.perm == kToNchw;
+  NodeAttrs a;
+  a.pool.layout = nhwc ? ops::Layout::NHWC : ops::Layout::NCHW;
+  if (!attr(n, "kernel_shape")) fail("attribute 'kernel_shape' is missing");
+  a.pool.kernel = pair_attr(n, "kernel_shape", 1);
+  a.pool.stride = pair_attr(n, "strides", 1);
+  const auto dil = pair_attr(n, "dilations", 1);
+  expect_attr(dil == std::array<int64_t, 2>{1, 1}, "dilations", dims({dil[0], dil[1]}),
+              "only 1 is supported");
+  const int64_t ceil = attr_int(n, "ceil_mode", 0);
+  expect_attr(ceil == 0, "ceil_mode", std::to_string(ceil), "only 0 is supported");
+  if (!avg) {
+    const int64_t order = attr_int(n, "storage_order", 0);
+    expect_attr(order == 0, "storage_order", std::to_string(order), "only 0 is supported");
+  }
+  a.pool.padding = window_pads(n, xs, a.pool.kernel, a.pool.stride, dil);
+  a.pool.count_include_pad = avg && attr_int(n, "count_include_pad", 0) != 0;
+  const int data = nhwc ? x.node : realize(x, n.input(0));
+  const int y = add(avg ? OpType::AvgPool2D : OpType::MaxPool2D, {data}, a, node_name(n));
+  if (nhwc) return set_view_output(n, y, kToNchw);
+  set_output(n, Value::of_node(y));
+}
+
+void Importer::global_pool(const NodeProto& n) {
+  expect_inputs(n, 1, 1);
+  const Value& x = input(n, 0);
+  if (shape_of(x).size() != 4) fail("only 2-D pooling is supported (data {})", dims(shape_of(x)));
+  const bool nhwc = x.kind == Value::Kind::View && x.perm == kToNchw;
+  NodeAttrs a;
+  a.layout = nhwc ? ops::Layout::NHWC : ops::Layout::NCHW;
+  const int data = nhwc ? x.node : realize(x, n.input(0));
+  const int y = add(OpType::GlobalAvgPool2D, {data}, a, node_name(n));
+  if (nhwc) return set_view_output(n, y, kToNchw);
+  set_output(n, Value::of_node(y));
+}
+
+void Importer::gemm(const NodeProto& n) {
+  expect_inputs(n, 2, 3);
+  const double alpha = fmtx::exact_double(attr_float(n, "alpha", 1.0f));
+  const double beta = fmtx::exact_double(attr_float(n, "beta", 1.0f));
+  expect_attr(alpha == 1.0, "alpha", fmt::format("{}", alpha), "only 1 is supported");
+  expect_attr(beta == 1.0 || !has_input(n, 2), "beta", fmt::format("{}", beta),
+              "only 1 is supported");
+  const Value& av = input(n, 0);
+  const Value& bv = input(n, 1);
+  if (shape_of(av).size() != 2 || shape_of(bv).size() != 2)
+    fail("Gemm operands must be 2-D, got {} and {}", dims(shape_of(av)), dims(shape_of(bv)));
+  const std::string name = node_name(n);
+  const int a =
+      attr_int(n, "transA", 0) ? transposed_node(av, {1, 0}, name + "/a") : realize(av, n.input(0));
+  // Our dense takes the weight as N x K, which is B when transB = 1.
+  const int w =
+      attr_int(n, "transB", 0) ? realize(bv, n.input(1)) : transposed_node(bv, {1, 0}, name + "/b");
+  std::vector<int> ins = {a, w};
+  int extra = -1;  // a bias that is not a 1-D constant: added after
+  if (has_input(n, 2)) {
+    const Value& c = input(n, 2);
+    const int64_t N = g_.node(w).shape[0];
+    const Shape cs = shape_of(c);
+    if (c.kind == Value::Kind::Const && (cs == Shape{N} || cs == Shape{1, N}))
+      ins.push_back(realize_const(cs.size() == 1 ? *c.c : *reshape_const(c.c, {N})));
+    else
+      extra = realize(c, n.input(2));
+  }
+  int y = add(OpType::Dense, ins, {}, name);
+  if (extra >= 0) y = add(OpType::Add, {y, extra}, {}, name + "/bias");
+  set_output(n, Value::of_node(y));
+}
+
+void Importer::matmul(const NodeProto& n) {
+  expect_inputs(n, 2, 2);
+  const Value& av = input(n, 0);
+  const Value& bv = input(n, 1);
+  const Shape as = shape_of(av), bs = shape_of(bv);
+  const std::string name = node_name(n);
+  if (as.size() == 2 && bs.size() == 2) {
+    // a (M x K) * b (K x N) == dense(a, b^T).
+    const int a = realize(av, n.input(0));
+    set_output(n, Value::of_node(
+                      add(OpType::Dense, {a, transposed_node(bv, {1, 0}, name + "/b")}, {}, name)));
+    return;
+  }
+  if (as.size() == 3 && bs.size() == 3) {
+    const int a = realize(av, n.input(0));
+    const int b = transposed_node(bv, {0, 2, 1}, name + "/b");
+    set_output(n, Value::of_node(add(OpType::BatchMatmul, {a, b}, {}, name)));
+    return;
+  }
+  if (as.size() == 3 && bs.size() == 2 && bv.kind == Value::Kind::Const) {
+    // A linear layer over a batch of rows: fold the batch into the rows.
+    NodeAttrs flat, back;
+    flat.new_shape = {as[0] * as[1], as[2]};
+    const int a = add(OpType::Reshape, {realize(av, n.input(0))}, flat, name + "/rows");
+    const int y = add(OpType::Dense, {a, transposed_node(bv, {1, 0}, name + "/b")}, {}, name);
+    back.new_shape = {as[0], as[1], bs[1]};
+    set_output(n, Value::of_node(add(OpType::Reshape, {y}, back, name + "/unrows")));
+    return;
+  }
+  fail("MatMul of shapes {} and {} is not supported (2-D x 2-D, 3-D x 3-D, 3-D x constant 2-D)",
+       dims(as), dims(bs));
+}
+
+void Importer::unary(const NodeProto& n) {
+  expect_inputs(n, 1, 1);
+  const OpType op = n.op_type() == "Relu"      ? OpType::Relu
+                    : n.op_type() == "Sigmoid" ? OpType::Sigmoid
+                                               : OpType::Tanh;
+  set_output(n, Value::of_node(add(op, {in_node(n, 0)}, {}, node_name(n))));
+}
+
+void Importer::gelu(const NodeProto& n) {
+  expect_inputs(n, 1, 1);
+  const std::string approx = attr_string(n, "approximate", "none");
+  expect_attr(approx == "none", "approximate", approx, "only the exact (erf) GELU is supported");
+  set_output(n, Value::of_node(add(OpType::Gelu, {in_node(n, 0)}, {}, node_name(n))));
+}
+
+int Importer::sole_reader(const std::string& value, int* slot) const {
+  auto it = uses_.find(value);
+  if (outputs_.count(value) || it == uses_.end() || it->second.size() != 1) return -1;
+  *slot = it->second[0].second;
+  return it->second[0].first;
+}
+
+bool Importer::is_scalar_const(const std::string& value, double expected) const {
+  auto it = values_.find(value);
+  if (it == values_.end() || it->second.kind != Value::Kind::Const) return false;
+  const Const& c = *it->second.c;
+  if (!c.unusable.empty() || !(c.f || c.node >= 0) || shape_size(c.shape) != 1) return false;
+  return std::abs(float_data(c)[0] - expected) <= 1e-6 * std::abs(expected);
+}
+
+bool Importer::try_gelu_pattern(int index, const NodeProto& first) {
+  if (first.input_size() != 2 || first.output_size() != 1) return false;
+  const double scale = first.op_type() == "Div" ? M_SQRT2 : M_SQRT1_2;
+  if (!is_scalar_const(first.input(1), scale) || !values_.count(first.input(0))) return false;
+  const std::string& x = first.input(0);
+  const auto& nodes = model_.graph().node();
+  int slot = 0;
+  std::vector<int> matched;
+  auto next = [&](const NodeProto& from, const char* op) -> const NodeProto* {
+    const int i = sole_reader(from.output(0), &slot);
+    if (i < 0 || nodes.Get(i).op_type() != op || !nodes.Get(i).domain().empty() ||
+        nodes.Get(i).input_size() < 1 || nodes.Get(i).output_size() != 1)
+      return nullptr;
+    matched.push_back(i);
+    return &nodes.Get(i);
+  };
+  auto other = [&](const NodeProto& node) {
+    return node.input_size() == 2 ? node.input(1 - slot) : std::string();
+  };
+  const NodeProto* erf = next(first, "Erf");
+  if (!erf) return false;
+  const NodeProto* plus = next(*erf, "Add");
+  if (!plus || !is_scalar_const(other(*plus), 1.0)) return false;
+  const NodeProto* times_x = next(*plus, "Mul");
+  if (!times_x || other(*times_x) != x) return false;
+  const NodeProto* half = next(*times_x, "Mul");
+  if (!half || !is_scalar_const(other(*half), 0.5)) return false;
+  for (int i : matched) {
+    if (i <= index) return false;  // not in file order: leave it to the general path
+  }
+  const int y = add(OpType::Gelu, {in_node(first, 0)}, {}, node_name(first));
+  for (int i : matched) {
+    skip_[static_cast<size_t>(i)] = true;
+    release_inputs(nodes.Get(i));
+  }
+  define(half->output(0), Value::of_node(y));
+  return true;
+}
+
+void Importer::clip(const NodeProto& n) {
+  expect_inputs(n, 1, 3);
+  const double lowest = std::numeric_limits<float>::lowest(),
+               highest = std::numeric_limits<float>::max();
+  double lo = lowest, hi = highest;
+  if (opset_ < 11) {
+    lo = attr_double(n, "min", std::numeric_limits<float>::lowest(), "clip_lo");
+    hi = attr_double(n, "max", std::numeric_limits<float>::max(), "clip_hi");
+  } else {
+    auto hints = fmtx::parse_hints(n.doc_string());
+    if (has_input(n, 1)) lo = scalar(*const_input(n, 1, "min"), "min");
+    if (has_input(n, 2)) hi = scalar(*const_input(n, 2, "max"), "max");
+    if (hints.count("clip_lo")) lo = std::strtod(hints["clip_lo"].c_str(), nullptr);
+    if (hints.count("clip_hi")) hi = std::strtod(hints["clip_hi"].c_str(), nullptr);
+  }
+  const int x = in_node(n, 0);
+  if (fmtx::parse_hints(n.doc_string())["op"] == "relu6" && lo == 0 && hi == 6)
+    return set_output(n, Value::of_node(add(OpType::Relu6, {x}, {}, node_name(n))));
+  NodeAttrs a;
+  a.clip_lo = lo;
+  a.clip_hi = hi;
+  set_output(n, Value::of_node(add(OpType::Clip, {x}, a, node_name(n))));
+}
+
+void Importer::binary(const NodeProto& n) {
+  expect_inputs(n, 2, 2);
+  const std::string& op = n.op_type();
+  const Value& av = input(n, 0);
+  const Value& bv = input(n, 1);
+  if (op == "Add" && av.kind != Value::Kind::Const && bv.kind == Value::Kind::Const &&
+      bv.c->from_1d) {
+    // A 1-D constant reshaped to broadcast along one axis: a bias_add.
+    const Shape as = shape_of(av), bs = bv.c->shape;
+    const int64_t axis = static_cast<int64_t>(as.size()) - static_cast<int64_t>(bs.size());
+    bool ok = !bs.empty() && axis >= 0 && as[static_cast<size_t>(axis)] == bs[0];
+    for (size_t d = 1; d < bs.size(); ++d) ok = ok && bs[d] == 1;
+    if (ok) {
+      const int x = realize(av, n.input(0));
+      NodeAttrs a;
+      a.axis = axis;
+      const int b = realize_const(*bv.c->from_1d);
+      return set_output(n, Value::of_node(add(OpType::BiasAdd, {x, b}, a, node_name(n))));
+    }
+  }
+  const OpType t = op == "Add"   ? OpType::Add
+                   : op == "Sub" ? OpType::Subtract
+                   : op == "Mul" ? OpType::Multiply
+                                 : OpType::Divide;
+  const int a = realize(av, n.input(0));
+  const int b = realize(bv, n.input(1));
+  set_output(n, Value::of_node(add(t, {a, b}, {}, node_name(n))));
+}
+
+void Importer::batch_norm(const NodeProto& n) {
+  expect_inputs(n, 5, 5);
+  only_first_output(n);
+  const int64_t training = attr_int(n, "training_mode", 0);
+  expect_attr(training == 0, "training_mode", std::to_string(training),
+              "only inference (0) is supported");
+  const double eps = fmtx::exact_double(attr_float(n, "epsilon", 1e-5f));
+  const Value& x = input(n, 0);
+  const Shape xs = shape_of(x);
+  if (xs.size() < 2) fail("data {} has no channel axis", dims(xs));
+  const int64_t c = xs[1];
+  ConstPtr p[4];
+  const char* what[4] = {"scale", "bias", "mean", "var"};
+  for (int k = 0; k < 4; ++k) {
+    p[k] = const_input(n, k + 1, what[k]);
+    if (p[k]->shape != Shape{c})
+      fail("{} has shape {}, expected [{}]", what[k], dims(p[k]->shape), c);
+    float_data(*p[k]);
+  }
+  // scale' = scale / sqrt(var + eps), shift = bias - mean * scale' (in double). The
+  // writer's form (mean 0, var 1, eps 0) keeps scale and bias as they are.
+  bool plain = true;
+  for (int64_t k = 0; k < c; ++k)
+    plain = plain && float_data(*p[2])[k] == 0.0f &&
+            static_cast<double>(float_data(*p[3])[k]) + eps == 1.0;
+  ConstPtr scale = p[0], shift = p[1];
+  if (!plain) {
+    scale = std::make_shared<Const>(*p[0]);
+    shift = std::make_shared<Const>(*p[1]);
+    scale->node = shift->node = -1;
+    auto sf = std::make_shared<NDArray>(Shape{c}), tf = std::make_shared<NDArray>(Shape{c});
+    for (int64_t k = 0; k < c; ++k) {
+      const double s =
+          float_data(*p[0])[k] / std::sqrt(static_cast<double>(float_data(*p[3])[k]) + eps);
+      (*sf)[k] = static_cast<float>(s);
+      (*tf)[k] = static_cast<float>(float_data(*p[1])[k] - float_data(*p[2])[k] * s);
+    }
+    scale->f = std::move(sf);
+    shift->f = std::move(tf);
+  }
+  NodeAttrs a;
+  const bool view = x.kind == Value::Kind::View;
+  a.axis = view ? x.perm[1] : 1;
+  const int data = view ? x.node : realize(x, n.input(0));
+  const int s = realize_const(*scale);
+  const int t = realize_const(*shift);
+  const int y = add(OpType::BatchNorm, {data, s, t}, a, node_name(n));
+  if (view) return set_view_output(n, y, x.perm);
+  set_output(n, Value::of_node(y));
+}
+
+void Importer::softmax(const NodeProto& n) {
+  expect_inputs(n, 1, 1);
+  const int x = in_node(n, 0);
+  const auto rank = static_cast<int64_t>(g_.node(x).shape.size());
+  int64_t axis = attr_int(n, "axis", opset_ >= 13 ? -1 : 1);
+  if (axis < 0) axis += rank;
+  // Before opset 13 Softmax flattened from `axis` on: the same only for the last axis.
+  if (opset_ < 13 && axis != rank - 1)
+    fail("unsupported attribute value axis={} (before opset 13 only the last axis is supported)",
+         axis);
+  NodeAttrs a;
+  a.axis = axis;
+  set_output(n, Value::of_node(add(OpType::Softmax, {x}, a, node_name(n))));
+}
+
+void Importer::layer_norm(const NodeProto& n) {
+  expect_inputs(n, 2, 3);
+  only_first_output(n);
+  const int x = in_node(n, 0);
+  const auto rank = static_cast<int64_t>(g_.node(x).shape.size());
+  int64_t axis = attr_int(n, "axis", -1);
+  if (axis < 0) axis += rank;
+  expect_attr(axis == rank - 1, "axis", std::to_string(attr_int(n, "axis", -1)),
+              "only the last axis is supported");
+  NodeAttrs a;
+  a.epsilon = attr_double(n, "epsilon", 1e-5f, "epsilon");
+  const int gamma = in_node(n, 1);
+  int beta;
+  if (has_input(n, 2)) {
+    beta = in_node(n, 2);
+  } else {
+    NDArray zeros(g_.node(gamma).shape);
+    zeros.fill(0.0f);
+    beta = g_.add_constant(node_name(n) + "/beta", std::move(zeros));
+  }
+  set_output(n, Value::of_node(add(OpType::LayerNorm, {x, gamma, beta}, a, node_name(n))));
+}
+
+void Importer::concat(const NodeProto& n) {
+  if (n.input_size() < 1) fail("expected at least 1 input");
+  if (!attr(n, "axis")) fail("attribute 'axis' is missing");
+  std::vector<int> ins;
+  for (int k = 0; k < n.input_size(); ++k) ins.push_back(in_node(n, k));
+  NodeAttrs a;
+  a.axis = attr_int(n, "axis", 0);
+  set_output(n, Value::of_node(add(OpType::Concat, ins, a, node_name(n))));
+}
+
+Shape Importer::shape_operand(const NodeProto& n, int k, const std::string& attr_name) const {
+  if (has_input(n, k)) return int_data(*const_input(n, k, attr_name), attr_name);
+  if (const auto* a = attr(n, attr_name)) {
+    expect_type(*a, onnx::AttributeProto::INTS);
+    return Shape(a->ints().begin(), a->ints().end());
+  }
+  fail("the {} is missing", attr_name);
+}
+
+void Importer::reshape(const NodeProto& n) {
+  expect_inputs(n, 1, 2);
+  const Value& x = input(n, 0);
+  const Shape in = shape_of(x);
+  Shape target = shape_operand(n, 1, "shape");
+  const bool allow_zero = attr_int(n, "allowzero", 0) != 0;
+  for (size_t d = 0; d < target.size(); ++d)
+    if (target[d] == 0 && !allow_zero) {
+      if (d >= in.size())
+        fail("shape {} copies dimension {} of {}, which has none", dims(target), d, dims(in));
+      target[d] = in[d];
+    }
+  const Shape out = ops::resolve_reshape(in, target, "reshape");
+  if (x.kind == Value::Kind::Const && !ours(n, "reshape"))
+    return set_output(n, Value::of_const(reshape_const(x.c, out)));
+  NodeAttrs a;
+  a.new_shape = out;
+  set_output(n, Value::of_node(add(OpType::Reshape, {realize(x, n.input(0))}, a, node_name(n))));
+}
+
+void Importer::squeeze(const NodeProto& n) {
+  expect_inputs(n, 1, 2);
+  const bool unsqueeze = n.op_type() == "Unsqueeze";
+  const Value& x = input(n, 0);
+  const Shape in = shape_of(x);
+  Shape axes;
+  if (has_input(n, 1) || attr(n, "axes")) axes = shape_operand(n, 1, "axes");
+  Shape out;
+  if (unsqueeze) {
+    const auto rank = static_cast<int64_t>(in.size() + axes.size());
+    std::vector<bool> added(static_cast<size_t>(rank), false);
+    for (int64_t a : axes) {
+      if (a < 0) a += rank;
+      if (a < 0 || a >= rank || added[static_cast<size_t>(a)])
+        fail("invalid axes {} for rank {}", dims(axes), rank);
+      added[static_cast<size_t>(a)] = true;
+    }
+    for (int64_t d = 0, k = 0; d < rank; ++d)
+      out.push_back(added[static_cast<size_t>(d)] ? 1 : in[static_cast<size_t>(k++)]);
+  } else {
+    const auto rank = static_cast<int64_t>(in.size());
+    std::vector<bool> drop(in.size(), axes.empty());
+    for (size_t d = 0; d < in.size() && axes.empty(); ++d) drop[d] = in[d] == 1;
+    for (int64_t a : axes) {
+      if (a < 0) a += rank;
+      if (a < 0 || a >= rank || in[static_cast<size_t>(a)] != 1)
+        fail("cannot squeeze axes {} of {}", dims(axes), dims(in));
+      drop[static_cast<size_t>(a)] = true;
+    }
+    for (size_t d = 0; d < in.size(); ++d)
+      if (!drop[d]) out.push_back(in[d]);
+  }
+  if (x.kind == Value::Kind::Const) return set_output(n, Value::of_const(reshape_const(x.c, out)));
+  if (out.empty()) fail("a scalar result is not supported");
+  NodeAttrs a;
+  a.new_shape = out;
+  set_output(n, Value::of_node(add(OpType::Reshape, {realize(x, n.input(0))}, a, node_name(n))));
+}
+
+void Importer::flatten(const NodeProto& n) {
+  expect_inputs(n, 1, 1);
+  NodeAttrs a;
+  a.axis = attr_int(n, "axis", 1);
+  set_output(n, Value::of_node(add(OpType::Flatten, {in_node(n, 0)}, a, node_name(n))));
+}
+
+void Importer::transpose(const NodeProto& n) {
+  expect_inputs(n, 1, 1);
+  const Value& x = input(n, 0);
+  const auto rank = shape_of(x).size();
+  Shape perm = attr_ints(n, "perm", {});
+  if (perm.empty())
+    for (size_t k = rank; k-- > 0;) perm.push_back(static_cast<int64_t>(k));
+  std::vector<int> p = ops::resolve_permutation(perm, rank, "transpose");
+  perm.assign(p.begin(), p.end());
+  NodeAttrs a;
+  if (ours(n, "transpose")) {
+    a.axes = perm;
+    return set_output(
+        n, Value::of_node(add(OpType::Transpose, {realize(x, n.input(0))}, a, node_name(n))));
+  }
+  if (x.kind == Value::Kind::Const)
+    return set_output(n, Value::of_const(transpose_const(*x.c, perm)));
+  const int base = x.node;
+  const Shape total = x.kind == Value::Kind::View ? compose(x.perm, perm) : perm;
+  if (is_identity(total)) return set_output(n, Value::of_node(base));
+  if (absorbs(n.output(0), total)) return set_output(n, Value::view(base, total));
+  a.axes = total;
+  set_output(n, Value::of_node(add(OpType::Transpose, {base}, a, node_name(n))));
+}
+
+void Importer::pad(const NodeProto& n) {
+  expect_inputs(n, 1, 3);
+  const std::string mode = attr_string(n, "mode", "constant");
+  expect_attr(mode == "constant", "mode", mode, "only constant padding is supported");
+  const Value& x = input(n, 0);
+  const size_t rank = shape_of(x).size();
+  const Shape pads = shape_operand(n, 1, "pads");
+  if (pads.size() != 2 * rank)
+    fail("pads has {} values, expected {} (data of rank {})", pads.size(), 2 * rank, rank);
+  NodeAttrs a;
+  a.pad.before.assign(pads.begin(), pads.begin() + static_cast<std::ptrdiff_t>(rank));
+  a.pad.after.assign(pads.begin() + static_cast<std::ptrdiff_t>(rank), pads.end());
+  if (opset_ < 11)
+    a.pad.value = attr_double(n, "value", 0.0f, "pad_value");
+  else if (has_input(n, 2))
+    a.pad.value = scalar(*const_input(n, 2, "constant_value"), "constant_value");
+  if (auto hints = fmtx::parse_hints(n.doc_string()); hints.count("pad_value"))
+    a.pad.value = std::strtod(hints["pad_value"].c_str(), nullptr);
+  set_output(n, Value::of_node(add(OpType::Pad, {realize(x, n.input(0))}, a, node_name(n))));
+}
+
+void Importer::constant(const NodeProto& n) {
+  if (n.attribute_size() != 1) fail("expected exactly one attribute");
+  const onnx::AttributeProto& a = n.attribute(0);
+  onnx::TensorProto t;
+  if (a.name() == "value") {
+    t = a.t();
+  } else if (a.name() == "value_float" || a.name() == "value_floats") {
+    t.set_data_type(onnx::TensorProto::FLOAT);
+    if (a.name() == "value_float")
+      t.add_float_data(a.f());
+    else {
+      t.add_dims(a.floats_size());
+      for (float v : a.floats()) t.add_float_data(v);
+    }
+  } else if (a.name() == "value_int" || a.name() == "value_ints") {
+    t.set_data_type(onnx::TensorProto::INT64);
+    if (a.name() == "value_int")
+      t.add_int64_data(a.i());
+    else {
+      t.add_dims(a.ints_size());
+      for (int64_t v : a.ints()) t.add_int64_data(v);
+    }
+  } else {
+    fail("unsupported attribute '{}'", a.name());
+  }
+  t.set_name(n.output_size() ? n.output(0) : "");
+  set_output(n, Value::of_const(to_const(t, hinted_name(n.doc_string(), t.name()))));
+}
+
+void Importer::identity(const NodeProto& n) {
+  expect_inputs(n, 1, n.op_type() == "Dropout" ? 3 : 1);
+  only_first_output(n);
+  set_output(n, input(n, 0));
+}
+
+}  // namespace bcd::frontends::onnx_detail
+
+#endif  // BCD_HAVE_ONNX

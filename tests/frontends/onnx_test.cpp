@@ -1,0 +1,535 @@
+// ONNX import and export: every zoo model (and a graph with the ops the zoo does not
+// use) written by our writer re-imports to an identical graph; malformed and
+// unsupported files give one-line errors; a small hand-built ONNX model imports with
+// the right shapes and computes the value worked out by hand.
+#include "frontends/onnx.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "frontends/zoo.h"
+#include "graph/reference_executor.h"
+#include "support/error.h"
+#include "testing/error_of.h"
+
+#ifdef BCD_HAVE_ONNX
+#include <onnx/onnx_pb.h>
+#endif
+
+namespace bcd::frontends {
+namespace {
+
+namespace fs = std::filesystem;
+using graph::Graph;
+using graph::Node;
+using graph::NodeAttrs;
+using graph::OpType;
+using testutil::error_of;
+
+#define SKIP_WITHOUT_ONNX() \
+  if (!onnx_available()) GTEST_SKIP() << "bcd was built without libonnx-dev / libprotobuf-dev"
+
+std::string temp_file(const std::string& name) {
+  return (fs::temp_directory_path() / fmt::format("bcd_onnx_test_{}_{}", getpid(), name)).string();
+}
+
+void write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Every field, whether or not the op reads it: identical means identical.
+void expect_same_attrs(const NodeAttrs& a, const NodeAttrs& b, const std::string& where) {
+  EXPECT_EQ(a.conv.layout, b.conv.layout) << where;
+  EXPECT_EQ(a.conv.stride, b.conv.stride) << where;
+  EXPECT_EQ(a.conv.padding, b.conv.padding) << where;
+  EXPECT_EQ(a.conv.dilation, b.conv.dilation) << where;
+  EXPECT_EQ(a.conv.groups, b.conv.groups) << where;
+  EXPECT_EQ(a.pool.layout, b.pool.layout) << where;
+  EXPECT_EQ(a.pool.kernel, b.pool.kernel) << where;
+  EXPECT_EQ(a.pool.stride, b.pool.stride) << where;
+  EXPECT_EQ(a.pool.padding, b.pool.padding) << where;
+  EXPECT_EQ(a.pool.count_include_pad, b.pool.count_include_pad) << where;
+  EXPECT_EQ(a.layout, b.layout) << where;
+  EXPECT_EQ(a.pad.before, b.pad.before) << where;
+  EXPECT_EQ(a.pad.after, b.pad.after) << where;
+  EXPECT_EQ(a.pad.value, b.pad.value) << where;
+  EXPECT_EQ(a.axis, b.axis) << where;
+  EXPECT_EQ(a.clip_lo, b.clip_lo) << where;
+  EXPECT_EQ(a.clip_hi, b.clip_hi) << where;
+  EXPECT_EQ(a.epsilon, b.epsilon) << where;
+  EXPECT_EQ(a.new_shape, b.new_shape) << where;
+  EXPECT_EQ(a.axes, b.axes) << where;
+}
+
+// Node by node: op, name, input ids, shape, attributes, constants bit for bit.
+void expect_identical(const Graph& original, const Graph& imported) {
+  ASSERT_EQ(original.size(), imported.size());
+  EXPECT_EQ(original.inputs(), imported.inputs());
+  EXPECT_EQ(original.outputs(), imported.outputs());
+  for (int id = 0; id < original.size(); ++id) {
+    const Node& a = original.node(id);
+    const Node& b = imported.node(id);
+    const std::string where = fmt::format("node {} '{}' ({})", id, a.name, graph::op_name(a.op));
+    ASSERT_EQ(a.op, b.op) << where << " came back as " << graph::op_name(b.op) << " '" << b.name
+                          << "'";
+    EXPECT_EQ(a.name, b.name) << where;
+    EXPECT_EQ(a.inputs, b.inputs) << where;
+    EXPECT_EQ(a.shape, b.shape) << where;
+    expect_same_attrs(a.attrs, b.attrs, where);
+    if (a.op == OpType::Constant) {
+      const auto va = original.constant_value(id), vb = imported.constant_value(id);
+      ASSERT_EQ(va->shape(), vb->shape()) << where;
+      EXPECT_EQ(std::memcmp(va->data(), vb->data(), va->size() * sizeof(float)), 0)
+          << where << ": values differ";
+    }
+  }
+}
+
+// ---- round trips ------------------------------------------------------------------------
+
+class OnnxZooRoundTrip : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(OnnxZooRoundTrip, WrittenFileReimportsIdentically) {
+  SKIP_WITHOUT_ONNX();
+  const std::string model = GetParam();
+  ZooOptions o;
+  o.seed = 7;
+  o.image_size = model == "inception_v3" ? 75 : 32;  // the smallest valid images
+  o.bert_layers = 1;
+  o.bert_seq_len = 16;
+  const Graph g = build_model(model, o);
+  const std::string path = temp_file(model + ".onnx");
+  export_onnx(g, path);
+  const Graph back = import_onnx(path);
+  expect_identical(g, back);
+  // And once more: what we read, written again, is the same file.
+  EXPECT_EQ(export_onnx_bytes(back), read_file(path));
+  fs::remove(path);
+}
+
+INSTANTIATE_TEST_SUITE_P(Onnx, OnnxZooRoundTrip, ::testing::ValuesIn(model_names()),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
+
+// The ops and attribute values the zoo does not use: batch norm on axis 1 and 3,
+// pad, clip (with bounds float32 cannot hold exactly), relu6, tanh, sub, div, dense
+// with its own bias, transposes, NCHW pooling with padding, NHWC average pooling that
+// counts the padding, a layer norm epsilon that is no float, repeated names, an
+// input as an output, our own transposes and reshapes next to the writer's.
+TEST(OnnxRoundTrip, OpsOutsideTheZooReimportIdentically) {
+  SKIP_WITHOUT_ONNX();
+  Graph g;
+  auto constant = [&](const std::string& name, std::vector<int64_t> shape, uint64_t seed) {
+    graph::ConstantInit init;
+    init.seed = seed;
+    init.scale = 0.5f;
+    init.offset = 1.0f;
+    return g.add_constant(name, std::move(shape), init);
+  };
+  const int x = g.add_input("x", {1, 3, 8, 8});
+  NodeAttrs bn1;
+  bn1.axis = 1;
+  int y = g.add_op(OpType::BatchNorm, {x, constant("s", {3}, 1), constant("t", {3}, 2)}, bn1, "bn");
+  NodeAttrs pad;
+  pad.pad.before = {0, 0, 1, 2};
+  pad.pad.after = {0, 0, 2, 1};
+  pad.pad.value = 0.1 + 0.2;  // not the double nearest any float's shortest decimal
+  y = g.add_op(OpType::Pad, {y}, pad, "pad");
+  NodeAttrs mp;
+  mp.pool.kernel = {3, 3};
+  mp.pool.stride = {1, 2};
+  mp.pool.padding = {1, 0, 1, 2};
+  y = g.add_op(OpType::MaxPool2D, {y}, mp, "pool");
+  NodeAttrs clip;
+  clip.clip_lo = -0.3;
+  clip.clip_hi = 1.0 / 3.0;
+  y = g.add_op(OpType::Clip, {y}, clip, "clip");
+  NodeAttrs to_nhwc;
+  to_nhwc.axes = {0, 2, 3, 1};
+  y = g.add_op(OpType::Transpose, {y}, to_nhwc, "t");
+  NodeAttrs bn3;
+  bn3.axis = 3;
+  y = g.add_op(OpType::BatchNorm, {y, constant("s", {3}, 3), constant("t", {3}, 4)}, bn3, "bn");
+  NodeAttrs ap;
+  ap.pool.layout = ops::Layout::NHWC;
+  ap.pool.kernel = {2, 2};
+  ap.pool.stride = {2, 2};
+  ap.pool.padding = {1, 1, 1, 1};
+  ap.pool.count_include_pad = true;
+  y = g.add_op(OpType::AvgPool2D, {y}, ap, "avg");
+  // Our own transposes around an NCHW conv stay nodes (not an NHWC conv).
+  NodeAttrs to_nchw;
+  to_nchw.axes = {0, 3, 1, 2};
+  y = g.add_op(OpType::Transpose, {y}, to_nchw, "t");
+  y = g.add_op(OpType::Conv2D, {y, constant("w1", {3, 3, 1, 1}, 14)}, {}, "conv_nchw");
+  y = g.add_op(OpType::Transpose, {y}, to_nhwc, "t");
+  NodeAttrs conv;
+  conv.conv.layout = ops::Layout::NHWC;
+  conv.conv.dilation = {2, 1};
+  conv.conv.padding = {2, 1, 2, 1};
+  conv.conv.groups = 3;
+  y = g.add_op(OpType::Conv2D, {y, constant("w", {3, 3, 1, 6}, 5)}, conv, "conv");
+  y = g.add_op(OpType::Relu6, {y}, {}, "r6");
+  y = g.add_op(OpType::Tanh, {y});
+  NodeAttrs six;
+  six.new_shape = {6};  // a reshaped constant stays a reshape node
+  y = g.add_op(OpType::Subtract, {y, g.add_op(OpType::Reshape, {constant("c", {2, 3}, 6)}, six)});
+  y = g.add_op(OpType::Divide, {y, constant("d", {1, 1, 1, 6}, 7)});
+  NodeAttrs flat;
+  flat.axis = 1;
+  y = g.add_op(OpType::Flatten, {y}, flat);
+  const int64_t k = g.node(y).shape[1];
+  NodeAttrs swap;
+  swap.axes = {1, 0};  // a transposed constant weight stays a transpose node
+  const int fc = g.add_op(OpType::Transpose, {constant("fc", {k, 10}, 8)}, swap);
+  y = g.add_op(OpType::Dense, {y, fc, constant("fc_b", {10}, 9)}, {}, "fc");
+  NodeAttrs ln;
+  ln.epsilon = 1e-3 + 1e-17;  // inexact in float32 and off its shortest decimal
+  y = g.add_op(OpType::LayerNorm, {y, constant("g", {10}, 10), constant("b", {10}, 11)}, ln, "ln");
+  NodeAttrs sm;
+  sm.axis = 0;
+  const int a = g.add_op(OpType::Softmax, {y}, sm);
+  NodeAttrs cat;
+  cat.axis = 1;
+  const int b = g.add_op(OpType::Concat, {a, y, a}, cat);
+  NodeAttrs bn0;
+  bn0.axis = 0;
+  const int c =
+      g.add_op(OpType::BatchNorm, {b, constant("s0", {1}, 12), constant("t0", {1}, 13)}, bn0);
+  g.mark_output(c);
+  g.mark_output(x);  // an input as an output
+  const Graph back = import_onnx_bytes(export_onnx_bytes(g), "ops");
+  expect_identical(g, back);
+}
+
+// ---- errors ---------------------------------------------------------------------------
+
+void expect_one_line_error(const std::string& message, const std::vector<std::string>& parts) {
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_NE(message, "no error");
+  for (const std::string& p : parts)
+    EXPECT_NE(message.find(p), std::string::npos) << "'" << p << "' not in: " << message;
+}
+
+TEST(OnnxErrors, MalformedFilesAreOneLineErrors) {
+  SKIP_WITHOUT_ONNX();
+  const std::string dir = temp_file("malformed");
+  fs::create_directories(dir);
+  // Random bytes.
+  std::mt19937_64 rng(5);
+  std::string noise(4096, '\0');
+  for (char& ch : noise) ch = static_cast<char>(rng());
+  write_file(dir + "/noise.onnx", noise);
+  expect_one_line_error(error_of([&] { import_onnx(dir + "/noise.onnx"); }),
+                        {dir + "/noise.onnx", "not an ONNX model"});
+  // A real model cut in half.
+  ZooOptions o;
+  o.image_size = 32;
+  const std::string bytes = export_onnx_bytes(build_model("squeezenet_v1.1", o));
+  write_file(dir + "/cut.onnx", bytes.substr(0, bytes.size() / 2));
+  expect_one_line_error(error_of([&] { import_onnx(dir + "/cut.onnx"); }),
+                        {"cut.onnx", "not an ONNX model"});
+  // Empty.
+  write_file(dir + "/empty.onnx", "");
+  expect_one_line_error(error_of([&] { import_onnx(dir + "/empty.onnx"); }),
+                        {"empty.onnx", "empty file"});
+  // Missing.
+  expect_one_line_error(error_of([&] { import_onnx(dir + "/none.onnx"); }),
+                        {"none.onnx", "cannot open"});
+  // Also through the zoo's entry point, which takes .onnx paths.
+  expect_one_line_error(error_of([&] { build_model(dir + "/empty.onnx"); }), {"empty file"});
+  fs::remove_all(dir);
+}
+
+TEST(OnnxErrors, UnknownModelNameMentionsOnnxPaths) {
+  expect_one_line_error(error_of([] { build_model("alexnet"); }),
+                        {"unknown model 'alexnet'", ".onnx"});
+}
+
+#ifdef BCD_HAVE_ONNX
+
+// A small model built with the protobuf API.
+struct ModelMaker {
+  onnx::ModelProto model;
+  onnx::GraphProto* g;
+
+  ModelMaker() {
+    model.set_ir_version(8);
+    auto* op = model.add_opset_import();
+    op->set_domain("");
+    op->set_version(17);
+    g = model.mutable_graph();
+    g->set_name("test");
+  }
+  void input(const std::string& name, const std::vector<int64_t>& shape,
+             int type = onnx::TensorProto::FLOAT) {
+    auto* v = g->add_input();
+    v->set_name(name);
+    auto* tt = v->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(type);
+    for (int64_t d : shape) tt->mutable_shape()->add_dim()->set_dim_value(d);
+  }
+  void output(const std::string& name) { g->add_output()->set_name(name); }
+  void init(const std::string& name, const std::vector<int64_t>& shape,
+            const std::vector<float>& values) {
+    auto* t = g->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : shape) t->add_dims(d);
+    for (float v : values) t->add_float_data(v);
+  }
+  onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& ins,
+                        const std::string& out, const std::string& name = "") {
+    auto* n = g->add_node();
+    n->set_op_type(op);
+    n->set_name(name);
+    for (const auto& i : ins) n->add_input(i);
+    n->add_output(out);
+    return n;
+  }
+  static void ints(onnx::NodeProto* n, const std::string& name, const std::vector<int64_t>& v) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (int64_t x : v) a->add_ints(x);
+  }
+  static void i(onnx::NodeProto* n, const std::string& name, int64_t v) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(v);
+  }
+  std::string bytes() const { return model.SerializeAsString(); }
+};
+
+TEST(OnnxErrors, ValidProtobufWithoutGraph) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.set_producer_name("nothing");
+  expect_one_line_error(error_of([&] { import_onnx_bytes(m.SerializeAsString(), "nograph.onnx"); }),
+                        {"nograph.onnx", "not an ONNX model", "no graph"});
+}
+
+TEST(OnnxErrors, UnsupportedOperatorNamesTypeAndNode) {
+  ModelMaker m;
+  m.input("x", {1, 4, 8});
+  m.node("Relu", {"x"}, "r", "relu_0");
+  m.node("LSTM", {"r"}, "y", "lstm_1");
+  m.output("y");
+  expect_one_line_error(error_of([&] { import_onnx_bytes(m.bytes(), "lstm.onnx"); }),
+                        {"lstm.onnx", "node 'lstm_1'", "unsupported operator 'LSTM'"});
+  ModelMaker d;  // another domain
+  d.input("x", {1, 4});
+  d.node("FusedMatMul", {"x", "x"}, "y", "fm")->set_domain("com.microsoft");
+  d.output("y");
+  expect_one_line_error(error_of([&] { import_onnx_bytes(d.bytes()); }),
+                        {"node 'fm'", "unsupported operator 'com.microsoft.FusedMatMul'"});
+}
+
+TEST(OnnxErrors, UnsupportedAttributeValues) {
+  ModelMaker m;
+  m.input("x", {1, 1, 5, 5});
+  auto* p = m.node("MaxPool", {"x"}, "y", "pool");
+  ModelMaker::ints(p, "kernel_shape", {2, 2});
+  ModelMaker::i(p, "ceil_mode", 1);
+  m.output("y");
+  expect_one_line_error(error_of([&] { import_onnx_bytes(m.bytes()); }),
+                        {"node 'pool' (MaxPool)", "unsupported attribute value ceil_mode=1"});
+  ModelMaker r;
+  r.input("x", {1, 1, 5, 5});
+  r.init("pads", {}, {});
+  auto* t = r.g->mutable_initializer(0);
+  t->set_data_type(onnx::TensorProto::INT64);
+  t->add_dims(8);
+  for (int k = 0; k < 8; ++k) t->add_int64_data(1);
+  auto* pad = r.node("Pad", {"x", "pads"}, "y", "refl");
+  auto* mode = pad->add_attribute();
+  mode->set_name("mode");
+  mode->set_type(onnx::AttributeProto::STRING);
+  mode->set_s("reflect");
+  r.output("y");
+  expect_one_line_error(error_of([&] { import_onnx_bytes(r.bytes()); }),
+                        {"node 'refl' (Pad)", "unsupported attribute value mode=reflect"});
+}
+
+TEST(OnnxErrors, DynamicOrNonFloatInputsAndDanglingReferences) {
+  ModelMaker dyn;
+  auto* v = dyn.g->add_input();
+  v->set_name("x");
+  auto* tt = v->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  tt->mutable_shape()->add_dim()->set_dim_param("batch");
+  tt->mutable_shape()->add_dim()->set_dim_value(10);
+  dyn.node("Relu", {"x"}, "y");
+  dyn.output("y");
+  expect_one_line_error(error_of([&] { import_onnx_bytes(dyn.bytes()); }),
+                        {"graph input 'x'", "dynamic dimension 0 ('batch')"});
+  ModelMaker ids;
+  ids.input("ids", {1, 16}, onnx::TensorProto::INT64);
+  ids.node("Relu", {"ids"}, "y");
+  ids.output("y");
+  expect_one_line_error(error_of([&] { import_onnx_bytes(ids.bytes()); }),
+                        {"'ids'", "element type INT64"});
+  ModelMaker dangling;
+  dangling.input("x", {1, 4});
+  dangling.node("Add", {"x", "nowhere"}, "y", "add");
+  dangling.output("y");
+  expect_one_line_error(error_of([&] { import_onnx_bytes(dangling.bytes()); }),
+                        {"node 'add' (Add)", "input 'nowhere' is not defined"});
+}
+
+// x (1x1x4x4, 0..15) -> Conv(2x2 ones, bias -20, stride 2) -> Relu -> Flatten ->
+// Gemm(W 4x2, C). The conv sums each 2x2 block: 10, 18, 42, 50; minus 20 and ReLU:
+// 0, 0, 22, 30. Then y0 = 22*1 + 30*2 + 0.5 = 82.5, y1 = 22*1 - 30*1 - 0.5 = -8.5.
+TEST(OnnxImport, HandBuiltConvReluGemmComputesHandValues) {
+  ModelMaker m;
+  m.input("x", {1, 1, 4, 4});
+  m.init("w", {1, 1, 2, 2}, {1, 1, 1, 1});
+  m.init("bias", {1}, {-20});
+  m.init("fc", {4, 2}, {1, 0, 0, 1, 1, 1, 2, -1});
+  m.init("fc_b", {2}, {0.5f, -0.5f});
+  auto* conv = m.node("Conv", {"x", "w", "bias"}, "c", "conv");
+  ModelMaker::ints(conv, "strides", {2, 2});
+  ModelMaker::ints(conv, "kernel_shape", {2, 2});
+  m.node("Relu", {"c"}, "r", "relu");
+  m.node("Flatten", {"r"}, "f", "flatten");
+  m.node("Gemm", {"f", "fc", "fc_b"}, "y", "gemm");
+  m.output("y");
+  const std::string path = temp_file("hand.onnx");
+  write_file(path, m.bytes());
+  const Graph g = build_model(path);  // .onnx paths go through the zoo's entry point
+  fs::remove(path);
+  // input, w, conv, bias, bias_add, relu, flatten, fc (transposed to 2x4), fc_b, dense
+  ASSERT_EQ(g.size(), 10);
+  std::vector<OpType> ops;
+  for (const Node& n : g.nodes()) ops.push_back(n.op);
+  EXPECT_EQ(ops,
+            (std::vector<OpType>{OpType::Input, OpType::Constant, OpType::Conv2D, OpType::Constant,
+                                 OpType::BiasAdd, OpType::Relu, OpType::Flatten, OpType::Constant,
+                                 OpType::Constant, OpType::Dense}));
+  EXPECT_EQ(g.node(2).shape, (std::vector<int64_t>{1, 1, 2, 2}));
+  EXPECT_EQ(g.node(2).attrs.conv.stride, (std::array<int64_t, 2>{2, 2}));
+  EXPECT_EQ(g.node(6).shape, (std::vector<int64_t>{1, 4}));
+  EXPECT_EQ(g.node(7).shape, (std::vector<int64_t>{2, 4}));
+  EXPECT_EQ(g.node(9).shape, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(g.node(9).name, "gemm");
+  ASSERT_EQ(g.outputs(), std::vector<int>{9});
+  NDArray x({1, 1, 4, 4});
+  for (int i = 0; i < 16; ++i) x[i] = static_cast<float>(i);
+  const auto out = graph::run_reference(g, {&x});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_NEAR(out[0][0], 82.5f, 1e-4);
+  EXPECT_NEAR(out[0][1], -8.5f, 1e-4);
+}
+
+// What PyTorch and tf2onnx export, beyond our writer's forms: a GELU spelled with
+// Erf, MatMul against a constant, a reshaped-constant bias, Unsqueeze, an NHWC model
+// (Transposes around NCHW ops) whose convolutions become NHWC convolutions, folded
+// batch-norm statistics, Identity and Dropout.
+TEST(OnnxImport, ExportedFormsOfOtherToolsImportAndCompute) {
+  ModelMaker m;
+  m.input("x", {1, 4, 4, 2});                     // NHWC
+  m.init("w", {3, 2, 1, 1}, {1, 0, 0, 1, 1, 1});  // OIHW 1x1: out = (x0, x1, x0 + x1)
+  m.init("scale", {3}, {2, 2, 2});
+  m.init("shift", {3}, {0, 1, 0});
+  m.init("mean", {3}, {1, 1, 1});
+  m.init("var", {3}, {3, 3, 3});
+  auto* t1 = m.node("Transpose", {"x"}, "x_nchw");
+  ModelMaker::ints(t1, "perm", {0, 3, 1, 2});
+  m.node("Conv", {"x_nchw", "w"}, "c");
+  auto* bn = m.node("BatchNormalization", {"c", "scale", "shift", "mean", "var"}, "bn");
+  auto* eps = bn->add_attribute();
+  eps->set_name("epsilon");
+  eps->set_type(onnx::AttributeProto::FLOAT);
+  eps->set_f(1.0f);  // (c - 1) / 2 * 2 + shift = c - 1 + shift
+  auto* t2 = m.node("Transpose", {"bn"}, "y_nhwc");
+  ModelMaker::ints(t2, "perm", {0, 2, 3, 1});
+  m.node("Identity", {"y_nhwc"}, "id");
+  m.node("Dropout", {"id"}, "drop");
+  m.node("GlobalAveragePool", {"drop"},
+         "pooled_wrong_layout");  // reads NHWC as NCHW: a plain NCHW pool
+  m.output("pooled_wrong_layout");
+  const Graph g = import_onnx_bytes(m.bytes(), "nhwc");
+  int convs = 0;
+  for (const Node& n : g.nodes())
+    if (n.op == OpType::Conv2D) {
+      ++convs;
+      EXPECT_EQ(n.attrs.conv.layout, ops::Layout::NHWC);
+      EXPECT_EQ(g.node(n.inputs[1]).shape, (std::vector<int64_t>{1, 1, 2, 3}));  // HWIO
+    }
+  EXPECT_EQ(convs, 1);
+  for (const Node& n : g.nodes()) EXPECT_NE(n.op, OpType::Transpose) << n.name;
+  // x = all ones: conv (1, 1, 2), then - 1 + shift: (0, 1, 1); pooled over 4 x 3.
+  NDArray x({1, 4, 4, 2});
+  x.fill(1.0f);
+  const auto out = graph::run_reference(g, {&x});
+  ASSERT_EQ(out[0].shape(), (std::vector<int64_t>{1, 4, 1, 1}));
+  for (int h = 0; h < 4; ++h) EXPECT_NEAR(out[0][h], (0 + 1 + 1) / 3.0, 1e-5) << h;
+
+  ModelMaker b;  // BERT-like pieces
+  b.input("h", {1, 3, 4});
+  b.init("wq", {4, 4}, {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1});
+  b.init("bq", {4}, {0, 0, 0, 1});
+  b.init("sqrt2", {}, {static_cast<float>(M_SQRT2)});
+  b.init("one", {}, {1});
+  b.init("half", {}, {0.5f});
+  b.node("MatMul", {"h", "wq"}, "q");
+  b.node("Add", {"q", "bq"}, "qb");
+  b.node("Div", {"qb", "sqrt2"}, "d", "gelu_start");
+  b.node("Erf", {"d"}, "e");
+  b.node("Add", {"e", "one"}, "e1");
+  b.node("Mul", {"qb", "e1"}, "m");
+  b.node("Mul", {"m", "half"}, "gelu");
+  b.output("gelu");
+  const Graph bg = import_onnx_bytes(b.bytes(), "bert-like");
+  int gelus = 0;
+  for (const Node& n : bg.nodes()) gelus += n.op == OpType::Gelu;
+  EXPECT_EQ(gelus, 1);
+  NDArray h({1, 3, 4});
+  h.fill(1.0f);
+  const auto bo = graph::run_reference(bg, {&h});
+  ASSERT_EQ(bo[0].shape(), (std::vector<int64_t>{1, 3, 4}));
+  const double gelu1 = 0.5 * (1 + std::erf(1 / M_SQRT2)),
+               gelu2 = 2 * 0.5 * (1 + std::erf(2 / M_SQRT2));
+  EXPECT_NEAR(bo[0][0], gelu1, 1e-5);
+  EXPECT_NEAR(bo[0][3], gelu2, 1e-5);
+}
+
+#endif  // BCD_HAVE_ONNX
+
+// `bcd export-onnx` writes a file that imports back to the zoo model.
+TEST(OnnxCli, ExportOnnxWritesTheZooModel) {
+  SKIP_WITHOUT_ONNX();
+  const std::string path = temp_file("cli.onnx");
+  const std::string cmd = fmt::format(
+      "{} export-onnx --model mxnet --image-size 32 --seed 3 --out '{}' 2>&1", BCD_BINARY, path);
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::string output;
+  char buf[4096];
+  while (fgets(buf, sizeof buf, pipe)) output += buf;
+  ASSERT_EQ(pclose(pipe), 0) << output;
+  EXPECT_NE(output.find("wrote " + path), std::string::npos) << output;
+  ZooOptions o;
+  o.image_size = 32;
+  o.seed = 3;
+  expect_identical(build_model("mxnet", o), import_onnx(path));
+  fs::remove(path);
+}
+
+}  // namespace
+}  // namespace bcd::frontends
