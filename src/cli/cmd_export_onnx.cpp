@@ -6,8 +6,8 @@
 #include <filesystem>
 
 #include "cli/commands.h"
+#include "cli/model_options.h"
 #include "frontends/onnx.h"
-#include "frontends/zoo.h"
 #include "support/error.h"
 
 namespace bcd::cli {
@@ -15,17 +15,12 @@ namespace bcd::cli {
 namespace {
 
 struct ExportOnnxOptions {
-  std::string model = "squeezenet_v1.1";
+  ModelOptions model;
   std::string out;
-  uint64_t seed = 0;
-  int64_t image_size = 0;
 };
 
 int run_export_onnx(const ExportOnnxOptions& o) {
-  frontends::ZooOptions zoo;
-  zoo.seed = o.seed;
-  zoo.image_size = o.image_size;
-  graph::Graph g = frontends::build_model(o.model, zoo);
+  graph::Graph g = load_model(o.model);
   frontends::export_onnx(g, o.out);
   int64_t weights = 0;
   std::string inputs;
@@ -35,7 +30,7 @@ int run_export_onnx(const ExportOnnxOptions& o) {
       inputs += fmt::format("{}{} {}", inputs.empty() ? "" : ", ", n.name, shape_string(n.shape));
   }
   fmt::print("wrote {}: model {}, {} nodes, {:.1f}M weights, {:.1f} MB; inputs: {}\n", o.out,
-             o.model, g.size(), weights / 1e6, std::filesystem::file_size(o.out) / 1e6, inputs);
+             o.model.model, g.size(), weights / 1e6, std::filesystem::file_size(o.out) / 1e6, inputs);
   return 0;
 }
 
@@ -45,11 +40,8 @@ CommandRunner add_export_onnx_command(CLI::App& app) {
   auto o = std::make_shared<ExportOnnxOptions>();
   CLI::App* cmd =
       app.add_subcommand("export-onnx", "write a model as an ONNX file (weights included)");
-  cmd->add_option("--model", o->model, "zoo model name or .onnx path")->capture_default_str();
+  add_model_options(cmd, o->model);
   cmd->add_option("--out", o->out, "the ONNX file to write")->required();
-  cmd->add_option("--seed", o->seed, "seed of the zoo's random weights")->capture_default_str();
-  cmd->add_option("--image-size", o->image_size, "image height and width (0: the model's own)")
-      ->capture_default_str();
   return [o] { return run_export_onnx(*o); };
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "cli/commands.h"
+#include "cli/model_options.h"
 #include "executor/network.h"
 #include "executor/resident_memory.h"
 #include "executor/verify.h"
@@ -21,7 +22,7 @@ namespace bcd::cli {
 namespace {
 
 struct RunOptions {
-  std::string model;
+  ModelOptions model;
   std::string records;
   std::string target = "llvm";
   int repeat = 5;
@@ -29,7 +30,6 @@ struct RunOptions {
   bool no_verify = false;
   double tolerance = executor::kDefaultNetworkTolerance;
   bool verbose = false;
-  frontends::ZooOptions zoo;
 };
 
 double mib(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
@@ -48,7 +48,7 @@ std::vector<tuning::Record> load_records_file(const std::string& path) {
 int run_network(const RunOptions& o) {
   if (o.target != "llvm") fail("unknown target '{}' (only llvm is supported so far)", o.target);
   std::vector<tuning::Record> records = load_records_file(o.records);
-  graph::Graph graph = frontends::build_model(o.model, o.zoo);
+  graph::Graph graph = load_model(o.model);
 
   auto start = std::chrono::steady_clock::now();
   executor::Network net = executor::Network::build(graph, records, {.target = o.target});
@@ -56,7 +56,7 @@ int run_network(const RunOptions& o) {
   const executor::TaskKernels& kernels = net.kernels();
   const int total = static_cast<int>(kernels.kernels.size());
   const int tuned = kernels.tuned_count();
-  fmt::print("model        {} ({} subgraphs, target {})\n", o.model, net.num_steps(), o.target);
+  fmt::print("model        {} ({} subgraphs, target {})\n", o.model.model, net.num_steps(), o.target);
   fmt::print("tasks        {} total: {} tuned from records, {} default schedules{}\n", total, tuned, total - tuned,
              o.records.empty() ? " (no --records)" : "");
   if (o.verbose)
@@ -100,7 +100,7 @@ CommandRunner add_run_command(CLI::App& app) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand(
       "run", "build a model from its best records (default schedules otherwise), verify it, time it end to end");
-  cmd->add_option("--model", o->model, "built-in model name or .onnx file")->required();
+  add_model_options(cmd, o->model);
   cmd->add_option("--records", o->records, "records file (JSON lines) of a tuning run");
   cmd->add_option("--target", o->target, "llvm")->capture_default_str();
   cmd->add_option("--repeat", o->repeat, "timed end-to-end runs")->check(CLI::PositiveNumber)->capture_default_str();
@@ -109,10 +109,6 @@ CommandRunner add_run_command(CLI::App& app) {
   cmd->add_option("--tolerance", o->tolerance, "largest accepted relative error")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--image-size", o->zoo.image_size, "zoo CNNs: image height and width (default: the model's)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--bert-layers", o->zoo.bert_layers, "bert: encoder layers (default 12)")->check(CLI::PositiveNumber);
-  cmd->add_option("--bert-seq-len", o->zoo.bert_seq_len, "bert: tokens (default 128)")->check(CLI::PositiveNumber);
   cmd->add_flag("-v,--verbose", o->verbose, "list every task with its schedule's origin");
   return [o] { return run_network(*o); };
 }

@@ -1,32 +1,58 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "frontends/zoo.h"
+#include "cli/model_options.h"
+#include "diffusion/diffusion_tuner.h"
 #include "graph/tasks.h"
+#include "search/sketch_rules.h"
 #include "support/error.h"
+#include "tuning/network_tasks.h"
 
 namespace bcd::cli {
 
 namespace {
 
 struct TasksOptions {
-  std::string model = "squeezenet_v1.1";
+  ModelOptions model;
   std::string target = "llvm";
+  std::string group_type = "operator";
 };
 
 int run_tasks(const TasksOptions& o) {
   if (o.target != "llvm") fail("unknown target '{}' (only llvm is supported so far)", o.target);
-  graph::Graph g = frontends::build_model(o.model);
+  diffusion::GroupType group = diffusion::parse_group_type(o.group_type);
+  graph::Graph g = load_model(o.model);
   graph::TaskSet set = graph::extract_tasks(g);
-  fmt::print("model {}: {} subgraphs, {} tasks\n", o.model, set.subgraphs.size(), set.tasks.size());
-  fmt::print("{:>3}  {:<28} {:>6} {:>10}  {:<16} {}\n", "#", "task", "weight", "MFLOP", "workload key", "");
+
+  // The clusters the diffusion strategy would form over the tuned tasks.
+  std::vector<int> tuned = tuning::tuned_task_indices(set, false);
+  std::vector<std::string> keys;
+  std::vector<std::vector<int64_t>> shapes;
+  search::HardwareParams hw = search::detect_cpu();
+  for (int i : tuned) {
+    const graph::Task& t = set.tasks[i];
+    std::vector<schedule::State> sketches;
+    if (group == diffusion::GroupType::Sketch) sketches = search::generate_sketches(search::SearchTask(*t.dag, o.target, hw));
+    keys.push_back(diffusion::cluster_key(group, t.name, sketches));
+    shapes.push_back(diffusion::workload_shape_vector(*t.dag));
+  }
+  std::vector<diffusion::Cluster> clusters = diffusion::cluster_tasks(keys, shapes);
+  std::vector<std::string> cluster_of(set.tasks.size(), "-");
+  for (size_t c = 0; c < clusters.size(); ++c)
+    for (int m : clusters[c].members)
+      cluster_of[tuned[m]] = fmt::format("{}{}", c, m == clusters[c].representative ? " (rep)" : "");
+
+  fmt::print("model {}: {} subgraphs, {} tasks ({} tuned), {} {} clusters\n", o.model.model, set.subgraphs.size(),
+             set.tasks.size(), tuned.size(), clusters.size(), o.group_type);
+  fmt::print("{:>3}  {:<28} {:>6} {:>10}  {:<16} {:<9} {}\n", "#", "task", "weight", "MFLOP", "workload key",
+             "cluster", "");
   double total = 0;
   for (size_t i = 0; i < set.tasks.size(); ++i) {
     const auto& t = set.tasks[i];
     double mflop = t.dag->flop_count() / 1e6;
     total += mflop * t.weight;
-    fmt::print("{:>3}  {:<28} {:>6} {:>10.2f}  {:<16} {}\n", i, t.name, t.weight, mflop, t.workload_key,
-               t.simple ? "(simple: no reduction)" : "");
+    fmt::print("{:>3}  {:<28} {:>6} {:>10.2f}  {:<16} {:<9} {}\n", i, t.name, t.weight, mflop, t.workload_key,
+               cluster_of[i], t.simple ? "(simple: no reduction, not tuned)" : "");
   }
   fmt::print("total {:.1f} MFLOP per inference\n", total);
   return 0;
@@ -36,9 +62,10 @@ int run_tasks(const TasksOptions& o) {
 
 CommandRunner add_tasks_command(CLI::App& app) {
   auto o = std::make_shared<TasksOptions>();
-  CLI::App* cmd = app.add_subcommand("tasks", "list the tuning tasks of a model: weights, FLOPs, workload keys");
-  cmd->add_option("--model", o->model, "built-in model name")->capture_default_str();
+  CLI::App* cmd = app.add_subcommand("tasks", "list the tuning tasks of a model: weights, FLOPs, workload keys, clusters");
+  add_model_options(cmd, o->model);
   cmd->add_option("--target", o->target, "llvm")->capture_default_str();
+  cmd->add_option("--group-type", o->group_type, "diffusion clusters: operator or sketch")->capture_default_str();
   return [o] { return run_tasks(*o); };
 }
 

@@ -16,6 +16,10 @@ CommandRunner add_tune_op_command(CLI::App& app);
 CommandRunner add_tasks_command(CLI::App& app);
 // `bcd run --model M [--records FILE]`: build a whole network, verify it, time it.
 CommandRunner add_run_command(CLI::App& app);
+// `bcd tune --model M --strategy ansor|diffusion ...`: tune a whole network.
+CommandRunner add_tune_command(CLI::App& app);
+// `bcd compare RUN_A RUN_B`: the artifact's metric between two tuning runs.
+CommandRunner add_compare_command(CLI::App& app);
 // `bcd export-onnx --model M --out FILE`: write a model as an ONNX file.
 CommandRunner add_export_onnx_command(CLI::App& app);
 

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   runners["tune-op"] = bcd::cli::add_tune_op_command(app);
   runners["tasks"] = bcd::cli::add_tasks_command(app);
   runners["run"] = bcd::cli::add_run_command(app);
+  runners["tune"] = bcd::cli::add_tune_command(app);
+  runners["compare"] = bcd::cli::add_compare_command(app);
   runners["export-onnx"] = bcd::cli::add_export_onnx_command(app);
   try {
     app.parse(argc, argv);

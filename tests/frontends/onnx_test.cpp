@@ -517,7 +517,7 @@ TEST(OnnxCli, ExportOnnxWritesTheZooModel) {
   SKIP_WITHOUT_ONNX();
   const std::string path = temp_file("cli.onnx");
   const std::string cmd = fmt::format(
-      "{} export-onnx --model mxnet --image-size 32 --seed 3 --out '{}' 2>&1", BCD_BINARY, path);
+      "{} export-onnx --model mxnet --image-size 32 --weight-seed 3 --out '{}' 2>&1", BCD_BINARY, path);
   FILE* pipe = popen(cmd.c_str(), "r");
   std::string output;
   char buf[4096];

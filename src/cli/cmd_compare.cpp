@@ -1,0 +1,80 @@
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli/commands.h"
+#include "support/error.h"
+#include "tuning/latency_plot.h"
+#include "tuning/run_comparison.h"
+#include "tuning/run_dir.h"
+
+namespace bcd::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CompareOptions {
+  std::string run_a, run_b, out;
+};
+
+struct LoadedRun {
+  std::string label;
+  std::vector<tuning::TsvRow> rows;
+};
+
+// A run directory (its tuning.tsv, labelled from run.json) or a TSV file.
+LoadedRun load_run(const std::string& path) {
+  LoadedRun run;
+  std::string tsv = path;
+  run.label = path;
+  if (fs::is_directory(path)) {
+    tuning::RunDir dir{path};
+    tsv = dir.tsv();
+    if (fs::exists(dir.info())) {
+      nlohmann::json info = tuning::load_run_info(dir);
+      run.label = info.value("strategy", std::string("?"));
+      if (info.contains("group_type")) run.label += "-" + info["group_type"].get<std::string>();
+      run.label += fmt::format(" (seed {})", info.value("seed", 0));
+    }
+  }
+  if (!fs::exists(tsv)) fail("{}: no tuning TSV at {}", path, tsv);
+  run.rows = tuning::load_tsv(tsv);
+  if (run.rows.empty()) fail("{}: the tuning TSV is empty", tsv);
+  return run;
+}
+
+int run_compare(const CompareOptions& o) {
+  LoadedRun a = load_run(o.run_a), b = load_run(o.run_b);
+  if (a.label == b.label) a.label = "A: " + a.label, b.label = "B: " + b.label;
+  tuning::RunComparison c = tuning::compare_runs(a.rows, b.rows);
+  std::string md = tuning::comparison_markdown(c, a.label, b.label);
+  std::string out_dir = o.out.empty() ? (fs::is_directory(o.run_b) ? o.run_b : ".") : o.out;
+  fs::create_directories(out_dir);
+  std::string md_path = (fs::path(out_dir) / "compare.md").string();
+  std::string svg_path = (fs::path(out_dir) / "compare.svg").string();
+  std::ofstream(md_path) << md;
+  std::ofstream(svg_path) << tuning::latency_plot_svg({{a.label, a.rows}, {b.label, b.rows}},
+                                                      "estimated latency during tuning", c.a_best_ms);
+  fmt::print("{}\n", md);
+  fmt::print("table     {}\nplot      {}\n", md_path, svg_path);
+  // One machine-readable line for scripts (the experiment takes medians of it).
+  fmt::print("metric speedup {} first_ratio {:.4f} last_ratio {:.4f}\n",
+             c.speedup ? fmt::format("{:.4f}", *c.speedup) : "never", c.first_latency_ratio, c.last_latency_ratio);
+  return 0;
+}
+
+}  // namespace
+
+CommandRunner add_compare_command(CLI::App& app) {
+  auto o = std::make_shared<CompareOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "compare", "compare two tuning runs (A: baseline, B: new): compilation-time speedup, latency ratios, a plot");
+  cmd->add_option("run_a", o->run_a, "run directory (or tuning TSV) of the baseline, e.g. an ansor run")->required();
+  cmd->add_option("run_b", o->run_b, "run directory (or tuning TSV) to compare, e.g. a diffusion run")->required();
+  cmd->add_option("--out", o->out, "where compare.md and compare.svg go (default: B's run directory)");
+  return [o] { return run_compare(*o); };
+}
+
+}  // namespace bcd::cli

@@ -1,0 +1,145 @@
+#include "diffusion/diffusion_tuner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "diffusion/posterior_sampler.h"
+#include "diffusion/sketch_signature.h"
+#include "graph/tasks.h"
+#include "support/error.h"
+
+namespace bcd::diffusion {
+
+std::string cluster_key(GroupType type, const std::string& task_name, const std::vector<schedule::State>& sketches) {
+  if (type == GroupType::Operator) return graph::strip_task_suffix(task_name);
+  return sketches.empty() ? std::string("no-sketch") : sketch_signature(sketches.front().history());
+}
+
+std::vector<int64_t> workload_shape_vector(const ir::ComputeDAG& dag) {
+  std::vector<int64_t> out;
+  for (const auto& t : dag.inputs()) out.insert(out.end(), t->shape.begin(), t->shape.end());
+  for (const auto& t : dag.outputs()) out.insert(out.end(), t->shape.begin(), t->shape.end());
+  return out;
+}
+
+std::vector<Cluster> cluster_scheduled_tasks(tuning::TaskScheduler& scheduler, GroupType type) {
+  std::vector<std::string> keys;
+  std::vector<std::vector<int64_t>> shapes;
+  for (int t = 0; t < scheduler.size(); ++t) {
+    auto& policy = *scheduler.task(t).policy;
+    keys.push_back(cluster_key(type, scheduler.task(t).name, policy.sketches()));
+    shapes.push_back(workload_shape_vector(policy.task().dag));
+  }
+  return cluster_tasks(keys, shapes);
+}
+
+namespace {
+
+int posterior_measures(const tuning::TaskScheduler& scheduler, const DiffusionOptions& o) {
+  return std::max(1, static_cast<int>(std::lround(scheduler.options().num_measures_per_round *
+                                                  o.posterior_measure_fraction)));
+}
+
+void reduce_search(tuning::TaskScheduler& scheduler, int t, const DiffusionOptions& o) {
+  scheduler.task(t).policy->mutable_options().num_iterations = o.posterior_iterations;
+  scheduler.task(t).measures_per_round = posterior_measures(scheduler, o);
+}
+
+// Makes task `t` a posterior of the prior States `priors` (of another task of the
+// cluster): its own sketch matching theirs, diffused initial populations.
+void make_posterior(tuning::TaskScheduler& scheduler, int t, const std::vector<schedule::State>& priors,
+                    const std::vector<schedule::State>& prior_sketches, const DiffusionOptions& o) {
+  search::SearchPolicy& policy = *scheduler.task(t).policy;
+  reduce_search(scheduler, t, o);
+  // The best prior's sketch, and the priors that share it.
+  std::optional<int> k = sketch_of(priors.front().history(), prior_sketches);
+  std::vector<std::vector<schedule::Step>> histories;
+  std::string signature;
+  if (k) signature = sketch_signature(prior_sketches[*k].history());
+  for (const auto& p : priors) {
+    std::optional<int> pk = sketch_of(p.history(), prior_sketches);
+    if (!k || pk == k) histories.push_back(p.history());
+  }
+  if (k) {
+    for (const auto& sketch : policy.sketches()) {
+      if (sketch_signature(sketch.history()) == signature) {
+        policy.set_sketches({sketch});
+        break;
+      }
+    }
+  }
+  auto cache = std::make_shared<search::FactorizationCache>();
+  search::SearchPolicy* p = &policy;
+  SplitRuleWeights weights = o.split_rules;
+  policy.set_init_sampler([p, histories, weights, cache](const schedule::State& sketch, std::mt19937_64& rng) {
+    return diffuse_state(p->task(), p->options(), sketch, histories, weights, *cache, rng);
+  });
+}
+
+}  // namespace
+
+DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const DiffusionOptions& o, int budget,
+                                    const std::function<void(const std::string&)>& log) {
+  auto say = [&](const std::string& line) {
+    if (log) log(line);
+  };
+  DiffusionReport report;
+  report.clusters = cluster_scheduled_tasks(scheduler, o.group_type);
+  const int per_round = scheduler.options().num_measures_per_round;
+
+  // Prior phase: each cluster's representative, min(size, cap) full rounds.
+  say(fmt::format("diffusion: {} tasks in {} {} clusters; prior phase", scheduler.size(), report.clusters.size(),
+                  group_type_name(o.group_type)));
+  int before = scheduler.total_trials();
+  for (const Cluster& c : report.clusters) {
+    if (c.members.size() < 2) continue;
+    int rounds = std::min(static_cast<int>(c.members.size()), o.max_prior_rounds);
+    int target = rounds * per_round;
+    while (scheduler.progress(c.representative).trials < target && scheduler.total_trials() < budget) {
+      if (!scheduler.tune_round(c.representative, budget - scheduler.total_trials())) break;
+    }
+  }
+  report.prior_trials = scheduler.total_trials() - before;
+  report.model_trees_after_prior = scheduler.task(0).policy->model().num_trees();
+
+  // Posterior set-up.
+  std::vector<int> posteriors;
+  for (const Cluster& c : report.clusters) {
+    if (c.members.size() < 2) {
+      if (o.reduce_singletons) reduce_search(scheduler, c.members[0], o);
+      ++report.singleton_tasks;
+      posteriors.push_back(c.members[0]);
+      continue;
+    }
+    search::SearchPolicy& rep = *scheduler.task(c.representative).policy;
+    std::vector<schedule::State> priors = rep.top_states(o.top_n);
+    for (int m : c.members) {
+      if (m == c.representative) continue;
+      posteriors.push_back(m);
+      if (priors.empty()) {
+        reduce_search(scheduler, m, o);  // the prior never measured: plain reduced search
+        continue;
+      }
+      make_posterior(scheduler, m, priors, rep.sketches(), o);
+      ++report.posterior_tasks;
+    }
+  }
+  say(fmt::format("diffusion: prior phase done ({} trials, cost model {} trees); {} posterior tasks, {} singletons",
+                  report.prior_trials, report.model_trees_after_prior, report.posterior_tasks,
+                  report.singleton_tasks));
+
+  // Posterior warm-up, then the gradient scheduler over every task.
+  std::sort(posteriors.begin(), posteriors.end());
+  for (int t : posteriors) {
+    if (scheduler.total_trials() >= budget) break;
+    if (scheduler.progress(t).trials == 0 && !scheduler.progress(t).dead)
+      scheduler.tune_round(t, budget - scheduler.total_trials());
+  }
+  scheduler.tune(budget);
+  return report;
+}
+
+}  // namespace bcd::diffusion

@@ -1,0 +1,56 @@
+// Bayesian Code Diffusion over a network's tasks (DESIGN.md section 7): cluster the
+// tasks, tune each cluster's representative first (the prior phase), then give
+// every other task a posterior search policy that starts from the prior's best
+// schedules, warm them up, and let the gradient task scheduler spend the rest of
+// the budget on all tasks. The cost model is the scheduler's shared one: trained on
+// the priors first, then continued (not restarted) on the posteriors.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "diffusion/clustering.h"
+#include "diffusion/split_diffusion.h"
+#include "ir/compute_dag.h"
+#include "schedule/state.h"
+#include "tuning/task_scheduler.h"
+
+namespace bcd::diffusion {
+
+// Every choice of the strategy, with the artifact's value as default.
+struct DiffusionOptions {
+  GroupType group_type = GroupType::Operator;
+  int top_n = 2;                            // prior States kept per cluster
+  int max_prior_rounds = 10;                // prior rounds = min(cluster size, this)
+  int posterior_iterations = 2;             // evolutionary iterations (Ansor: 4)
+  double posterior_measure_fraction = 0.5;  // of num_measures_per_round
+  SplitRuleWeights split_rules;
+  // A task alone in its cluster has no prior; the artifact still tunes it with the
+  // posterior's iterations and measures (from a random initial population).
+  bool reduce_singletons = true;
+};
+
+// The key a task is clustered by: its name without "_N" (operator) or the
+// signature of its first sketch (sketch; `sketches` are the task's, in order).
+std::string cluster_key(GroupType type, const std::string& task_name, const std::vector<schedule::State>& sketches);
+// Every tensor shape of the workload (inputs, then outputs), flattened.
+std::vector<int64_t> workload_shape_vector(const ir::ComputeDAG& dag);
+
+// Clusters of the scheduler's tasks (indices are scheduler task indices).
+std::vector<Cluster> cluster_scheduled_tasks(tuning::TaskScheduler& scheduler, GroupType type);
+
+struct DiffusionReport {
+  std::vector<Cluster> clusters;
+  int prior_trials = 0;              // measured in the prior phase (this run)
+  int model_trees_after_prior = 0;   // the cost model's size when the posteriors start
+  int posterior_tasks = 0;           // tasks that got a prior
+  int singleton_tasks = 0;
+};
+
+// Runs the strategy until scheduler.total_trials() reaches `budget`. Resumable: a
+// representative that already has its prior trials is not tuned again, and warm-up
+// skips tasks with measurements. `log` receives one line per phase.
+DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const DiffusionOptions& options, int budget,
+                                    const std::function<void(const std::string&)>& log = nullptr);
+
+}  // namespace bcd::diffusion

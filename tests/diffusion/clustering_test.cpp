@@ -1,0 +1,78 @@
+// Clustering and representative choice on hand-built task sets.
+#include "diffusion/clustering.h"
+
+#include <gtest/gtest.h>
+
+#include "diffusion/diffusion_tuner.h"
+#include "diffusion/sketch_signature.h"
+#include "ops/nn.h"
+#include "ops/registry.h"
+#include "search/annotation_rules.h"
+#include "search/sketch_rules.h"
+#include "testing/error_of.h"
+
+namespace bcd::diffusion {
+namespace {
+
+TEST(Representative, HasTheLargestMeanCosineSimilarity) {
+  // [1,1] is 45 degrees from both axes: mean (cos45 + 1 + cos45) / 3 beats
+  // (1 + cos45 + 0) / 3 of either axis.
+  EXPECT_EQ(representative_index({{1, 0}, {1, 1}, {0, 1}}), 1);
+  // Shorter vectors are padded with zeros: [1,2] and [2,4,0] point the same way, so
+  // they tie (the first wins) and both beat [9,1].
+  EXPECT_EQ(representative_index({{2, 4}, {1, 2, 0}, {9, 1}}), 0);
+  EXPECT_EQ(representative_index({{9, 1}, {2, 4}, {1, 2}}), 1);
+  // Scale does not matter, direction does: [2,2,0] is [1,1,0] scaled, and both sit
+  // between the two axes.
+  EXPECT_EQ(representative_index({{1, 0, 0}, {2, 2, 0}, {0, 1, 0}, {1, 1, 0}}), 1);
+  EXPECT_EQ(representative_index({{5}}), 0);
+  EXPECT_EQ(representative_index({{0, 0}, {1, 2}}), 1);  // a zero vector is like nothing
+}
+
+TEST(ClusterTasks, GroupsEqualKeysInOrderOfFirstMember) {
+  std::vector<std::string> keys = {"conv2d_add_relu", "max_pool2d", "conv2d_add_relu", "conv2d_add_relu", "dense"};
+  std::vector<std::vector<int64_t>> shapes = {{1, 0}, {3}, {1, 1}, {0, 1}, {7}};
+  std::vector<Cluster> c = cluster_tasks(keys, shapes);
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_EQ(c[0].key, "conv2d_add_relu");
+  EXPECT_EQ(c[0].members, (std::vector<int>{0, 2, 3}));
+  EXPECT_EQ(c[0].representative, 2);  // the [1,1] one
+  EXPECT_EQ(c[1].members, (std::vector<int>{1}));
+  EXPECT_EQ(c[1].representative, 1);
+  EXPECT_EQ(c[2].members, (std::vector<int>{4}));
+}
+
+TEST(ClusterKey, OperatorStripsTheSuffixSketchComparesStructure) {
+  EXPECT_EQ(cluster_key(GroupType::Operator, "conv2d_add_relu_13", {}), "conv2d_add_relu");
+  EXPECT_EQ(cluster_key(GroupType::Operator, "max_pool2d", {}), "max_pool2d");
+  auto sketches_of = [](const std::string& op, const std::string& params) {
+    search::SearchTask t{ops::build_op(op, ops::OpParams::parse(params)).dag};
+    t.hardware.num_cores = 2;
+    return search::generate_sketches(t);
+  };
+  std::string conv_a = cluster_key(GroupType::Sketch, "conv2d", sketches_of("conv2d", "c=16,o=32,h=14,w=14"));
+  std::string conv_b = cluster_key(GroupType::Sketch, "conv2d_1", sketches_of("conv2d", "c=64,o=64,h=56,w=56"));
+  std::string dense = cluster_key(GroupType::Sketch, "dense", sketches_of("dense", "m=16,n=32,k=64"));
+  EXPECT_EQ(conv_a, conv_b);  // extents differ, the sketch does not
+  EXPECT_NE(conv_a, dense);
+  EXPECT_EQ(parse_group_type("sketch"), GroupType::Sketch);
+  EXPECT_EQ(testutil::error_of([] { parse_group_type("layer"); }), "unknown group type 'layer' (operator or sketch)");
+}
+
+TEST(SketchOf, FindsTheSketchAStateWasAnnotatedFrom) {
+  search::SearchTask t{ops::build_op("dense", ops::OpParams::parse("m=16,n=32,k=64")).dag};
+  t.hardware.num_cores = 2;
+  std::vector<schedule::State> sketches = search::generate_sketches(t);
+  ASSERT_GE(sketches.size(), 2u);
+  search::FactorizationCache cache;
+  std::mt19937_64 rng(1);
+  search::SearchOptions options;
+  for (size_t k = 0; k < sketches.size(); ++k) {
+    schedule::State s = search::annotate_sketch(t, options, sketches[k], cache, rng);
+    EXPECT_EQ(sketch_of(s.history(), sketches), std::optional<int>(static_cast<int>(k)));
+  }
+  EXPECT_EQ(sketch_of({}, sketches), std::nullopt);
+}
+
+}  // namespace
+}  // namespace bcd::diffusion

@@ -1,0 +1,112 @@
+// The diffusion strategy on a hand-built cluster of three conv2d+bias+relu tasks:
+// the prior phase tunes the representative, every posterior then only produces
+// States of the prior's sketch (which compute the right function), searches with
+// the reduced settings, and the shared cost model keeps growing from the priors.
+#include "diffusion/diffusion_tuner.h"
+
+#include <gtest/gtest.h>
+
+#include "costmodel/cost_model.h"
+#include "diffusion/sketch_signature.h"
+#include "ops/nn.h"
+
+namespace bcd::diffusion {
+namespace {
+
+search::SearchTask conv_task(int64_t c, int64_t o, int64_t hw) {
+  ir::Tensor data = ir::placeholder({1, c, hw, hw}, "data");
+  ir::Tensor weight = ir::placeholder({o, c, 3, 3}, "weight");
+  ir::Tensor bias = ir::placeholder({o}, "bias");
+  ops::Conv2DAttrs attrs;
+  attrs.padding = {1, 1, 1, 1};
+  ir::Tensor out = ops::relu(ops::bias_add(ops::conv2d(data, weight, attrs), bias, 1));
+  search::SearchTask t{ir::ComputeDAG({data, weight, bias}, {out})};
+  t.hardware.num_cores = 2;
+  return t;
+}
+
+tuning::ScheduledTask scheduled(const std::string& name, search::SearchTask task,
+                                std::shared_ptr<costmodel::CostModel> model, uint64_t seed) {
+  search::SearchOptions so;
+  so.population = 64;
+  tuning::ScheduledTask t;
+  t.name = name;
+  t.policy = std::make_unique<search::SearchPolicy>(std::move(task), model, so, seed);
+  tuning::MeasureOptions mo;
+  mo.runner.repeat = 1;
+  mo.verify_all = true;  // every diffused candidate is checked against the unscheduled program
+  t.measurer = std::make_unique<tuning::TaskMeasurer>(t.policy->task(), mo);
+  return t;
+}
+
+TEST(DiffusionTuner, PosteriorsStartFromThePriorsSketchAndTheModelKeepsGrowing) {
+  if (!costmodel::xgboost_available()) GTEST_SKIP() << "built without XGBoost";
+  std::shared_ptr<costmodel::CostModel> model = costmodel::make_xgboost_model();
+  std::vector<tuning::ScheduledTask> tasks;
+  tasks.push_back(scheduled("conv2d_add_relu", conv_task(8, 16, 14), model, 1));
+  tasks.push_back(scheduled("conv2d_add_relu_1", conv_task(16, 16, 12), model, 2));
+  tasks.push_back(scheduled("conv2d_add_relu_2", conv_task(8, 24, 10), model, 3));
+  tuning::SchedulerOptions so;
+  so.num_measures_per_round = 4;
+  tuning::TaskScheduler scheduler(std::move(tasks), so, nullptr, nullptr);
+
+  DiffusionOptions o;
+  // Prior: min(3, 10) = 3 rounds of 4; posterior warm-up: 2 rounds of 2.
+  DiffusionReport report = tune_with_diffusion(scheduler, o, 16);
+  ASSERT_EQ(report.clusters.size(), 1u);
+  const int rep = report.clusters[0].representative;
+  EXPECT_EQ(report.prior_trials, 12);
+  EXPECT_EQ(scheduler.progress(rep).trials, 12);
+  EXPECT_EQ(report.posterior_tasks, 2);
+  EXPECT_EQ(scheduler.total_trials(), 16);
+  EXPECT_GT(report.model_trees_after_prior, 0);
+  EXPECT_GT(model->num_trees(), report.model_trees_after_prior);  // continued, not restarted
+
+  auto& prior_policy = *scheduler.task(rep).policy;
+  ASSERT_NE(prior_policy.best_state(), nullptr);
+  std::optional<int> prior_sketch = sketch_of(prior_policy.best_state()->history(), prior_policy.sketches());
+  ASSERT_TRUE(prior_sketch);
+  std::string signature = sketch_signature(prior_policy.sketches()[*prior_sketch].history());
+  EXPECT_EQ(prior_policy.options().num_iterations, 4);  // the representative keeps Ansor's settings
+
+  for (int t = 0; t < scheduler.size(); ++t) {
+    if (t == rep) continue;
+    auto& policy = *scheduler.task(t).policy;
+    EXPECT_EQ(scheduler.progress(t).trials, 2);
+    EXPECT_EQ(scheduler.task(t).measures_per_round, 2);
+    EXPECT_EQ(policy.options().num_iterations, 2);
+    ASSERT_EQ(policy.sketches().size(), 1u);
+    EXPECT_EQ(sketch_signature(policy.sketches()[0].history()), signature);
+    std::vector<schedule::State> population = policy.sample_initial_population(40);
+    ASSERT_GE(population.size(), 30u);
+    for (const auto& s : population) EXPECT_EQ(sketch_of(s.history(), policy.sketches()), std::optional<int>(0));
+    // A sample of them computes the same function as the unscheduled program.
+    std::vector<schedule::State> some(population.begin(), population.begin() + 6);
+    for (const auto& r : scheduler.task(t).measurer->measure(some))
+      EXPECT_NE(r.error, runtime::MeasureError::WrongAnswer) << r.error_message;
+    for (const auto& s : policy.propose(2)) EXPECT_EQ(sketch_of(s.history(), policy.sketches()), std::optional<int>(0));
+  }
+}
+
+TEST(DiffusionTuner, SingletonsGetTheReducedSearchUnlessAskedOtherwise) {
+  auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
+  for (bool reduce : {true, false}) {
+    std::vector<tuning::ScheduledTask> tasks;
+    tasks.push_back(scheduled("conv2d_add_relu", conv_task(8, 8, 8), model, 1));
+    tuning::SchedulerOptions so;
+    so.num_measures_per_round = 4;
+    tuning::TaskScheduler scheduler(std::move(tasks), so, nullptr, nullptr);
+    DiffusionOptions o;
+    o.reduce_singletons = reduce;
+    DiffusionReport report = tune_with_diffusion(scheduler, o, 4);
+    EXPECT_EQ(report.singleton_tasks, 1);
+    EXPECT_EQ(report.prior_trials, 0);
+    EXPECT_EQ(scheduler.task(0).policy->options().num_iterations, reduce ? 2 : 4);
+    EXPECT_EQ(scheduler.task(0).measures_per_round, reduce ? 2 : 0);  // 0: the scheduler's 4
+    EXPECT_EQ(scheduler.total_trials(), 4);
+    EXPECT_EQ(scheduler.progress(0).rounds, reduce ? 2 : 1);
+  }
+}
+
+}  // namespace
+}  // namespace bcd::diffusion
