@@ -66,10 +66,12 @@ int run_tune(const TuneOptions& o) {
   nlohmann::json identity = run_identity(o);
   if (o.resume) {
     nlohmann::json before = tuning::load_run_info(dir);
-    for (const auto& [key, value] : identity.items())
-      if (before.value(key, nlohmann::json()) != value)
-        fail("--resume: {} was tuned with {}={}, not {}", dir.path, key, before.value(key, nlohmann::json()).dump(),
-             value.dump());
+    // In order of importance, so the message names the difference that matters.
+    for (const char* key : {"model", "target", "strategy", "group_type", "seed", "cost_model",
+                            "num_measures_per_round", "include_simple_tasks"}) {
+      nlohmann::json was = before.value(key, nlohmann::json()), now = identity.value(key, nlohmann::json());
+      if (was != now) fail("--resume: {} was tuned with {}={}, not {}", dir.path, key, was.dump(), now.dump());
+    }
   } else if (std::filesystem::exists(dir.records()) && std::filesystem::file_size(dir.records()) > 0) {
     fail("{} already holds a tuning run; pass --resume to continue it or another --log-dir", dir.path);
   }

@@ -71,21 +71,7 @@ bool TaskScheduler::tune_round(int t, int limit) {
   std::vector<runtime::MeasureResult> results = task.measurer->measure(states);
   int errors = 0;
   for (const auto& r : results) errors += r.error != runtime::MeasureError::None;
-  if (records_) {
-    std::vector<Record> lines;
-    double now = now_seconds();
-    for (size_t i = 0; i < states.size(); ++i) {
-      Record r;
-      r.workload_key = task.policy->task().workload_key();
-      r.task = task.name;
-      r.target = options_.target;
-      r.steps = states[i].history();
-      r.result = results[i];
-      r.timestamp = now;
-      lines.push_back(std::move(r));
-    }
-    records_->append(lines);
-  }
+  if (records_) records_->append(round_records(task.policy->task(), task.name, options_.target, states, results));
   task.policy->observe(states, results);
   p.trials += static_cast<int>(states.size());
   p.rounds += 1;

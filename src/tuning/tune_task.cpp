@@ -6,6 +6,24 @@
 
 namespace bcd::tuning {
 
+std::vector<Record> round_records(const search::SearchTask& task, const std::string& task_name,
+                                  const std::string& target, const std::vector<schedule::State>& states,
+                                  const std::vector<runtime::MeasureResult>& results) {
+  std::vector<Record> out;
+  double now = now_seconds();
+  for (size_t i = 0; i < states.size(); ++i) {
+    Record r;
+    r.workload_key = task.workload_key();
+    r.task = task_name;
+    r.target = target;
+    r.steps = states[i].history();
+    r.result = results[i];
+    r.timestamp = now;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 int resume_from_records(search::SearchPolicy& policy, const std::vector<Record>& records, const std::string& target) {
   std::vector<schedule::State> states;
   std::vector<runtime::MeasureResult> results;
@@ -43,21 +61,7 @@ RoundReport tune_task(search::SearchPolicy& policy, TaskMeasurer& measurer, Reco
     std::vector<schedule::State> states = policy.propose(want);
     if (states.empty()) break;  // the search space is exhausted
     std::vector<runtime::MeasureResult> results = measurer.measure(states);
-    if (writer) {
-      std::vector<Record> records;
-      double now = now_seconds();
-      for (size_t i = 0; i < states.size(); ++i) {
-        Record r;
-        r.workload_key = policy.task().workload_key();
-        r.task = policy.task().description();
-        r.target = options.target;
-        r.steps = states[i].history();
-        r.result = results[i];
-        r.timestamp = now;
-        records.push_back(std::move(r));
-      }
-      writer->append(records);
-    }
+    if (writer) writer->append(round_records(policy.task(), policy.task().description(), options.target, states, results));
     policy.observe(states, results);
     ++report.round;
     report.trials += static_cast<int>(states.size());

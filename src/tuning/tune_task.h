@@ -27,6 +27,11 @@ struct TuneTaskOptions {
   std::string target = "llvm";
 };
 
+// One record per measured State of a round, all stamped now.
+std::vector<Record> round_records(const search::SearchTask& task, const std::string& task_name,
+                                  const std::string& target, const std::vector<schedule::State>& states,
+                                  const std::vector<runtime::MeasureResult>& results);
+
 // Replays the records of this task (into the policy: never proposed again, the
 // model trains on them) and returns how many there were.
 int resume_from_records(search::SearchPolicy& policy, const std::vector<Record>& records, const std::string& target);

@@ -10,47 +10,16 @@
 
 #include "executor/hand_record.h"
 #include "frontends/zoo.h"
+#include "testing/bcd_cli.h"
 #include "tuning/records.h"
 
 namespace fs = std::filesystem;
 using namespace bcd;
+using namespace bcd::testutil;
 
 namespace {
 
-struct BcdRun {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-BcdRun run_bcd(const std::vector<std::string>& args) {
-  std::string cmd = BCD_BINARY;
-  for (const auto& a : args) cmd += " '" + a + "'";
-  cmd += " 2>&1";
-  BcdRun r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  char buf[4096];
-  while (fgets(buf, sizeof buf, pipe)) r.output += buf;
-  int status = pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-fs::path temp_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("bcd-run-test-" + name + "-" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-// One line on stderr (nothing on stdout) of the form "bcd: error: ...".
-void expect_one_line_error(const BcdRun& r, const std::string& part) {
-  EXPECT_NE(r.status, 0) << r.output;
-  EXPECT_EQ(r.output.rfind("bcd: error: ", 0), 0u) << r.output;
-  EXPECT_EQ(r.output.find('\n'), r.output.size() - 1) << r.output;
-  EXPECT_TRUE(contains(r.output, part)) << r.output;
-}
 
 }  // namespace
 

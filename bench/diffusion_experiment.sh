@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The diffusion experiment (issue "Bayesian Code Diffusion"), like the artifact's
+# experiments/script.sh + eval.py: for each seed, tune MODEL with the Ansor strategy
+# and with diffusion (operator and/or sketch clusters) under the same budget, then
+# compare each diffusion run with the Ansor run of its seed (compilation-time
+# speedup to reach Ansor's best, first/last latency ratios), build and verify
+# every final network end to end with `bcd run`, and write summary.md with the
+# per-seed numbers and the medians.
+#
+#   bash bench/diffusion_experiment.sh MODEL [NUM_TRIALS] [SEEDS] [VARIANTS] [OUT]
+#   e.g. bash bench/diffusion_experiment.sh squeezenet_v1.1 100 "0 1 2" "operator sketch"
+#
+# Run it on a quiet machine: it measures tuning time. $BCD_MODEL_ARGS go to `bcd
+# tune` and `bcd run` (e.g. "--image-size 64" for a quick check), $BCD_TUNE_ARGS to
+# `bcd tune` only (e.g. "--population 256"), $BCD_MEASURES_PER_ROUND overrides 64.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bcd="${BCD_BUILD_DIR:-$root/build}/bcd"
+model="${1:?usage: diffusion_experiment.sh MODEL [NUM_TRIALS] [SEEDS] [VARIANTS] [OUT]}"
+trials="${2:-100}"
+seeds="${3:-0 1 2}"
+variants="${4:-operator sketch}"
+out="${5:-$root/bench_out/diffusion/$model}"
+per_round="${BCD_MEASURES_PER_ROUND:-64}"
+model_args=(${BCD_MODEL_ARGS:-})
+tune_args=(${BCD_TUNE_ARGS:-})
+mkdir -p "$out"
+summary="$out/summary.md"
+metrics="$out/metrics.tsv"
+: >"$metrics"
+
+tune() {  # strategy group seed dir
+  local dir="$4"
+  if [ -f "$dir/tuning.tsv" ] && [ -f "$dir/done" ]; then return; fi
+  local resume=()
+  [ -f "$dir/run.json" ] && resume=(--resume)
+  /usr/bin/time -v "$bcd" tune --model "$model" --strategy "$1" --group-type "$2" --seed "$3" \
+    --num-trials "$trials" --num-measures-per-round "$per_round" --log-dir "$dir" "${resume[@]}" "${model_args[@]}" "${tune_args[@]}" \
+    >"$dir.log" 2>"$dir.time" || { tail -5 "$dir.log" "$dir.time"; exit 1; }
+  touch "$dir/done"
+}
+
+run_network() {  # dir -> "latency_ms verified"
+  "$bcd" run --model "$model" --records "$1/records.json" --repeat 10 "${model_args[@]}" >"$1.run" 2>&1 || true
+  local latency status
+  latency=$(sed -n 's/^latency *\([0-9.]*\) ms.*/\1/p' "$1.run" | head -1)
+  status=$(grep -o 'PASS\|FAIL' "$1.run" | head -1 || true)
+  echo "${latency:-?} ${status:-?}"
+}
+
+for seed in $seeds; do
+  echo "== seed $seed: ansor"
+  tune ansor operator "$seed" "$out/ansor_s$seed"
+  read -r a_lat a_ok < <(run_network "$out/ansor_s$seed")
+  a_rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out/ansor_s$seed.time")
+  a_first=$(awk -F'\t' '$4 != "N/A" {print $2; exit}' "$out/ansor_s$seed/tuning.tsv")
+  printf 'ansor\t%s\t-\t-\t-\t%s\t%s\t%s\t%s\n' "$seed" "$a_lat" "$a_ok" "$a_first" "$a_rss" >>"$metrics"
+  for v in $variants; do
+    echo "== seed $seed: diffusion ($v)"
+    d="$out/diffusion_${v}_s$seed"
+    tune diffusion "$v" "$seed" "$d"
+    m=$("$bcd" compare "$out/ansor_s$seed" "$d" --out "$d" | sed -n 's/^metric //p')
+    read -r _ speedup _ first _ last <<<"$m"
+    read -r d_lat d_ok < <(run_network "$d")
+    d_rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$d.time")
+    d_first=$(awk -F'\t' '$4 != "N/A" {print $2; exit}' "$d/tuning.tsv")
+    printf 'diffusion-%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$seed" "$speedup" "$first" "$last" "$d_lat" "$d_ok" \
+      "$d_first" "$d_rss" >>"$metrics"
+  done
+done
+
+{
+  echo "# Diffusion vs Ansor: $model, $trials trials per task, $per_round measures per round"
+  echo
+  echo "Compilation-time speedup = Ansor's elapsed time at its best estimated latency / the"
+  echo "run's first elapsed time at or below it (\"never\": it did not get there). Latency ="
+  echo "\`bcd run\` end to end (median of 10), verified against the reference executor."
+  echo
+  echo "| run | seed | speedup | first-round ratio | last-round ratio | latency (ms) | verified | first complete estimate (s) | peak RSS of tune (KiB) |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9}' "$metrics"
+  echo
+  for v in $variants; do
+    awk -F'\t' -v name="diffusion-$v" '
+      $1 == name && $3 != "never" { s[n++] = $3 } $1 == name { total++ }
+      END {
+        if (n == 0) { printf "- %s: never reached Ansor'\''s best (%d seeds)\n", name, total; exit }
+        for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
+        printf "- %s: median speedup %.2fx over %d of %d seeds that reached Ansor'\''s best\n", name, s[int((n - 1) / 2)], n, total
+      }' "$metrics"
+  done
+  echo
+  echo "Plots: \`diffusion_<variant>_s<seed>/compare.svg\`."
+} >"$summary"
+cat "$summary"

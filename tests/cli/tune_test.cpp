@@ -1,0 +1,155 @@
+// End-to-end tests of `bcd tune` (both strategies), `bcd compare` and `bcd tasks`
+// clusters through the real binary, on a one-layer BERT with 16 tokens (8 tuned
+// tasks) so that whole network runs take seconds: well-formed TSVs and records, a
+// kill -9 and --resume that measures nothing twice, and one-line errors.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "schedule/transform_step.h"
+#include "testing/bcd_cli.h"
+#include "tuning/records.h"
+#include "tuning/tuning_tsv.h"
+
+namespace fs = std::filesystem;
+using namespace bcd;
+using namespace bcd::testutil;
+
+namespace {
+
+// 8 tuned tasks x 4 trials = 32 measurements, 4 per round.
+std::vector<std::string> small_tune(const std::string& strategy, const std::string& dir, int trials = 4) {
+  return {"tune",         "--model",     "bert",     "--bert-layers", "1",      "--bert-seq-len",
+          "16",           "--strategy",  strategy,   "--num-trials",  std::to_string(trials),
+          "--num-measures-per-round",    "4",        "--population",  "48",     "--seed",
+          "5",            "--log-dir",   dir};
+}
+
+// Rows in order, trials increasing, elapsed never decreasing, ending complete.
+void expect_well_formed_tsv(const std::string& path, int budget) {
+  auto rows = tuning::load_tsv(path);
+  ASSERT_FALSE(rows.empty()) << path;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    EXPECT_GT(rows[i].trials, rows[i - 1].trials) << path << " row " << i;
+    EXPECT_GE(rows[i].elapsed_seconds, rows[i - 1].elapsed_seconds) << path << " row " << i;
+    if (rows[i - 1].latency_ms) {
+      EXPECT_TRUE(rows[i].latency_ms) << "a complete estimate never goes back to N/A";
+    }
+  }
+  EXPECT_EQ(rows.back().trials, budget);
+  EXPECT_TRUE(rows.back().latency_ms);
+  std::ifstream in(path);
+  std::string first;
+  std::getline(in, first);
+  EXPECT_EQ(first.rfind("ElapsedTime(s)\t", 0), 0u) << first;
+}
+
+std::set<std::string> distinct_measurements(const std::vector<tuning::Record>& records) {
+  std::set<std::string> out;
+  for (const auto& r : records) out.insert(r.workload_key + schedule::history_to_json(r.steps).dump());
+  return out;
+}
+
+}  // namespace
+
+TEST(TuneCommand, AnsorAndDiffusionRunsWithTheSameBudgetCompleteAndCompare) {
+  fs::path dir = temp_dir("tune-net");
+  for (const std::string strategy : {"ansor", "diffusion"}) {
+    std::string run = (dir / strategy).string();
+    BcdRun r = run_bcd(small_tune(strategy, run));
+    ASSERT_EQ(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find("8 tuned"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("Estimated total latency: "), std::string::npos) << r.output;
+    if (strategy == "diffusion") {
+      EXPECT_NE(r.output.find("operator clusters; prior phase"), std::string::npos) << r.output;
+      EXPECT_NE(r.output.find("1 posterior tasks"), std::string::npos) << r.output;  // dense_add_add_1
+    }
+    expect_well_formed_tsv(run + "/tuning.tsv", 32);
+    auto records = tuning::load_records(run + "/records.json");
+    EXPECT_EQ(records.size(), 32u);
+    EXPECT_EQ(distinct_measurements(records).size(), 32u);
+    std::set<std::string> keys;
+    for (const auto& rec : records) keys.insert(rec.workload_key);
+    EXPECT_EQ(keys.size(), 8u);  // every task measured
+    std::ifstream info(run + "/run.json");
+    std::string text((std::istreambuf_iterator<char>(info)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("\"strategy\": \"" + strategy + "\""), std::string::npos) << text;
+  }
+  BcdRun c = run_bcd({"compare", (dir / "ansor").string(), (dir / "diffusion").string()});
+  ASSERT_EQ(c.status, 0) << c.output;
+  EXPECT_NE(c.output.find("compilation-time speedup"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find("metric speedup "), std::string::npos) << c.output;
+  EXPECT_TRUE(fs::exists(dir / "diffusion" / "compare.md"));
+  std::ifstream svg(dir / "diffusion" / "compare.svg");
+  std::string plot((std::istreambuf_iterator<char>(svg)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(plot.rfind("<svg", 0), 0u);
+  EXPECT_EQ(std::count(plot.begin(), plot.end(), '\n') > 10, true);
+  EXPECT_NE(plot.find("diffusion-operator (seed 5)"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(TuneCommand, KillNineThenResumeContinuesWithoutMeasuringTwice) {
+  fs::path dir = temp_dir("tune-resume");
+  std::string run = (dir / "run").string();
+  pid_t pid = spawn_bcd(small_tune("diffusion", run, 8), (dir / "first.txt").string());
+  ASSERT_GT(pid, 0);
+  std::string records_path = run + "/records.json";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(180);
+  while (count_lines(records_path) < 16 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  kill(pid, SIGKILL);
+  int status;
+  waitpid(pid, &status, 0);
+  auto before = tuning::load_records(records_path);
+  ASSERT_GE(before.size(), 16u) << "no progress before the deadline";
+  ASSERT_LT(before.size(), 64u) << "finished before the kill";
+
+  std::vector<std::string> resume = small_tune("diffusion", run, 8);
+  resume.push_back("--resume");
+  BcdRun r = run_bcd(resume);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("resumed   " + std::to_string(before.size()) + " measured"), std::string::npos) << r.output;
+  auto after = tuning::load_records(records_path);
+  ASSERT_EQ(after.size(), 64u);
+  for (size_t i = 0; i < before.size(); ++i)
+    EXPECT_EQ(tuning::record_to_line(after[i]), tuning::record_to_line(before[i]));
+  EXPECT_EQ(distinct_measurements(after).size(), 64u);
+  expect_well_formed_tsv(run + "/tuning.tsv", 64);
+  fs::remove_all(dir);
+}
+
+TEST(TuneCommand, BadInputGivesOneLineErrors) {
+  fs::path dir = temp_dir("tune-bad");
+  std::string run = (dir / "run").string();
+  expect_one_line_error(run_bcd({"tune", "--model", "alexnet", "--log-dir", run}), "unknown model 'alexnet'");
+  expect_one_line_error(run_bcd({"tune", "--strategy", "greedy", "--log-dir", run}), "unknown strategy 'greedy'");
+  expect_one_line_error(run_bcd({"tune", "--strategy", "diffusion", "--group-type", "layer", "--log-dir", run}),
+                        "unknown group type 'layer'");
+  expect_one_line_error(run_bcd({"tune", "--target", "vulkan", "--log-dir", run}), "unknown target 'vulkan'");
+  expect_one_line_error(run_bcd({"tune", "--resume", "--log-dir", run}), "is not a tuning run directory");
+  // A finished run refuses a fresh start and a resume with other settings.
+  ASSERT_EQ(run_bcd(small_tune("ansor", run, 1)).status, 0);
+  expect_one_line_error(run_bcd(small_tune("ansor", run, 1)), "already holds a tuning run");
+  std::vector<std::string> other = small_tune("diffusion", run, 1);
+  other.push_back("--resume");
+  expect_one_line_error(run_bcd(other), "was tuned with strategy=\"ansor\"");
+  expect_one_line_error(run_bcd({"compare", run, (dir / "nothing").string()}), "no tuning TSV");
+  fs::remove_all(dir);
+}
+
+TEST(TasksCommand, ShowsClustersAndTheirRepresentatives) {
+  BcdRun r = run_bcd({"tasks", "--model", "resnet-18", "--group-type", "sketch"});
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("sketch clusters"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("(rep)"), std::string::npos) << r.output;
+  r = run_bcd({"tasks", "--model", "resnet-18"});
+  // Operator clusters: conv2d_add_relu, max_pool2d, conv2d_add_add_relu, conv2d_add,
+  // global_avg_pool2d, dense_add.
+  EXPECT_NE(r.output.find("(18 tuned), 6 operator clusters"), std::string::npos) << r.output;
+}

@@ -1,0 +1,67 @@
+#include "testing/bcd_cli.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+
+extern char** environ;
+
+namespace bcd::testutil {
+
+BcdRun run_bcd(const std::vector<std::string>& args) {
+  std::string cmd = BCD_BINARY;
+  for (const auto& a : args) cmd += " '" + a + "'";
+  cmd += " 2>&1";
+  BcdRun r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  char buf[4096];
+  while (fgets(buf, sizeof buf, pipe)) r.output += buf;
+  int status = pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+pid_t spawn_bcd(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<std::string> argv = {BCD_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> cargs;
+  for (auto& a : argv) cargs.push_back(a.data());
+  cargs.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = -1;
+  posix_spawn(&pid, BCD_BINARY, &actions, nullptr, cargs.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+std::filesystem::path temp_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("bcd-test-" + name + "-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+int count_lines(const std::string& path) {
+  std::ifstream in(path);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) n += !line.empty();
+  return n;
+}
+
+void expect_one_line_error(const BcdRun& r, const std::string& part) {
+  EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("bcd: error: ", 0), 0u) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  EXPECT_NE(r.output.find(part), std::string::npos) << r.output;
+}
+
+}  // namespace bcd::testutil
