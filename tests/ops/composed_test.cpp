@@ -49,10 +49,10 @@ TEST(OpComposed, TwoConvolutionsAndRepeatedStageNames) {
   dw.padding = {1, 1, 1, 1};
   Conv2DAttrs pw;
   pw.layout = Layout::NHWC;
-  // depthwise -> relu6 -> pointwise -> + skip -> + skip: two "add" stages.
+  // depthwise -> relu6 -> pointwise -> + skip -> + skip: two "add" stages, both named.
   Tensor y = add(add(conv2d(relu6(conv2d(data, w1, dw)), w2, pw), skip), skip);
   ir::ComputeDAG dag({data, w1, w2, skip}, {y});
-  EXPECT_EQ(dag.description(), "depthwise_conv2d_relu6_conv2d_add");
+  EXPECT_EQ(dag.description(), "depthwise_conv2d_relu6_conv2d_add_add");
   NDArray x = random_array({1, 7, 7, 4}, rng), a = random_array({3, 3, 1, 4}, rng),
           b = random_array({1, 1, 4, 6}, rng), s = random_array({6}, rng);
   NDArray expected =
@@ -67,7 +67,7 @@ TEST(OpComposed, DenseGeluLayerNormSoftmaxChain) {
   Tensor g = placeholder({8}, "g"), beta = placeholder({8}, "beta");
   Tensor y = softmax(layer_norm(gelu(dense(x, w, b)), g, beta));
   ir::ComputeDAG dag({x, w, b, g, beta}, {y});
-  EXPECT_EQ(dag.description(), "dense_gelu_layer_norm_softmax");
+  EXPECT_EQ(dag.description(), "dense_add_gelu_layer_norm_softmax");  // dense's bias is an add
   NDArray xa = random_array({3, 16}, rng), wa = random_array({8, 16}, rng),
           ba = random_array({8}, rng), ga = random_array({8}, rng), bb = random_array({8}, rng);
   NDArray expected = ref::softmax(ref::layer_norm(ref::gelu(ref::dense(xa, wa, &ba)), ga, bb, 1e-5), -1);
