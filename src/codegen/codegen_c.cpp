@@ -63,7 +63,8 @@ class FunctionPrinter {
  public:
   // `globals`: the names of the functions of the translation unit (every kernel's
   // and its packed entry's, and the helpers printed so far); helpers get new ones.
-  explicit FunctionPrinter(std::unordered_set<std::string>& globals) : globals_(globals) {}
+  FunctionPrinter(std::unordered_set<std::string>& globals, const CodegenCOptions& options)
+      : globals_(globals), options_(options) {}
 
   std::string print(const lower::LoweredFunc& f) {
     fname_ = sanitize(f.name);
@@ -241,14 +242,17 @@ class FunctionPrinter {
         }
         line(indent, "}");
         return;
-      case StmtKind::Sync: fail("the C generator cannot emit a GPU thread barrier");
+      case StmtKind::Sync:
+        if (!options_.emulate_gpu) fail("the C generator cannot emit a GPU thread barrier");
+        return;
       case StmtKind::Allocate: {
         check_size(s->alloc_shape, s->buffer->name);
         std::string name = buffer_name(s->buffer.get());
         shapes_[s->buffer.get()] = s->alloc_shape;
         int64_t bytes = shape_size(s->alloc_shape) * 4;
-        if (s->scope == MemScope::Shared) fail("the C generator cannot emit GPU shared memory ({})", name);
-        bool on_stack = s->scope == MemScope::Local && bytes <= kMaxStackBytes;
+        if (s->scope == MemScope::Shared && !options_.emulate_gpu)
+          fail("the C generator cannot emit GPU shared memory ({})", name);
+        bool on_stack = s->scope != MemScope::Global && bytes <= kMaxStackBytes;
         line(indent, "{");
         in_scope_.push_back({"float* restrict", name});
         if (on_stack) {
@@ -267,7 +271,7 @@ class FunctionPrinter {
         return;
       }
       case StmtKind::For: {
-        if (lower::is_gpu_binding(s->for_kind))
+        if (lower::is_gpu_binding(s->for_kind) && !options_.emulate_gpu)
           fail("the C generator cannot emit GPU binding {} (loop {})", lower::for_kind_name(s->for_kind),
                s->loop_var->name);
         std::string v = unique(s->loop_var->name);
@@ -309,6 +313,7 @@ class FunctionPrinter {
   }
 
   std::unordered_set<std::string>& globals_;
+  const CodegenCOptions& options_;
   std::string fname_;
   std::string out_;
   std::string helpers_;  // outlined parallel loop bodies, printed before the kernel
@@ -325,7 +330,7 @@ class FunctionPrinter {
 
 }  // namespace
 
-std::string codegen_c(const std::vector<lower::LoweredFunc>& funcs) {
+std::string codegen_c(const std::vector<lower::LoweredFunc>& funcs, const CodegenCOptions& options) {
   std::string src = kPrelude;
   std::unordered_set<std::string> kernels, globals;
   for (const auto& f : funcs) {
@@ -334,7 +339,7 @@ std::string codegen_c(const std::vector<lower::LoweredFunc>& funcs) {
     for (const auto& g : {name, name + "_packed"})
       if (!globals.insert(g).second) fail("kernel {}: the module already has a function named {}", f.name, g);
   }
-  for (const auto& f : funcs) src += "\n" + FunctionPrinter(globals).print(f);
+  for (const auto& f : funcs) src += "\n" + FunctionPrinter(globals, options).print(f);
   return src;
 }
 

@@ -9,7 +9,17 @@
 
 namespace bcd::codegen {
 
-// Fails (bcd::Error) on constructs a CPU cannot run, such as GPU thread bindings.
-std::string codegen_c(const std::vector<lower::LoweredFunc>& funcs);
+struct CodegenCOptions {
+  // Runs a GPU loop program sequentially on the CPU, for checking GPU schedules
+  // where there is no GPU: thread-bound and vthread loops become serial loops,
+  // shared buffers become private arrays and barriers disappear. This is sound
+  // because lowering makes every thread's fetch of a shared buffer load the whole
+  // region the block reads, so one thread at a time computes the same values.
+  bool emulate_gpu = false;
+};
+
+// Fails (bcd::Error) on constructs a CPU cannot run, such as GPU thread bindings
+// (unless options.emulate_gpu).
+std::string codegen_c(const std::vector<lower::LoweredFunc>& funcs, const CodegenCOptions& options = {});
 
 }  // namespace bcd::codegen

@@ -6,6 +6,7 @@
 #include "ir/compute_dag.h"
 #include "lower/lower.h"
 #include "runtime/compiler.h"
+#include "runtime/module.h"
 #include "runtime/run_dag.h"
 #include "support/error.h"
 
@@ -83,6 +84,26 @@ TEST(CodegenC, RejectsGpuBindingsWithAClearError) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("threadIdx.x"), std::string::npos) << e.what();
   }
+}
+
+TEST(CodegenC, EmulatesGpuBindingsSequentially) {
+  // blockIdx.x over rows, threadIdx.x over columns and a barrier:
+  // emulated, the program runs on the CPU and computes what the serial one does.
+  Tensor a = placeholder({4, 8}, "A");
+  Tensor b = compute({4, 8}, [&](const std::vector<Expr>& i) { return a(i[0], i[1]) * 2.0f; }, "B", "mul");
+  ComputeDAG dag({a}, {b});
+  lower::LoweredFunc f = lower::lower_default(dag, "emulated");
+  const auto& outer = f.body;
+  const auto& inner = outer->body[0];
+  lower::Stmt threads = lower::make_for(inner->loop_var, inner->extent, lower::ForKind::ThreadIdxX,
+                                        lower::make_seq({lower::make_sync(), inner->body[0]}));
+  f.body = lower::make_for(outer->loop_var, outer->extent, lower::ForKind::BlockIdxX, threads);
+  std::string src = codegen::codegen_c({f}, {.emulate_gpu = true});
+  runtime::Kernel k = runtime::Module::from_source(src).get("emulated");
+  NDArray in({4, 8}), out({4, 8});
+  for (int64_t j = 0; j < in.size(); ++j) in[j] = static_cast<float>(j);
+  k.run(std::vector<NDArray*>{&in, &out});
+  for (int64_t j = 0; j < out.size(); ++j) EXPECT_FLOAT_EQ(out[j], 2.0f * j);
 }
 
 namespace {
