@@ -12,7 +12,10 @@ namespace bcd::lower {
 // iterator order, with annotations; inlined stages substituted into their readers;
 // stages computed at another stage's loop get a buffer there covering the region
 // that loop's iteration reads (bound inference), clamped to the tensor's shape;
-// reductions initialised right before their outermost reduction loop; and
+// reductions initialised right before their outermost reduction loop; a
+// shared-scope stage's region relaxed over the thread- and vthread-bound loops
+// around it (one buffer per block, independent of the thread) and its
+// computation wrapped in barriers (Sync; fetch; Sync); and
 // auto_unroll_max_step applied to the loops whose total step count is small enough.
 // Fails (bcd::Error) on a State that cannot be lowered (unknown split lengths, a
 // stage computed at a stage that does not read it).

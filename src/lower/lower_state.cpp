@@ -127,7 +127,8 @@ class StateLowerer {
     }
     root_extents = in.region;
     for (const auto& r : s.op->reduce_axes) root_extents.push_back(r.extent);
-    in.node_extents = schedule::derive_node_extents(s, root_extents);
+    in.node_extents = under_gpu_threads(i) ? tight_node_extents(s, root_extents)
+                                           : schedule::derive_node_extents(s, root_extents);
     for (const auto& it : s.iters) {
       in.leaf_vars.push_back(ir::var(it.name));
       ranges_[in.leaf_vars.back().get()] = ir::Interval{0, in.node_extents[it.node] - 1};
@@ -169,6 +170,14 @@ class StateLowerer {
     ir::VarMap offsets_to_zero;
     ir::RangeMap ranges = ranges_;
     std::vector<Expr> offsets;
+    // A shared buffer is one per thread block: it must hold what every thread of
+    // the block reads, so the thread- and vthread-bound loops around the attach
+    // point vary like the loops inside it, and its base must not name them.
+    if (s.scope == "shared")
+      for (const Expr& v : enclosing_thread_vars(t, pos)) {
+        offsets.push_back(v);
+        offsets_to_zero[v.get()] = ir::int_imm(0);
+      }
     const ir::OpNode& top = *target.op;
     for (size_t d = 0; d < roots.size(); ++d) {
       bool spatial = d < top.axes.size();
@@ -239,6 +248,62 @@ class StateLowerer {
                                   ranges_);
       }
     }
+  }
+
+  // Stage i is computed inside a thread- or vthread-bound loop.
+  bool under_gpu_threads(int i) const {
+    const Stage& s = state_.stage(i);
+    if (s.compute_at != ComputeAtKind::Iter) return false;
+    return !enclosing_thread_vars(s.attach_stage, state_.stage(s.attach_stage).leaf_index(s.attach_node)).empty();
+  }
+
+  // Like derive_node_extents, but a split part whose inner parts already cover
+  // the (shrunk) parent gets the extent it needs, and the parts outside it run
+  // once. A stage tiled for the whole block and computed at one thread's tile
+  // would otherwise repeat its outer tile loops (with their fetches and
+  // barriers) for guarded-off iterations. Every value below the parent's extent
+  // is still produced exactly once.
+  static std::vector<int64_t> tight_node_extents(const Stage& stage, const std::vector<int64_t>& root_extents) {
+    std::vector<int64_t> ext = stage.node_extents;
+    for (size_t i = 0; i < root_extents.size(); ++i) ext[i] = root_extents[i];
+    for (const auto& rel : stage.relations) {
+      if (rel.kind == schedule::IterRelation::Fuse) {
+        int64_t product = 1;
+        for (int in : rel.inputs) product *= ext[in];
+        ext[rel.outputs[0]] = product;
+        continue;
+      }
+      int64_t fixed = 1;
+      for (size_t o = 0; o < rel.outputs.size(); ++o)
+        if (static_cast<int>(o) != rel.free_output) fixed *= stage.node_extents[rel.outputs[o]];
+      int64_t parent = ext[rel.inputs[0]];
+      ext[rel.outputs[rel.free_output]] = (parent + fixed - 1) / fixed;
+      int64_t inner = 1;
+      for (size_t o = rel.outputs.size(); o-- > 0;) {
+        int64_t& e = ext[rel.outputs[o]];
+        e = inner >= parent ? 1 : std::min(e, (parent + inner - 1) / inner);
+        inner *= e;
+      }
+    }
+    return ext;
+  }
+
+  // Variables of the thread- and vthread-bound loops of stage t at or above its
+  // leaf `pos`, and of the stages t is computed in, outwards.
+  std::vector<Expr> enclosing_thread_vars(int t, int pos) const {
+    std::vector<Expr> vars;
+    while (t >= 0) {
+      const Stage& st = state_.stage(t);
+      for (int l = 0; l <= pos && l < static_cast<int>(st.iters.size()); ++l) {
+        IterAnnotation a = st.iters[l].annotation;
+        if (a == IterAnnotation::VThread || (a >= IterAnnotation::ThreadIdxX && a <= IterAnnotation::ThreadIdxZ))
+          vars.push_back(info_[t].leaf_vars[l]);
+      }
+      if (st.compute_at != ComputeAtKind::Iter) break;
+      pos = state_.stage(st.attach_stage).leaf_index(st.attach_node);
+      t = st.attach_stage;
+    }
+    return vars;
   }
 
   // Loads of stages with a shrunk buffer are shifted by that buffer's base.
@@ -342,8 +407,15 @@ class StateLowerer {
       for (int a : state_.attached_stages(i))
         if (state_.stage(a).attach_node == it.node) attached.push_back(a);
       if (!attached.empty()) {
+        // Threads share a shared buffer: wait until nobody reads the previous
+        // tile before overwriting it, and until the new tile is complete before
+        // reading it.
+        bool shared = std::any_of(attached.begin(), attached.end(),
+                                  [&](int a) { return state_.stage(a).scope == "shared"; });
         std::vector<Stmt> seq;
+        if (shared) seq.push_back(make_sync());
         for (int a : attached) seq.push_back(emit_stage(a));
+        if (shared) seq.push_back(make_sync());
         seq.push_back(body);
         body = make_seq(std::move(seq));
         for (auto a = attached.rbegin(); a != attached.rend(); ++a) body = allocate(*a, body);

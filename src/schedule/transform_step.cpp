@@ -47,8 +47,12 @@ int add_node(Stage& st, const std::string& name, int64_t extent, IterKind kind) 
   return static_cast<int>(st.node_extents.size()) - 1;
 }
 
+// `exact`: the lengths must divide the extent. A follow_fused_split need not:
+// it splits a cooperative fetch by the thread count of the block, and lowering
+// guards the last, partial iteration (the extent that matters there is the
+// fetched region, known only after bound inference).
 void do_split(State& s, int stage_id, int iter_id, int64_t recorded_extent,
-              const std::vector<int64_t>& lengths, bool inner_to_outer, const char* step) {
+              const std::vector<int64_t>& lengths, bool inner_to_outer, const char* step, bool exact = true) {
   const Stage& st = checked_compute_stage(s, stage_id, step);
   check_not_inlined(st, step);
   check_iter(st, iter_id, step);
@@ -66,7 +70,7 @@ void do_split(State& s, int stage_id, int iter_id, int64_t recorded_extent,
     if (l == 0) known = false;
     product *= std::max<int64_t>(l, 1);
   }
-  if (known && it.extent % product != 0)
+  if (known && exact && it.extent % product != 0)
     fail("{}: split lengths [{}] (product {}) do not divide the extent {} of {} exactly", step,
          fmt::join(lengths, ", "), product, it.extent, it.name);
 
@@ -78,7 +82,7 @@ void do_split(State& s, int stage_id, int iter_id, int64_t recorded_extent,
   for (size_t p = 0; p < n; ++p) {
     int64_t extent;
     if (static_cast<int>(p) == rel.free_output)
-      extent = known ? parent.extent / product : kUnknownExtent;
+      extent = known ? (parent.extent + product - 1) / product : kUnknownExtent;
     else
       extent = lengths[inner_to_outer ? p - 1 : p] > 0 ? lengths[inner_to_outer ? p - 1 : p] : kUnknownExtent;
     std::string name = fmt::format("{}.{}", parent.name, p);
@@ -154,7 +158,9 @@ void do_annotation(State& s, const Step& step) {
   const Iterator& it = st.iters[step.iter_id];
   if (it.annotation != IterAnnotation::None && it.annotation != step.annotation)
     fail("annotation: iterator {} is already annotated {}", it.name, annotation_name(it.annotation));
-  if (it.kind != IterKind::Spatial &&
+  // threadIdx.x on a reduction is a cross-thread reduction: the threads of a
+  // block combine their partial results (the GPU generator emits the combine).
+  if (it.kind != IterKind::Spatial && step.annotation != IterAnnotation::ThreadIdxX &&
       (step.annotation == IterAnnotation::Parallel || step.annotation >= IterAnnotation::VThread))
     fail("annotation: cannot {} the reduction iterator {} (iterations would race)",
          annotation_name(step.annotation), it.name);
@@ -434,7 +440,7 @@ void apply_step(State& s, const Step& step) {
         int64_t l = src.lengths[step.level];
         length = (l == 0 || length == 0) ? 0 : length * l;
       }
-      do_split(s, step.stage_id, step.iter_id, 0, {length}, step.factor_or_nparts, "follow_fused_split");
+      do_split(s, step.stage_id, step.iter_id, 0, {length}, step.factor_or_nparts, "follow_fused_split", false);
       return;
     }
     case StepKind::Fuse: do_fuse(s, step); return;
