@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "schedule/transform_step.h"
+#include "search/annotation_rules_gpu.h"
 #include "support/error.h"
 
 namespace bcd::search {
@@ -167,6 +168,7 @@ void annotate_unroll(const SearchOptions& options, State& s, std::mt19937_64& rn
 
 State annotate_sketch(const SearchTask& task, const SearchOptions& options, const State& sketch,
                       FactorizationCache& cache, std::mt19937_64& rng) {
+  if (task.is_gpu()) return annotate_gpu_sketch(task, options, sketch, cache, rng);
   State s = fill_tile_sizes(task, sketch, cache, rng);
   change_compute_locations(task, s, rng);
   annotate_parallel(task, s);

@@ -5,6 +5,7 @@
 #include "schedule/transform_step.h"
 #include "search/annotation_rules.h"
 #include "search/factorization.h"
+#include "search/gpu_limits.h"
 #include "support/error.h"
 
 namespace bcd::search {
@@ -143,7 +144,34 @@ std::optional<State> mutate_parallel(const SearchTask& task, const State& s, std
   return try_replay(task, out);
 }
 
+namespace {
+
+// GPU: only tile sizes and the unroll depth change (thread-bound stages keep
+// their compute locations and there is no parallel loop); a child that breaks a
+// hardware limit is no child.
+std::optional<State> mutate_gpu(const SearchTask& task, const SearchOptions& o, const State& s, std::mt19937_64& rng) {
+  std::discrete_distribution<int> rule({o.mutate_tile_size, o.mutate_auto_unroll});
+  std::optional<State> child;
+  if (rule(rng) == 0) {
+    child = mutate_tile_size(task, s, rng);
+  } else {
+    SearchOptions gpu = o;
+    gpu.auto_unroll_configs = o.gpu_auto_unroll_configs;
+    child = mutate_auto_unroll(task, gpu, s, rng);
+  }
+  if (!child) return child;
+  try {
+    check_gpu_limits(task, *child);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  return child;
+}
+
+}  // namespace
+
 std::optional<State> mutate(const SearchTask& task, const SearchOptions& o, const State& s, std::mt19937_64& rng) {
+  if (task.is_gpu()) return mutate_gpu(task, o, s, rng);
   std::discrete_distribution<int> rule({o.mutate_tile_size, o.mutate_auto_unroll, o.mutate_compute_location,
                                         o.mutate_parallel});
   switch (rule(rng)) {

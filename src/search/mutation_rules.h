@@ -19,7 +19,9 @@ std::optional<schedule::State> mutate_compute_location(const SearchTask& task, c
                                                        std::mt19937_64& rng);
 std::optional<schedule::State> mutate_parallel(const SearchTask& task, const schedule::State& s, std::mt19937_64& rng);
 
-// Picks a rule by the weights in `options` and applies it.
+// Picks a rule by the weights in `options` and applies it. For a GPU task only
+// the tile-size and auto-unroll rules (with the GPU unroll depths), and a child
+// breaking a hardware limit is rejected.
 std::optional<schedule::State> mutate(const SearchTask& task, const SearchOptions& options, const schedule::State& s,
                                       std::mt19937_64& rng);
 

@@ -16,6 +16,7 @@ struct SearchOptions {
   double mutate_auto_unroll = 0.04;
   double mutate_parallel = 0.01;
   std::vector<int> auto_unroll_configs = {0, 16, 64, 512};
+  std::vector<int> gpu_auto_unroll_configs = {0, 16, 64, 512, 1024};
   int max_sample_attempts = 8;        // per wanted sample before giving up on progress
 };
 

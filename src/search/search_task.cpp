@@ -19,4 +19,11 @@ HardwareParams detect_cpu() {
   return hw;
 }
 
+HardwareParams default_gpu_hardware() {
+  // The GPU fields' defaults are this GPU; the CPU fields are not used.
+  return HardwareParams{};
+}
+
+bool is_gpu_target(const std::string& target) { return target == "cuda"; }
+
 }  // namespace bcd::search

@@ -16,6 +16,8 @@
 
 namespace bcd::search {
 
+// The task's target picks the rules: CPU rules, or the GPU rules of
+// sketch_rules_gpu.h for "cuda".
 std::vector<schedule::State> generate_sketches(const SearchTask& task);
 
 // Effective body of a stage (inlined producers substituted) reads `producer` with
