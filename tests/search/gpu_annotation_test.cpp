@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "costmodel/cost_model.h"
 #include "lower/lower.h"
 #include "ops/nn.h"
 #include "ops/registry.h"
@@ -13,6 +14,7 @@
 #include "search/annotation_rules_gpu.h"
 #include "search/gpu_limits.h"
 #include "search/mutation_rules.h"
+#include "search/search_policy.h"
 #include "search/sketch_rules.h"
 #include "search/sketch_rules_gpu.h"
 #include "support/error.h"
@@ -214,4 +216,21 @@ TEST(GpuAnnotation, SampledAndMutatedStatesRespectTheHardwareLimits) {
       EXPECT_GT(rejected, 0);  // the limits bite
     }
   }
+}
+
+TEST(GpuAnnotation, TheSearchPolicyProposesDistinctGpuStatesWithinTheLimits) {
+  SearchTask task = testutil::gpu_task(conv_relu_dag(16, 14, 32));
+  SearchOptions options;
+  options.population = 64;
+  options.num_iterations = 2;
+  SearchPolicy policy(task, costmodel::make_cost_model("random", 1), options, 5);
+  std::vector<State> proposed = policy.propose(16);
+  EXPECT_EQ(proposed.size(), 16u);
+  std::set<std::string> distinct;
+  for (const auto& s : proposed) {
+    distinct.insert(s.canonical_string());
+    EXPECT_EQ(gpu_limit_violation(task.hardware, lower::lower_state(s, "f")), "");
+    expect_bound(s);
+  }
+  EXPECT_EQ(distinct.size(), proposed.size());
 }
