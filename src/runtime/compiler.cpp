@@ -86,40 +86,49 @@ const CompilerConfig& compiler_config() {
   return config;
 }
 
-std::string compile_shared_object(const std::string& source) {
+std::string cached_artifact(const std::string& key_material, const std::string& extension,
+                            const std::function<void(const std::string& tmp_base)>& build) {
   const CompilerConfig& config = compiler_config();
-  std::string signature = config.compiler;
-  for (const auto& f : config.flags) signature += " " + f;
-  std::string key = stable_hash_hex(signature + "\n" + source);
+  std::string key = stable_hash_hex(key_material);
   fs::create_directories(config.cache_dir);
-  fs::path so = fs::path(config.cache_dir) / (key + ".so");
-  if (fs::exists(so)) return so.string();
+  fs::path result = fs::path(config.cache_dir) / (key + extension);
+  if (fs::exists(result)) return result.string();
 
   // Unique temporary names, then an atomic rename: concurrent builders and
   // processes may compile the same source at once.
   static std::atomic<int> counter{0};
   std::string tmp_base = fmt::format("{}/.{}-{}-{}", config.cache_dir, key, getpid(), counter++);
-  std::string c_file = tmp_base + ".c", so_tmp = tmp_base + ".so", log = tmp_base + ".log";
-  {
-    std::ofstream out(c_file);
-    out << source;
-    if (!out) fail("cannot write kernel source to {}", c_file);
+  std::string tmp_result = tmp_base + extension;
+  try {
+    build(tmp_base);
+  } catch (...) {
+    fs::remove(tmp_result);
+    throw;
   }
-  std::vector<std::string> argv = {config.compiler};
-  argv.insert(argv.end(), config.flags.begin(), config.flags.end());
-  argv.insert(argv.end(), {c_file, "-o", so_tmp, "-lm"});
-  int rc = run_process(argv, log);
-  if (rc != 0) {
-    std::string message = first_error_line(log);
+  fs::rename(tmp_result, result);
+  return result.string();
+}
+
+std::string compile_shared_object(const std::string& source) {
+  const CompilerConfig& config = compiler_config();
+  std::string signature = config.compiler;
+  for (const auto& f : config.flags) signature += " " + f;
+  return cached_artifact(signature + "\n" + source, ".so", [&](const std::string& tmp_base) {
+    std::string c_file = tmp_base + ".c", so_tmp = tmp_base + ".so", log = tmp_base + ".log";
+    {
+      std::ofstream out(c_file);
+      out << source;
+      if (!out) fail("cannot write kernel source to {}", c_file);
+    }
+    std::vector<std::string> argv = {config.compiler};
+    argv.insert(argv.end(), config.flags.begin(), config.flags.end());
+    argv.insert(argv.end(), {c_file, "-o", so_tmp, "-lm"});
+    int rc = run_process(argv, log);
+    std::string message = rc != 0 ? first_error_line(log) : "";
     fs::remove(c_file);
     fs::remove(log);
-    fs::remove(so_tmp);
-    fail("kernel compilation failed (exit {}): {}", rc, message);
-  }
-  fs::rename(so_tmp, so);
-  fs::remove(c_file);
-  fs::remove(log);
-  return so.string();
+    if (rc != 0) fail("kernel compilation failed (exit {}): {}", rc, message);
+  });
 }
 
 }  // namespace bcd::runtime

@@ -3,6 +3,7 @@
 // comment in compiler.cpp). Results are cached on disk by a hash of source + flags,
 // so the same program is never compiled twice, across processes too.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,15 @@ struct CompilerConfig {
 };
 
 const CompilerConfig& compiler_config();
+
+// The on-disk kernel cache shared by every back end. `key_material` is everything
+// the artefact depends on (compiler, flags, source); its hash names the file
+// `<cache_dir>/<hash><extension>`. On a miss, `build(tmp_base)` must write the
+// artefact to `tmp_base + extension` (other files it makes under tmp_base are its
+// own to remove); the result is then renamed into place atomically, so concurrent
+// builders, threads or processes, never see a partial file. Returns the path.
+std::string cached_artifact(const std::string& key_material, const std::string& extension,
+                            const std::function<void(const std::string& tmp_base)>& build);
 
 // Returns the path of a shared object built from `source`. Fails with the
 // compiler's first error line when the source does not compile.
