@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "runtime/compiler.h"
+#include "runtime/cuda_compiler.h"
+#include "runtime/cuda_driver.h"
 #include "support/error.h"
 
 namespace bcd::runtime {
@@ -77,9 +79,15 @@ struct BuildState {
 BuildResult build_one(const BuildInput& input) {
   BuildResult r;
   r.kernel_name = input.kernel_name;
+  r.target = input.target;
   auto start = Clock::now();
   try {
-    r.library_path = compile_shared_object(input.source);
+    if (input.target == "cuda") {
+      r.cuda_program = parse_cuda_program(input.source, input.kernel_name);
+      r.library_path = compile_cuda(input.source, cuda_build_arch());
+    } else {
+      r.library_path = compile_shared_object(input.source);
+    }
   } catch (const std::exception& e) {
     r.error = MeasureError::Compile;
     r.error_message = e.what();
@@ -115,6 +123,9 @@ std::vector<BuildResult> build_all(const std::vector<BuildInput>& inputs, const 
   if (inputs.empty()) return {};
   if (options.jobs < 0) fail("invalid number of build jobs {}", options.jobs);
   if (!(options.timeout_seconds > 0)) fail("invalid build timeout {} s", options.timeout_seconds);
+  for (const BuildInput& input : inputs)
+    if (input.target != "llvm" && input.target != "cuda")
+      fail("unknown build target '{}' (llvm or cuda)", input.target);
   size_t jobs = options.jobs > 0 ? static_cast<size_t>(options.jobs)
                                  : std::max(1u, std::thread::hardware_concurrency());
   jobs = std::min(jobs, inputs.size());
@@ -149,6 +160,7 @@ std::vector<BuildResult> build_all(const std::vector<BuildInput>& inputs, const 
       if (!s->taken[i] || s->finished[i] || now < s->started[i] + budget) continue;
       BuildResult& r = s->results[i];
       r.kernel_name = inputs[i].kernel_name;
+      r.target = inputs[i].target;
       r.error = MeasureError::Timeout;
       r.error_message = fmt::format("compilation did not finish within {} s", options.timeout_seconds);
       r.seconds = options.timeout_seconds;

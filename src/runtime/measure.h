@@ -1,5 +1,5 @@
-// Measuring candidate programs: a parallel builder (C source -> shared object,
-// cached by source) and a runner that executes each candidate in a separate worker
+// Measuring candidate programs: a parallel builder (C source -> shared object, or
+// CUDA source -> PTX/cubin, cached by source) and a runner that executes each candidate in a separate worker
 // process with a timeout, so that a crashing, hanging or wrong candidate is
 // recorded as an error of its kind and tuning goes on.
 #pragma once
@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/cuda_launch.h"
 #include "support/ndarray.h"
 
 namespace bcd::runtime {
@@ -24,16 +25,20 @@ const char* measure_error_name(MeasureError e);         // "none", "compile", ..
 MeasureError measure_error_from_name(const std::string& name);  // fails on unknown
 
 struct BuildInput {
-  std::string source;       // C source holding the kernel
-  std::string kernel_name;  // exported as <kernel_name>_packed
+  std::string source;       // C source, or CUDA source with its launch header
+  std::string kernel_name;  // llvm: exported as <kernel_name>_packed; cuda: the
+                            // function named by the source's bcd-launch lines
+  std::string target = "llvm";  // "llvm" (this CPU) or "cuda"
 };
 
 struct BuildResult {
-  std::string library_path;  // empty on error
+  std::string library_path;  // shared object, or PTX/cubin for cuda; empty on error
   std::string kernel_name;
   MeasureError error = MeasureError::None;
   std::string error_message;
   double seconds = 0;
+  std::string target = "llvm";
+  CudaProgram cuda_program;  // cuda: the launch plan read from the source
 };
 
 struct BuilderOptions {
@@ -41,7 +46,9 @@ struct BuilderOptions {
   double timeout_seconds = 30;
 };
 
-// Compiles every input (in parallel, through the on-disk compile cache).
+// Compiles every input (in parallel, through the on-disk compile caches). CUDA
+// sources compile with NVRTC for this machine's GPU, or to portable PTX when there
+// is none (compiling needs no device). Fails on an unknown target.
 std::vector<BuildResult> build_all(const std::vector<BuildInput>& inputs, const BuilderOptions& options = {});
 
 // What a kernel is run on: argument shapes (inputs then outputs), the input data,
@@ -59,7 +66,7 @@ struct RunnerOptions {
   int repeat = 3;
   double min_repeat_ms = 0;
   double timeout_seconds = 10;  // per candidate, all repeats included
-  bool flush_cache = false;     // flush CPU caches between repeats
+  bool flush_cache = false;     // flush CPU caches (the GPU's L2 for cuda) between repeats
 };
 
 struct MeasureResult {
@@ -73,7 +80,9 @@ struct MeasureResult {
 
 // Runs built candidates one after another in a worker process (a fresh process,
 // never a fork of this one). `verify[i]` says whether candidate i's outputs are
-// compared with spec.expected. Build errors pass through as results.
+// compared with spec.expected. Build errors pass through as results. CUDA
+// candidates run on GPU 0 and are timed with CUDA events; without a usable device
+// each gets a Runtime error saying why ("no CUDA device: ...").
 std::vector<MeasureResult> run_all(const std::vector<BuildResult>& builds, const RunSpec& spec,
                                    const std::vector<bool>& verify, const RunnerOptions& options = {});
 

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 
+#include "runtime/cuda_driver.h"
 #include "runtime/measure.h"
 #include "runtime/worker_process.h"
 #include "runtime/worker_protocol.h"
@@ -93,7 +94,8 @@ std::vector<MeasureResult> run_all(const std::vector<BuildResult>& builds, const
   check_options(options);
   std::vector<MeasureResult> results(builds.size());
   std::vector<size_t> to_run;
-  bool any_verify = false;
+  bool any_verify = false, any_cuda = false;
+  std::string no_device_reason;
   for (size_t i = 0; i < builds.size(); ++i) {
     MeasureResult& r = results[i];
     r.build_seconds = builds[i].seconds;
@@ -103,7 +105,12 @@ std::vector<MeasureResult> run_all(const std::vector<BuildResult>& builds, const
     } else if (builds[i].library_path.empty()) {
       r.error = MeasureError::Unknown;
       r.error_message = "build produced no library";
+    } else if (builds[i].target == "cuda" && !cuda_device_available(&no_device_reason)) {
+      // Asked only when a CUDA candidate is to run: the driver loads on first use.
+      r.error = MeasureError::Runtime;
+      r.error_message = "no CUDA device: " + no_device_reason;
     } else {
+      any_cuda = any_cuda || builds[i].target == "cuda";
       to_run.push_back(i);
       any_verify = any_verify || (!verify.empty() && verify[i]);
     }
@@ -112,7 +119,7 @@ std::vector<MeasureResult> run_all(const std::vector<BuildResult>& builds, const
   if (to_run.empty()) return results;
 
   DataFile data;
-  worker::write_data(data.fd(), spec, any_verify);
+  worker::write_data(data.fd(), spec, any_verify, any_cuda);
   std::string executable = worker::locate_worker();
   std::unique_ptr<worker::WorkerProcess> w;
 
@@ -120,6 +127,8 @@ std::vector<MeasureResult> run_all(const std::vector<BuildResult>& builds, const
     MeasureResult& r = results[i];
     if (!w) w = start_worker(executable, data.fd());
     worker::Request req;
+    req.target = builds[i].target;
+    req.cuda_program = builds[i].cuda_program;
     req.library = builds[i].library_path;
     req.kernel = builds[i].kernel_name;
     req.number = options.number;
@@ -143,6 +152,7 @@ std::vector<MeasureResult> run_all(const std::vector<BuildResult>& builds, const
           r.error = reply.error;
           r.error_message = std::move(reply.message);
           if (r.error == MeasureError::None) r.costs = std::move(reply.costs);
+          if (reply.restart) w.reset();  // it exits after this reply
         } catch (const Error& e) {
           // The stream may be out of step now: start over with a fresh worker.
           r.error = MeasureError::Unknown;

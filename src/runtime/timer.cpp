@@ -7,20 +7,17 @@
 
 namespace bcd::runtime {
 
-std::vector<double> time_function(const std::function<void()>& fn, const TimingOptions& options) {
+std::vector<double> time_repeats(const std::function<double(int)>& timed_runs, const TimingOptions& options) {
   if (options.number < 1 || options.repeat < 1 || options.min_repeat_ms < 0)
     fail("invalid timing options: number {}, repeat {}, min_repeat_ms {}", options.number,
          options.repeat, options.min_repeat_ms);
-  using clock = std::chrono::steady_clock;
-  fn();
+  timed_runs(1);
   std::vector<double> costs;
   int number = options.number;
   for (int r = 0; r < options.repeat; ++r) {
     while (true) {
       if (options.before_repeat) options.before_repeat();
-      auto start = clock::now();
-      for (int i = 0; i < number; ++i) fn();
-      double seconds = std::chrono::duration<double>(clock::now() - start).count();
+      double seconds = timed_runs(number);
       if (seconds * 1e3 >= options.min_repeat_ms || number >= (1 << 24)) {
         costs.push_back(seconds / number);
         break;
@@ -31,6 +28,17 @@ std::vector<double> time_function(const std::function<void()>& fn, const TimingO
     }
   }
   return costs;
+}
+
+std::vector<double> time_function(const std::function<void()>& fn, const TimingOptions& options) {
+  using clock = std::chrono::steady_clock;
+  return time_repeats(
+      [&](int number) {
+        auto start = clock::now();
+        for (int i = 0; i < number; ++i) fn();
+        return std::chrono::duration<double>(clock::now() - start).count();
+      },
+      options);
 }
 
 double median(std::vector<double> values) {

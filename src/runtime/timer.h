@@ -18,6 +18,11 @@ struct TimingOptions {
 // Seconds per run, one value per repeat.
 std::vector<double> time_function(const std::function<void()>& fn, const TimingOptions& options);
 
+// The same repeat loop over another clock: `timed_runs(n)` runs the kernel n times
+// and returns the seconds they took (e.g. between two GPU events). Its first call,
+// with n = 1, is the untimed warm-up.
+std::vector<double> time_repeats(const std::function<double(int)>& timed_runs, const TimingOptions& options);
+
 double median(std::vector<double> values);
 
 }  // namespace bcd::runtime

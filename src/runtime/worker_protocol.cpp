@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -32,12 +33,34 @@ json parse_line(const std::string& line, const char* what) {
 
 }  // namespace
 
+namespace {
+
+json encode_program(const CudaProgram& p) {
+  json launches = json::array(), buffers = json::array();
+  for (const CudaLaunch& l : p.launches) launches.push_back({{"kernel", l.kernel}, {"grid", l.grid}, {"block", l.block}});
+  for (const auto& [name, floats] : p.buffers) buffers.push_back({{"name", name}, {"floats", floats}});
+  return {{"launches", launches}, {"buffers", buffers}};
+}
+
+CudaProgram decode_program(const json& j) {
+  CudaProgram p;
+  for (const json& l : j.at("launches"))
+    p.launches.push_back({l.at("kernel").get<std::string>(), l.at("grid").get<std::array<unsigned, 3>>(),
+                          l.at("block").get<std::array<unsigned, 3>>()});
+  for (const json& b : j.at("buffers"))
+    p.buffers.emplace_back(b.at("name").get<std::string>(), b.at("floats").get<int64_t>());
+  return p;
+}
+
+}  // namespace
+
 std::string encode_request(const Request& r) {
-  json j = {{"library", r.library},   {"kernel", r.kernel},
+  json j = {{"target", r.target},     {"library", r.library},   {"kernel", r.kernel},
             {"number", r.number},     {"repeat", r.repeat},
             {"min_repeat_ms", r.min_repeat_ms}, {"verify", r.verify},
             {"flush_cache", r.flush_cache},     {"rtol", r.rtol},
             {"atol", r.atol}};
+  if (r.target == "cuda") j["cuda_program"] = encode_program(r.cuda_program);
   return j.dump();
 }
 
@@ -45,6 +68,7 @@ Request decode_request(const std::string& line) {
   json j = parse_line(line, "request");
   try {
     Request r;
+    r.target = j.at("target").get<std::string>();
     r.library = j.at("library").get<std::string>();
     r.kernel = j.at("kernel").get<std::string>();
     r.number = j.at("number").get<int>();
@@ -54,6 +78,7 @@ Request decode_request(const std::string& line) {
     r.flush_cache = j.at("flush_cache").get<bool>();
     r.rtol = j.at("rtol").get<double>();
     r.atol = j.at("atol").get<double>();
+    if (r.target == "cuda") r.cuda_program = decode_program(j.at("cuda_program"));
     return r;
   } catch (const json::exception& e) {
     fail("malformed request from the measurement channel: {}", e.what());
@@ -61,7 +86,8 @@ Request decode_request(const std::string& line) {
 }
 
 std::string encode_reply(const Reply& r) {
-  json j = {{"error", measure_error_name(r.error)}, {"message", r.message}, {"costs", r.costs}};
+  json j = {{"error", measure_error_name(r.error)}, {"message", r.message}, {"costs", r.costs},
+            {"restart", r.restart}};
   // dump() would throw on invalid UTF-8 in a message (a compiler or dlerror text
   // could carry any bytes); replace such bytes instead.
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -74,6 +100,7 @@ Reply decode_reply(const std::string& line) {
     r.error = measure_error_from_name(j.at("error").get<std::string>());
     r.message = j.at("message").get<std::string>();
     r.costs = j.at("costs").get<std::vector<double>>();
+    r.restart = j.at("restart").get<bool>();
     return r;
   } catch (const json::exception& e) {
     fail("malformed reply from the measurement channel: {}", e.what());
@@ -96,7 +123,7 @@ bool decode_handshake(const std::string& line) {
 
 namespace {
 
-constexpr char kMagic[8] = {'B', 'C', 'D', 'M', 'E', 'A', 'S', '1'};
+constexpr char kMagic[8] = {'B', 'C', 'D', 'M', 'E', 'A', 'S', '2'};
 
 void write_all(int fd, const void* data, size_t bytes) {
   const char* p = static_cast<const char*>(data);
@@ -146,8 +173,9 @@ struct Cursor {
 
 }  // namespace
 
-void write_data(int fd, const RunSpec& spec, bool with_expected) {
+void write_data(int fd, const RunSpec& spec, bool with_expected, bool prepare_cuda) {
   write_all(fd, kMagic, sizeof kMagic);
+  write_u64(fd, prepare_cuda ? 1 : 0);
   write_u64(fd, spec.inputs.size());
   for (const NDArray& a : spec.inputs) {
     write_shape(fd, a.shape());
@@ -181,6 +209,7 @@ Data read_data(int fd) {
   c.read(magic, sizeof magic);
   if (std::memcmp(magic, kMagic, sizeof magic) != 0) fail("measurement data has a bad header");
   Data d;
+  d.prepare_cuda = c.u64() != 0;
   uint64_t n_inputs = c.u64();
   for (uint64_t i = 0; i < n_inputs; ++i) d.inputs.push_back(c.array(c.shape()));
   uint64_t n_outputs = c.u64();

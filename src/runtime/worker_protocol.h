@@ -25,8 +25,10 @@ constexpr int kDataFd = 4;
 constexpr const char* kServeFlag = "--serve";
 
 struct Request {
-  std::string library;
+  std::string target = "llvm";  // "llvm" or "cuda"
+  std::string library;          // shared object, or the CUDA module file
   std::string kernel;
+  CudaProgram cuda_program;     // cuda: the launches to run
   int number = 1;
   int repeat = 3;
   double min_repeat_ms = 0;
@@ -39,6 +41,9 @@ struct Reply {
   MeasureError error = MeasureError::None;
   std::string message;
   std::vector<double> costs;
+  // The worker exits after this reply (its CUDA context may be dead after a
+  // kernel's fault); the parent starts a fresh one for the next candidate.
+  bool restart = false;
 };
 
 // One line each, without the trailing newline. Decoders fail (bcd::Error) on
@@ -57,11 +62,14 @@ struct Data {
   std::vector<NDArray> inputs;
   std::vector<std::vector<int64_t>> output_shapes;
   std::vector<NDArray> expected;
+  // Set up the GPU (context, device copies of the arrays) before saying ready, so
+  // that the first candidate's time limit does not pay for it.
+  bool prepare_cuda = false;
 };
 
 // Writes the spec's inputs, output shapes and (when `with_expected`) the expected
 // outputs to `fd` from its current offset.
-void write_data(int fd, const RunSpec& spec, bool with_expected);
+void write_data(int fd, const RunSpec& spec, bool with_expected, bool prepare_cuda = false);
 // Reads what write_data wrote, from offset 0 (pread: the offset is shared with the
 // parent's descriptor).
 Data read_data(int fd);

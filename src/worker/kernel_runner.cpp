@@ -26,9 +26,16 @@ KernelRunner::KernelRunner(runtime::worker::Data data) : data_(std::move(data)) 
     outputs_.emplace_back(shape);
     args_.push_back(outputs_.back().data());
   }
+  if (data_.prepare_cuda) cuda_ = std::make_unique<CudaRunner>(data_);
 }
 
 Reply KernelRunner::handle(const Request& request) {
+  if (request.target == "cuda") {
+    if (!cuda_) return Reply{MeasureError::Runtime, "the measurement worker was started without CUDA", {}, false};
+    return cuda_->handle(request);
+  }
+  if (request.target != "llvm")
+    return Reply{MeasureError::Runtime, fmt::format("unknown target '{}'", request.target), {}, false};
   Reply reply;
   try {
     auto it = modules_.find(request.library);
@@ -56,7 +63,7 @@ Reply KernelRunner::handle(const Request& request) {
     }
     reply.costs = time(kernel, request);
   } catch (const std::exception& e) {
-    reply = Reply{MeasureError::Runtime, e.what(), {}};
+    reply = Reply{MeasureError::Runtime, e.what(), {}, false};
   }
   return reply;
 }

@@ -1,13 +1,15 @@
 // The worker's side of one measurement: load the kernel, optionally verify its
-// outputs, time it. Everything a request can get wrong becomes an error Reply;
+// outputs, time it (CUDA candidates go to CudaRunner). Everything a request can get wrong becomes an error Reply;
 // only a crash or a hang escapes, and the parent observes those from outside.
 #pragma once
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "runtime/module.h"
 #include "runtime/worker_protocol.h"
+#include "worker/cuda_runner.h"
 
 namespace bcd::worker {
 
@@ -28,6 +30,7 @@ class KernelRunner {
   // the OpenMP runtime under its own idle threads.
   std::map<std::string, runtime::Module> modules_;
   std::vector<char> flush_buffer_;
+  std::unique_ptr<CudaRunner> cuda_;  // when the data asks for the GPU
 };
 
 }  // namespace bcd::worker

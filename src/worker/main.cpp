@@ -99,9 +99,10 @@ int main(int argc, char** argv) {
     try {
       reply = runner->handle(proto::decode_request(line));
     } catch (const std::exception& e) {
-      reply = proto::Reply{runtime::MeasureError::Unknown, e.what(), {}};
+      reply = proto::Reply{runtime::MeasureError::Unknown, e.what(), {}, false};
     }
     if (!send_line(proto::encode_reply(reply))) return 0;
+    if (reply.restart) return 0;
   }
   return 0;
 }
