@@ -1,13 +1,19 @@
 #include <fmt/format.h>
 
+#include <functional>
 #include <random>
 
 #include "cli/commands.h"
 #include "codegen/codegen_c.h"
+#include "codegen/codegen_cuda.h"
 #include "lower/lower.h"
 #include "ops/registry.h"
+#include "runtime/cuda_compiler.h"
+#include "runtime/cuda_kernel.h"
 #include "runtime/module.h"
 #include "runtime/timer.h"
+#include "search/gpu_default_schedule.h"
+#include "search/target.h"
 #include "support/error.h"
 
 namespace bcd::cli {
@@ -23,7 +29,34 @@ struct OpOptions {
   bool list = false;
   bool show_code = false;
   double tolerance = 1e-3;
+  std::string target = "llvm";
 };
+
+// Runs the program once on `inputs` into `outputs` and returns a function that
+// runs it again, for timing. cuda: through device buffers kept for the timing
+// runs; the returned function waits for the GPU.
+std::function<void()> run_cuda_program(const std::string& source, const std::string& path,
+                                       std::vector<NDArray>& inputs, std::vector<NDArray>& outputs) {
+  auto context = std::make_shared<runtime::CudaContext>(0);
+  auto kernel = std::make_shared<runtime::CudaKernel>(path, runtime::parse_cuda_program(source, "op_kernel"));
+  auto buffers = std::make_shared<std::vector<runtime::DeviceBuffer>>();
+  std::vector<runtime::CudaDevicePtr> params;
+  for (NDArray& a : inputs) {
+    buffers->emplace_back(static_cast<size_t>(a.size()) * sizeof(float));
+    buffers->back().upload(a.data());
+    params.push_back(buffers->back().ptr());
+  }
+  for (NDArray& a : outputs) {
+    buffers->emplace_back(static_cast<size_t>(a.size()) * sizeof(float));
+    params.push_back(buffers->back().ptr());
+  }
+  kernel->launch(params);
+  for (size_t j = 0; j < outputs.size(); ++j) (*buffers)[inputs.size() + j].download(outputs[j].data());
+  return [context, kernel, buffers, params] {
+    kernel->launch(params);
+    context->synchronize();
+  };
+}
 
 int run_op(const OpOptions& o) {
   if (o.list) {
@@ -46,11 +79,27 @@ int run_op(const OpOptions& o) {
   }
   for (auto& a : outputs) args.push_back(a.data());
 
-  lower::LoweredFunc func = lower::lower_default(dag, "op_kernel");
-  std::string source = codegen::codegen_c({func});
+  search::check_target(o.target);
+  const bool gpu = search::is_gpu_target(o.target);
+  lower::LoweredFunc func = gpu ? lower::lower_state(search::gpu_default_state(dag), "op_kernel")
+                                : lower::lower_default(dag, "op_kernel");
+  std::string source = gpu ? codegen::codegen_cuda({func}) : codegen::codegen_c({func});
   if (o.show_code) fmt::print("{}\n{}\n", lower::to_string(func), source);
-  runtime::Kernel kernel = runtime::Module::from_source(source).get("op_kernel");
-  kernel.run(args);
+  std::function<void()> run_again;
+  if (gpu) {
+    std::string path = runtime::compile_cuda(source, runtime::cuda_build_arch());
+    std::string why;
+    if (!runtime::cuda_device_available(&why)) {
+      if (!o.show_code) fail("target cuda needs a GPU to run {}: {} (--show-code prints the CUDA source)", o.name, why);
+      fmt::print("compiled     with NVRTC to {}; not run: {}\n", path, why);
+      return 0;
+    }
+    run_again = run_cuda_program(source, path, inputs, outputs);
+  } else {
+    runtime::Kernel kernel = runtime::Module::from_source(source).get("op_kernel");
+    kernel.run(args);
+    run_again = [kernel, args] { kernel.run(args); };
+  }
 
   std::vector<NDArray> expected = inst.reference(input_ptrs);
   ArrayDiff diff;
@@ -61,7 +110,7 @@ int run_op(const OpOptions& o) {
     diff.max_rel = std::max(diff.max_rel, d.max_rel);
     ok = ok && d.max_rel <= o.tolerance;
   }
-  auto costs = runtime::time_function([&] { kernel.run(args); },
+  auto costs = runtime::time_function(run_again,
                                       {.number = 1, .repeat = o.repeat, .min_repeat_ms = o.min_repeat_ms});
   double seconds = runtime::median(costs);
   std::vector<std::string> out_shapes;
@@ -70,7 +119,8 @@ int run_op(const OpOptions& o) {
   fmt::print("operator     {} ({})\n", o.name, given.empty() ? "defaults" : given);
   fmt::print("task         {}  key {}  output {}\n", dag.description(), dag.workload_key(),
              fmt::join(out_shapes, " "));
-  fmt::print("schedule     default (unscheduled loops)\n");
+  fmt::print("schedule     {}\n", gpu ? "default GPU schedule (fused spatial loops over blocks and threads)"
+                                     : "default (unscheduled loops)");
   fmt::print("check        max abs error {:.3g}, max rel error {:.3g}: {}\n", diff.max_abs,
              diff.max_rel, ok ? "OK" : "MISMATCH");
   fmt::print("time         {:.4f} ms (median of {})  {:.2f} GFLOP/s  ({:.4g} GFLOP)\n",
@@ -94,7 +144,8 @@ CommandRunner add_op_command(CLI::App& app) {
   cmd->add_option("--tolerance", options->tolerance, "largest accepted relative error")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--list", options->list, "list the operators and their parameters");
-  cmd->add_flag("--show-code", options->show_code, "print the loop program and the C source");
+  cmd->add_flag("--show-code", options->show_code, "print the loop program and the C or CUDA source");
+  cmd->add_option("--target", options->target, "llvm (this CPU) or cuda (an NVIDIA GPU)")->capture_default_str();
   return [options] { return run_op(*options); };
 }
 

@@ -14,6 +14,7 @@
 #include "frontends/zoo.h"
 #include "graph/reference_executor.h"
 #include "runtime/timer.h"
+#include "search/target.h"
 #include "support/error.h"
 #include "tuning/records.h"
 
@@ -46,7 +47,7 @@ std::vector<tuning::Record> load_records_file(const std::string& path) {
 }
 
 int run_network(const RunOptions& o) {
-  if (o.target != "llvm") fail("unknown target '{}' (only llvm is supported so far)", o.target);
+  search::require_device(o.target);
   std::vector<tuning::Record> records = load_records_file(o.records);
   graph::Graph graph = load_model(o.model);
 
@@ -57,6 +58,7 @@ int run_network(const RunOptions& o) {
   const int total = static_cast<int>(kernels.kernels.size());
   const int tuned = kernels.tuned_count();
   fmt::print("model        {} ({} subgraphs, target {})\n", o.model.model, net.num_steps(), o.target);
+  if (o.verbose) fmt::print("target       {}\n", search::hardware_for_target(o.target).description);
   fmt::print("tasks        {} total: {} tuned from records, {} default schedules{}\n", total, tuned, total - tuned,
              o.records.empty() ? " (no --records)" : "");
   if (o.verbose)
@@ -86,7 +88,8 @@ int run_network(const RunOptions& o) {
     fmt::print("verify       max abs error {:.3g}, max rel error {:.3g} (tolerance {:.3g}, seed {}): {}\n",
                v.worst.max_abs, v.worst.max_rel, v.tolerance, o.seed, ok ? "PASS" : "FAIL");
   }
-  fmt::print("latency      {:.3f} ms end to end (median of {})\n", runtime::median(costs) * 1e3, costs.size());
+  fmt::print("latency      {:.3f} ms end to end (median of {}){}\n", runtime::median(costs) * 1e3, costs.size(),
+             net.on_gpu() ? ", input upload and output download included" : "");
   fmt::print("peak RSS     {:.1f} MiB building and running ({:.2f}x the weights){}\n", mib(peak_run),
              net.weight_bytes() > 0 ? static_cast<double>(peak_run) / net.weight_bytes() : 0.0,
              o.no_verify ? "" : fmt::format(", {:.1f} MiB with verification", mib(executor::peak_resident_bytes())));
@@ -102,7 +105,7 @@ CommandRunner add_run_command(CLI::App& app) {
       "run", "build a model from its best records (default schedules otherwise), verify it, time it end to end");
   add_model_options(cmd, o->model);
   cmd->add_option("--records", o->records, "records file (JSON lines) of a tuning run");
-  cmd->add_option("--target", o->target, "llvm")->capture_default_str();
+  cmd->add_option("--target", o->target, "llvm (this CPU) or cuda (an NVIDIA GPU)")->capture_default_str();
   cmd->add_option("--repeat", o->repeat, "timed end-to-end runs")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--seed", o->seed, "seed of the random inputs");
   cmd->add_flag("--no-verify", o->no_verify, "skip the comparison with the reference executor");

@@ -5,6 +5,7 @@
 #include "diffusion/diffusion_tuner.h"
 #include "graph/tasks.h"
 #include "search/sketch_rules.h"
+#include "search/target.h"
 #include "support/error.h"
 #include "tuning/network_tasks.h"
 
@@ -19,7 +20,7 @@ struct TasksOptions {
 };
 
 int run_tasks(const TasksOptions& o) {
-  if (o.target != "llvm") fail("unknown target '{}' (only llvm is supported so far)", o.target);
+  search::HardwareParams hw = search::hardware_for_target(o.target).params;
   diffusion::GroupType group = diffusion::parse_group_type(o.group_type);
   graph::Graph g = load_model(o.model);
   graph::TaskSet set = graph::extract_tasks(g);
@@ -28,7 +29,6 @@ int run_tasks(const TasksOptions& o) {
   std::vector<int> tuned = tuning::tuned_task_indices(set, false);
   std::vector<std::string> keys;
   std::vector<std::vector<int64_t>> shapes;
-  search::HardwareParams hw = search::detect_cpu();
   for (int i : tuned) {
     const graph::Task& t = set.tasks[i];
     std::vector<schedule::State> sketches;
@@ -64,7 +64,7 @@ CommandRunner add_tasks_command(CLI::App& app) {
   auto o = std::make_shared<TasksOptions>();
   CLI::App* cmd = app.add_subcommand("tasks", "list the tuning tasks of a model: weights, FLOPs, workload keys, clusters");
   add_model_options(cmd, o->model);
-  cmd->add_option("--target", o->target, "llvm")->capture_default_str();
+  cmd->add_option("--target", o->target, "llvm (this CPU) or cuda (an NVIDIA GPU)")->capture_default_str();
   cmd->add_option("--group-type", o->group_type, "diffusion clusters: operator or sketch")->capture_default_str();
   return [o] { return run_tasks(*o); };
 }

@@ -8,6 +8,7 @@
 #include "costmodel/cost_model.h"
 #include "diffusion/diffusion_tuner.h"
 #include "graph/tasks.h"
+#include "search/target.h"
 #include "support/error.h"
 #include "tuning/network_tasks.h"
 #include "tuning/progress_table.h"
@@ -50,7 +51,7 @@ nlohmann::json run_identity(const TuneOptions& o) {
 }
 
 int run_tune(const TuneOptions& o) {
-  if (o.target != "llvm") fail("unknown target '{}' (only llvm is supported so far)", o.target);
+  search::require_device(o.target);
   if (o.strategy != "ansor" && o.strategy != "diffusion")
     fail("unknown strategy '{}' (ansor or diffusion)", o.strategy);
   diffusion::DiffusionOptions dopt = o.diffusion;
@@ -115,6 +116,7 @@ int run_tune(const TuneOptions& o) {
              o.model.model, task_set.subgraphs.size(), task_set.tasks.size(), scheduler.size(), o.strategy, budget,
              o.num_trials, o.per_round);
   fmt::print("run dir   {}\n", dir.path);
+  if (o.verbose) fmt::print("target    {}: {}\n", o.target, search::hardware_for_target(o.target).description);
   if (o.resume) {
     int n = scheduler.resume(previous);
     fmt::print("resumed   {} measured candidates, {:.0f} s of earlier tuning\n", n, elapsed_offset);
@@ -167,7 +169,7 @@ CommandRunner add_tune_command(CLI::App& app) {
   auto o = std::make_shared<TuneOptions>();
   CLI::App* cmd = app.add_subcommand("tune", "tune every task of a network (task scheduler; ansor or diffusion strategy)");
   add_model_options(cmd, o->model);
-  cmd->add_option("--target", o->target, "llvm")->capture_default_str();
+  cmd->add_option("--target", o->target, "llvm (this CPU) or cuda (an NVIDIA GPU)")->capture_default_str();
   cmd->add_option("--strategy", o->strategy, "ansor or diffusion")->capture_default_str();
   cmd->add_option("--group-type", o->group_type, "diffusion clusters: operator or sketch")->capture_default_str();
   cmd->add_option("--num-trials", o->num_trials, "budget per task: the run measures num_trials x tasks candidates")

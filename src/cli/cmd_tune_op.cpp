@@ -6,6 +6,7 @@
 #include "costmodel/cost_model.h"
 #include "ops/registry.h"
 #include "search/search_policy.h"
+#include "search/target.h"
 #include "support/error.h"
 #include "tuning/tune_task.h"
 
@@ -27,13 +28,15 @@ struct TuneOpOptions {
   int population = 2048;
   int iterations = 4;
   double timeout = 10;
+  std::string target = "llvm";
 };
 
 int run_tune_op(const TuneOpOptions& o) {
   if (o.log.empty()) fail("tune-op needs --log FILE for the records");
   ops::OpInstance inst = ops::build_op(o.name, ops::OpParams::parse(o.params));
-  search::SearchTask task{inst.dag};
-  task.hardware = search::detect_cpu();
+  search::require_device(o.target);
+  search::TargetHardware hardware = search::hardware_for_target(o.target);
+  search::SearchTask task{inst.dag, o.target, hardware.params};
 
   std::shared_ptr<costmodel::CostModel> model = costmodel::make_cost_model(o.model, o.seed);
   search::SearchOptions so;
@@ -58,6 +61,7 @@ int run_tune_op(const TuneOpOptions& o) {
 
   fmt::print("task      {} ({}), key {}, {:.4g} GFLOP, {} sketches, {} cores\n", task.description(), o.name,
              task.workload_key(), task.dag.flop_count() / 1e9, policy.sketches().size(), task.hardware.num_cores);
+  if (o.verbose) fmt::print("target    {}: {}\n", o.target, hardware.description);
   if (resumed) fmt::print("resumed   {} measured candidates from {}\n", resumed, o.log);
   fmt::print("{:>5} {:>7} {:>12} {:>12} {:>9} {:>7}\n", "round", "trials", "best (ms)", "best GFLOP/s", "elapsed", "errors");
   std::fflush(stdout);
@@ -104,7 +108,8 @@ CommandRunner add_tune_op_command(CLI::App& app) {
   cmd->add_option("--iterations", o->iterations, "evolutionary iterations per round")->check(CLI::NonNegativeNumber);
   cmd->add_option("--timeout", o->timeout, "seconds before a candidate counts as hung")->check(CLI::PositiveNumber);
   cmd->add_flag("--verify-all", o->verify_all, "check every candidate's output, not only each round's best");
-  cmd->add_flag("-v,--verbose", o->verbose, "per-phase time breakdown after every round");
+  cmd->add_flag("-v,--verbose", o->verbose, "the hardware parameters, and a per-phase time breakdown after every round");
+  cmd->add_option("--target", o->target, "llvm (this CPU) or cuda (an NVIDIA GPU)")->capture_default_str();
   return [o] { return run_tune_op(*o); };
 }
 

@@ -59,11 +59,7 @@ schedule::State diffuse_state(const search::SearchTask& task, const search::Sear
     s.lengths = diffuse_split(match->second->lengths, match->second->extent, s.extent, pick_split_rule(weights, rng),
                               max_inner, cache, rng);
   }
-  schedule::State state = schedule::replay(task.dag, steps);
-  search::change_compute_locations(task, state, rng);
-  search::annotate_parallel(task, state);
-  search::annotate_vectorize(task, state, rng);
-  search::annotate_unroll(options, state, rng);
+  schedule::State state = search::annotate_tiled(task, options, schedule::replay(task.dag, steps), rng);
 
   // The unroll depth the prior found best for a stage carries over.
   std::map<int, std::string> prior_unroll;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "graph/tasks.h"
+#include "search/target.h"
 #include "support/error.h"
 
 namespace bcd::executor {
@@ -72,7 +73,34 @@ Network Network::build(const graph::Graph& graph, const std::vector<tuning::Reco
     net.steps_.push_back(std::move(step));
   }
   for (int n : graph.outputs()) net.outputs_.push_back({.shape = graph.node(n).shape, .source = arg_of(n)});
+  if (search::is_gpu_target(options.target)) net.mirror_on_device();
   return net;
+}
+
+void Network::mirror_on_device() {
+  mirror_ = std::make_unique<DeviceMirror>();
+  for (const auto& c : constants_) mirror_->add(c->data(), c->size(), true);
+  for (const NDArray& b : buffers_) mirror_->add(b.data(), b.size(), false);
+  for (const auto& shape : input_shapes_) {
+    gpu_inputs_.emplace_back(shape);
+    mirror_->add(gpu_inputs_.back().data(), gpu_inputs_.back().size(), false);
+  }
+}
+
+std::vector<NDArray> Network::run_on_gpu(const std::vector<const NDArray*>& inputs) {
+  for (size_t i = 0; i < inputs.size(); ++i) mirror_->upload(gpu_inputs_[i].data(), *inputs[i]);
+  std::vector<const NDArray*> stand_ins;
+  for (const NDArray& a : gpu_inputs_) stand_ins.push_back(&a);
+  std::vector<runtime::CudaDevicePtr> params;
+  for (const Step& step : steps_) {
+    params.clear();
+    for (const Arg& a : step.args) params.push_back(mirror_->device(resolve(a, stand_ins)));
+    kernels_.kernels[step.task].cuda_kernel->launch(params);
+  }
+  // The synchronous downloads wait for the kernels and report their faults.
+  std::vector<NDArray> outputs;
+  for (const Output& o : outputs_) mirror_->download(resolve(o.source, stand_ins), outputs.emplace_back(o.shape));
+  return outputs;
 }
 
 const float* Network::resolve(const Arg& arg, const std::vector<const NDArray*>& inputs) const {
@@ -85,6 +113,7 @@ std::vector<NDArray> Network::run(const std::vector<const NDArray*>& inputs) {
   for (size_t i = 0; i < inputs.size(); ++i)
     if (inputs[i]->shape() != input_shapes_[i])
       fail("input {} has shape {}, expected {}", i, shape_string(inputs[i]->shape()), shape_string(input_shapes_[i]));
+  if (mirror_) return run_on_gpu(inputs);
   std::vector<float*> args;
   for (const Step& step : steps_) {
     args.clear();

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "executor/device_mirror.h"
 #include "executor/memory_plan.h"
 #include "executor/task_kernels.h"
 #include "graph/graph.h"
@@ -37,13 +38,15 @@ class Network {
                        const NetworkOptions& options = {});
 
   // `inputs` in graph.inputs() order, shapes checked; returns the outputs in
-  // graph.outputs() order. Not reentrant: runs share the planned buffers.
+  // graph.outputs() order. Not reentrant: runs share the planned buffers. On cuda
+  // the inputs are uploaded, the kernels run on the GPU and the outputs come back.
   std::vector<NDArray> run(const std::vector<const NDArray*>& inputs);
 
   const TaskKernels& kernels() const { return kernels_; }
   const MemoryPlan& memory_plan() const { return plan_; }
   int num_steps() const { return static_cast<int>(steps_.size()); }
   int64_t weight_bytes() const { return weight_bytes_; }
+  bool on_gpu() const { return mirror_ != nullptr; }
 
  private:
   // Where a kernel argument points.
@@ -64,6 +67,8 @@ class Network {
 
   Network() = default;
   const float* resolve(const Arg& arg, const std::vector<const NDArray*>& inputs) const;
+  void mirror_on_device();
+  std::vector<NDArray> run_on_gpu(const std::vector<const NDArray*>& inputs);
 
   TaskKernels kernels_;
   MemoryPlan plan_;
@@ -73,6 +78,10 @@ class Network {
   std::vector<std::shared_ptr<const NDArray>> constants_;  // kept alive, never copied
   std::vector<NDArray> buffers_;                           // one per planned buffer
   int64_t weight_bytes_ = 0;
+  // cuda only: host stand-ins for the graph inputs (their addresses key the
+  // mirror), and the device copies of every array.
+  std::vector<NDArray> gpu_inputs_;
+  std::unique_ptr<DeviceMirror> mirror_;
 };
 
 }  // namespace bcd::executor

@@ -2,9 +2,11 @@
 
 #include <chrono>
 
-#include "codegen/codegen_c.h"
+#include "codegen/codegen.h"
 #include "lower/lower.h"
 #include "runtime/measure.h"
+#include "search/gpu_default_schedule.h"
+#include "search/target.h"
 #include "support/error.h"
 
 namespace bcd::executor {
@@ -34,8 +36,10 @@ int TaskKernels::tuned_count() const {
 
 TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std::vector<tuning::Record>& records,
                                const TaskKernelsOptions& options) {
-  if (options.target != "llvm") fail("unknown target '{}' (only llvm is supported so far)", options.target);
+  search::require_device(options.target);
+  const bool gpu = search::is_gpu_target(options.target);
   TaskKernels out;
+  if (gpu) out.cuda_context = std::make_shared<runtime::CudaContext>(0);
   auto start = std::chrono::steady_clock::now();
   std::vector<runtime::BuildInput> sources(tasks.size());
   for (size_t i = 0; i < tasks.size(); ++i) {
@@ -48,10 +52,12 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
     k.tuned = state.has_value();
     if (k.tuned) k.record_seconds = tuning::best_record(records, task.workload_key, options.target)->cost();
     sources[i].kernel_name = k.tuned ? kTunedKernelName : kDefaultKernelName;
+    sources[i].target = options.target;
     try {
-      lower::LoweredFunc func = k.tuned ? lower::lower_state(*state, sources[i].kernel_name)
-                                        : lower::lower_default(*task.dag, sources[i].kernel_name);
-      sources[i].source = codegen::codegen_c({func});
+      if (!state && gpu) state = search::gpu_default_state(*task.dag);
+      lower::LoweredFunc func = state ? lower::lower_state(*state, sources[i].kernel_name)
+                                      : lower::lower_default(*task.dag, sources[i].kernel_name);
+      sources[i].source = codegen::codegen_for_target(options.target, {func});
     } catch (const Error& e) {
       fail("task {} ({} schedule) cannot be lowered: {}", task.name, k.tuned ? "recorded" : "default", e.what());
     }
@@ -68,7 +74,10 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
       fail("task {} does not compile ({}): {}", tasks[i].name, runtime::measure_error_name(built[i].error),
            built[i].error_message);
     out.kernels[i].source = std::move(sources[i].source);
-    out.kernels[i].kernel = runtime::Module::load(built[i].library_path).get(sources[i].kernel_name);
+    if (gpu)
+      out.kernels[i].cuda_kernel = std::make_shared<runtime::CudaKernel>(built[i].library_path, built[i].cuda_program);
+    else
+      out.kernels[i].kernel = runtime::Module::load(built[i].library_path).get(sources[i].kernel_name);
   }
   out.compile_seconds = since(start);
   return out;

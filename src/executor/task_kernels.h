@@ -2,10 +2,12 @@
 // when the records have one, else the default (unscheduled) program. Each task is
 // lowered and compiled once, however many subgraphs of the network share it.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "graph/tasks.h"
+#include "runtime/cuda_kernel.h"
 #include "runtime/module.h"
 #include "tuning/records.h"
 
@@ -17,8 +19,11 @@ struct TaskKernel {
   int weight = 0;            // subgraphs that run this kernel
   bool tuned = false;        // from a record; false: default schedule
   double record_seconds = 0; // tuned only: the best record's mean measured cost
-  std::string source;        // the generated C (one kernel per translation unit)
-  runtime::Kernel kernel;    // arguments: the task DAG's inputs, then its output
+  std::string source;        // the generated C or CUDA (one task per translation unit)
+  // Arguments: the task DAG's inputs, then its output. llvm: `kernel`; cuda:
+  // `cuda_kernel`, loaded in TaskKernels::cuda_context.
+  runtime::Kernel kernel;
+  std::shared_ptr<runtime::CudaKernel> cuda_kernel;
 };
 
 struct TaskKernelsOptions {
@@ -28,13 +33,16 @@ struct TaskKernelsOptions {
 
 struct TaskKernels {
   std::vector<TaskKernel> kernels;  // in task order
+  std::shared_ptr<runtime::CudaContext> cuda_context;  // cuda: where the kernels live
   double lower_seconds = 0;         // apply-best, lowering and code generation
   double compile_seconds = 0;       // compiling (cache hits are nearly free) and loading
   int tuned_count() const;
 };
 
 // Fails (one line, naming the task) when a record does not apply to its task, or a
-// program cannot be lowered or compiled; fails on a target other than llvm.
+// program cannot be lowered or compiled; fails on an unknown target, and on cuda
+// without a GPU. A task without a record gets the unscheduled program on llvm and
+// the default GPU schedule (search/gpu_default_schedule.h) on cuda.
 TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std::vector<tuning::Record>& records,
                                const TaskKernelsOptions& options = {});
 

@@ -166,15 +166,18 @@ void annotate_unroll(const SearchOptions& options, State& s, std::mt19937_64& rn
   }
 }
 
-State annotate_sketch(const SearchTask& task, const SearchOptions& options, const State& sketch,
-                      FactorizationCache& cache, std::mt19937_64& rng) {
-  if (task.is_gpu()) return annotate_gpu_sketch(task, options, sketch, cache, rng);
-  State s = fill_tile_sizes(task, sketch, cache, rng);
+State annotate_tiled(const SearchTask& task, const SearchOptions& options, State s, std::mt19937_64& rng) {
+  if (task.is_gpu()) return annotate_gpu_tiled(task, options, std::move(s), rng);
   change_compute_locations(task, s, rng);
   annotate_parallel(task, s);
   annotate_vectorize(task, s, rng);
   annotate_unroll(options, s, rng);
   return s;
+}
+
+State annotate_sketch(const SearchTask& task, const SearchOptions& options, const State& sketch,
+                      FactorizationCache& cache, std::mt19937_64& rng) {
+  return annotate_tiled(task, options, fill_tile_sizes(task, sketch, cache, rng), rng);
 }
 
 }  // namespace bcd::search

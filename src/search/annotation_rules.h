@@ -23,6 +23,12 @@ void annotate_parallel(const SearchTask& task, schedule::State& state);
 void annotate_vectorize(const SearchTask& task, schedule::State& state, std::mt19937_64& rng);
 void annotate_unroll(const SearchOptions& options, schedule::State& state, std::mt19937_64& rng);
 
+// What follows the tile sizes: compute locations, parallel, vectorize and unroll
+// (for a GPU task: annotate_gpu_tiled). Diffusion fills tile sizes its own way and
+// annotates the rest with this.
+schedule::State annotate_tiled(const SearchTask& task, const SearchOptions& options, schedule::State tiled,
+                               std::mt19937_64& rng);
+
 // All of the above on one sketch (for a GPU task: annotate_gpu_sketch).
 schedule::State annotate_sketch(const SearchTask& task, const SearchOptions& options, const schedule::State& sketch,
                                 FactorizationCache& cache, std::mt19937_64& rng);

@@ -138,7 +138,10 @@ void bind_gpu_threads(const SearchTask& task, State& s) {
 
 State annotate_gpu_sketch(const SearchTask& task, const SearchOptions& options, const State& sketch,
                           FactorizationCache& cache, std::mt19937_64& rng) {
-  State s = fill_tile_sizes(task, sketch, cache, rng);
+  return annotate_gpu_tiled(task, options, fill_tile_sizes(task, sketch, cache, rng), rng);
+}
+
+State annotate_gpu_tiled(const SearchTask& task, const SearchOptions& options, State s, std::mt19937_64& rng) {
   bind_gpu_threads(task, s);
   SearchOptions gpu = options;
   gpu.auto_unroll_configs = options.gpu_auto_unroll_configs;

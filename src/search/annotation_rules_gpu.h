@@ -32,6 +32,11 @@ void bind_gpu_threads(const SearchTask& task, schedule::State& state);
 schedule::State annotate_gpu_sketch(const SearchTask& task, const SearchOptions& options,
                                     const schedule::State& sketch, FactorizationCache& cache, std::mt19937_64& rng);
 
+// Everything after the tile sizes on a GPU: thread binding, cooperative fetching,
+// unroll; fails (bcd::Error) on a State over the GPU's limits.
+schedule::State annotate_gpu_tiled(const SearchTask& task, const SearchOptions& options, schedule::State tiled,
+                                   std::mt19937_64& rng);
+
 // Index, in the final State, of the stage that step `step_index` of `history`
 // applied to (later cache and rfactor steps insert stages and shift indices).
 int final_stage_of_step(const std::vector<schedule::Step>& history, int step_index);

@@ -1,5 +1,6 @@
 #include "tuning/network_tasks.h"
 
+#include "search/target.h"
 #include "support/error.h"
 
 namespace bcd::tuning {
@@ -14,8 +15,7 @@ std::vector<int> tuned_task_indices(const graph::TaskSet& task_set, bool include
 std::vector<ScheduledTask> make_scheduled_tasks(const graph::TaskSet& task_set,
                                                 std::shared_ptr<costmodel::CostModel> model,
                                                 const NetworkTuningOptions& options) {
-  if (options.target != "llvm") fail("unknown target '{}' (only llvm is supported so far)", options.target);
-  search::HardwareParams hardware = search::detect_cpu();
+  search::HardwareParams hardware = search::hardware_for_target(options.target).params;
   std::vector<ScheduledTask> out;
   int position = 0;
   for (int i : tuned_task_indices(task_set, options.include_simple_tasks)) {

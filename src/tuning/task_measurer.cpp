@@ -4,7 +4,7 @@
 #include <cmath>
 #include <random>
 
-#include "codegen/codegen_c.h"
+#include "codegen/codegen.h"
 #include "lower/lower.h"
 #include "runtime/run_dag.h"
 #include "support/error.h"
@@ -46,8 +46,9 @@ std::vector<runtime::MeasureResult> TaskMeasurer::measure(const std::vector<sche
   std::vector<std::string> lower_errors(states.size());
   for (size_t i = 0; i < states.size(); ++i) {
     inputs[i].kernel_name = "candidate";
+    inputs[i].target = task_.target;
     try {
-      inputs[i].source = codegen::codegen_c({lower::lower_state(states[i], inputs[i].kernel_name)});
+      inputs[i].source = codegen::codegen_for_target(task_.target, {lower::lower_state(states[i], inputs[i].kernel_name)});
     } catch (const Error& e) {
       lower_errors[i] = e.what();
     }

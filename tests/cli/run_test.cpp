@@ -81,5 +81,5 @@ TEST(RunCommand, MalformedRecordsFileIsAOneLineErrorNamingTheLine) {
 }
 
 TEST(RunCommand, UnknownTargetIsAOneLineError) {
-  expect_one_line_error(run_bcd({"run", "--model", "squeezenet_v1.1", "--target", "cuda"}), "unknown target 'cuda'");
+  expect_one_line_error(run_bcd({"run", "--model", "squeezenet_v1.1", "--target", "rocm"}), "unknown target 'rocm'");
 }

@@ -1,0 +1,56 @@
+#include "search/target.h"
+
+#include <fmt/format.h>
+
+#include "runtime/cuda_compiler.h"
+#include "runtime/cuda_driver.h"
+#include "support/error.h"
+
+namespace bcd::search {
+
+void check_target(const std::string& target) {
+  if (target != "llvm" && target != "cuda") fail("unknown target '{}' (llvm or cuda)", target);
+  if (target == "cuda" && !runtime::nvrtc_available())
+    fail("target cuda: bcd was built without CUDA (no CUDA toolkit at configure time)");
+}
+
+TargetHardware hardware_for_target(const std::string& target) {
+  check_target(target);
+  TargetHardware t;
+  if (!is_gpu_target(target)) {
+    t.params = detect_cpu();
+    t.description = fmt::format("CPU: {} cores, {} float lanes per vector", t.params.num_cores, t.params.vector_lanes);
+    return t;
+  }
+  t.params = default_gpu_hardware();
+  HardwareParams& p = t.params;
+  std::string why;
+  if (!runtime::cuda_device_available(&why)) {
+    t.description = fmt::format("GPU defaults (no device: {})", why);
+  } else {
+    runtime::GpuInfo g = runtime::gpu_info(0);
+    p.max_threads_per_block = g.max_threads_per_block;
+    p.max_shared_memory_per_block = g.max_shared_memory_per_block;
+    p.max_local_memory_per_block = g.max_registers_per_block;
+    p.warp_size = g.warp_size;
+    p.num_sms = g.multiprocessor_count;
+    // Ansor's rule: a quarter of a warp of virtual threads at most.
+    p.max_vthread_extent = std::max(1, g.warp_size / 4);
+    t.description = fmt::format("GPU {} (sm_{}{})", g.name, g.cc_major, g.cc_minor);
+  }
+  t.description += fmt::format(
+      ": {} threads and {} bytes of shared memory per block, {} registers per block, warp {}, {} SMs, "
+      "vthreads up to {}",
+      p.max_threads_per_block, p.max_shared_memory_per_block, p.max_local_memory_per_block, p.warp_size, p.num_sms,
+      p.max_vthread_extent);
+  return t;
+}
+
+void require_device(const std::string& target) {
+  check_target(target);
+  if (!is_gpu_target(target)) return;
+  std::string why;
+  if (!runtime::cuda_device_available(&why)) fail("target cuda needs a GPU: {}", why);
+}
+
+}  // namespace bcd::search
