@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 
@@ -14,8 +15,17 @@ extern char** environ;
 
 namespace bcd::testutil {
 
+namespace {
+// The binary built beside the tests, unless $BCD_BINARY names another (the
+// packed copy on the GPU machine, where the build tree does not exist).
+std::string bcd_binary() {
+  const char* env = std::getenv("BCD_BINARY");
+  return env && *env ? env : BCD_BINARY;
+}
+}  // namespace
+
 BcdRun run_bcd(const std::vector<std::string>& args) {
-  std::string cmd = BCD_BINARY;
+  std::string cmd = bcd_binary();
   for (const auto& a : args) cmd += " '" + a + "'";
   cmd += " 2>&1";
   BcdRun r;
@@ -28,7 +38,7 @@ BcdRun run_bcd(const std::vector<std::string>& args) {
 }
 
 pid_t spawn_bcd(const std::vector<std::string>& args, const std::string& log) {
-  std::vector<std::string> argv = {BCD_BINARY};
+  std::vector<std::string> argv = {bcd_binary()};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> cargs;
   for (auto& a : argv) cargs.push_back(a.data());
@@ -38,7 +48,7 @@ pid_t spawn_bcd(const std::vector<std::string>& args, const std::string& log) {
   posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   pid_t pid = -1;
-  posix_spawn(&pid, BCD_BINARY, &actions, nullptr, cargs.data(), environ);
+  posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, cargs.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   return pid;
 }
