@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "codegen/codegen_cuda.h"
+#include "codegen/gpu_programs.h"
 #include "ir/tensor.h"
 #include "runtime/cuda_compiler.h"
 #include "support/error.h"
@@ -76,23 +77,7 @@ std::string error_of(const std::function<void()>& fn) {
 }  // namespace
 
 TEST(CodegenCuda, SharedBufferFilledCooperativelyBetweenBarriers) {
-  // Each block of 32 threads sums two 32-element slices of A, staged through shared
-  // memory that 16 threads fill (two elements each) inside the consumer's thread loop.
-  ir::OpRef a = buffer("A", {256}), b = buffer("B", {128}), s = buffer("A_shared", {32});
-  Expr bx = ir::var("bx"), tx = ir::var("tx"), k = ir::var("k"), f = ir::var("f"), g = ir::var("g");
-  Expr out = bx * int_imm(32) + tx;
-  auto fetch = make_for(f, 16, ForKind::ThreadIdxX,
-                        make_for(g, 2, ForKind::Unrolled,
-                                 make_store(s, {f * int_imm(2) + g},
-                                            load(a, {k * int_imm(128) + bx * int_imm(32) + f * int_imm(2) + g}))));
-  auto use = make_store(b, {out}, load(b, {out}) + load(s, {int_imm(31) - tx}));
-  auto body = make_for(
-      bx, 4, ForKind::BlockIdxX,
-      make_for(tx, 32, ForKind::ThreadIdxX,
-               make_seq({make_store(b, {out}, ir::float_imm(0.0)),
-                         make_for(k, 2, ForKind::Serial,
-                                  make_allocate(s, {32}, MemScope::Shared, make_seq({fetch, use})))})));
-  std::string src = generate_and_compile({{"staged", {a, b}, body}});
+  std::string src = generate_and_compile({testutil::staged_program()});
 
   EXPECT_NE(src.find("// bcd-launch staged staged_k0 4 1 1 32 1 1\n"), std::string::npos) << src;
   EXPECT_NE(src.find("__shared__ float A_shared[32];"), std::string::npos) << src;
@@ -113,27 +98,13 @@ TEST(CodegenCuda, SharedBufferFilledCooperativelyBetweenBarriers) {
 }
 
 TEST(CodegenCuda, ProgramBarriersAreKeptAndNoneAdded) {
-  ir::OpRef a = buffer("A", {64}), b = buffer("B", {64}), s = buffer("S", {64});
-  Expr tx = ir::var("tx"), f = ir::var("f");
-  auto body = make_allocate(
-      s, {64}, MemScope::Shared,
-      make_seq({make_for(f, 64, ForKind::ThreadIdxX, make_store(s, {f}, load(a, {f}))), lower::make_sync(),
-                make_for(tx, 64, ForKind::ThreadIdxX, make_store(b, {tx}, load(s, {int_imm(63) - tx})))}));
-  std::string src = generate_and_compile({{"explicit_sync", {a, b}, body}});
+  std::string src = generate_and_compile({testutil::explicit_sync_program()});
   EXPECT_EQ(count(src, "__syncthreads();"), 1u) << src;
   EXPECT_NE(src.find("// bcd-launch explicit_sync explicit_sync_k0 1 1 1 64 1 1\n"), std::string::npos) << src;
 }
 
 TEST(CodegenCuda, VthreadAndUnrolledLoopsAreUnrolled) {
-  ir::OpRef a = buffer("A", {128}), b = buffer("B", {128});
-  Expr bx = ir::var("bx"), vt = ir::var("vt"), tx = ir::var("tx"), u = ir::var("u");
-  Expr idx = bx * int_imm(64) + vt * int_imm(32) + tx * int_imm(4) + u;
-  auto body = make_for(
-      bx, 2, ForKind::BlockIdxX,
-      make_for(vt, 2, ForKind::Vthread,
-               make_for(tx, 8, ForKind::ThreadIdxX,
-                        make_for(u, 4, ForKind::Unrolled, make_store(b, {idx}, load(a, {idx}) + ir::float_imm(1.0))))));
-  std::string src = generate_and_compile({{"unrolled", {a, b}, body}});
+  std::string src = generate_and_compile({testutil::unrolled_program()});
   EXPECT_NE(src.find("// bcd-launch unrolled unrolled_k0 2 1 1 8 1 1\n"), std::string::npos) << src;
   EXPECT_EQ(count(src, "#pragma unroll\n"), 2u) << src;
   EXPECT_NE(src.find("for (int vt = 0; vt < 2; ++vt)"), std::string::npos) << src;
@@ -144,21 +115,7 @@ TEST(CodegenCuda, VthreadAndUnrolledLoopsAreUnrolled) {
 }
 
 TEST(CodegenCuda, StoresOutsideThreadLoopsRunOnThreadZero) {
-  // C[b] = 0 is outside every thread loop: one thread per block writes it. The
-  // block is 8 x 4 threads; the y loop covers the second store only.
-  ir::OpRef a = buffer("A", {4, 4, 8}), b = buffer("B", {4, 4, 8}), c = buffer("C", {4}), l = buffer("L", {1});
-  Expr bx = ir::var("bx"), ty = ir::var("ty"), tx = ir::var("tx");
-  auto body = make_for(
-      bx, 4, ForKind::BlockIdxX,
-      make_seq({make_store(c, {bx}, ir::float_imm(0.0)),
-                make_allocate(l, {1}, MemScope::Local,
-                              make_seq({make_store(l, {int_imm(0)}, ir::float_imm(2.0)),
-                                        make_for(ty, 4, ForKind::ThreadIdxY,
-                                                 make_for(tx, 8, ForKind::ThreadIdxX,
-                                                          make_store(b, {bx, ty, tx},
-                                                                     load(a, {bx, ty, tx}) * load(l, {int_imm(0)}))))})),
-                make_for(tx, 8, ForKind::ThreadIdxX, make_store(b, {bx, int_imm(0), tx}, ir::float_imm(1.0)))}));
-  std::string src = generate_and_compile({{"single", {a, b, c}, body}});
+  std::string src = generate_and_compile({testutil::single_thread_program()});
   EXPECT_NE(src.find("// bcd-launch single single_k0 4 1 1 8 4 1\n"), std::string::npos) << src;
   EXPECT_NE(src.find("if (threadIdx.x == 0 && threadIdx.y == 0) C[bx] = 0.0f;"), std::string::npos) << src;
   // A local buffer is each thread's own: every thread writes it.
@@ -169,17 +126,7 @@ TEST(CodegenCuda, StoresOutsideThreadLoopsRunOnThreadZero) {
 }
 
 TEST(CodegenCuda, CrossThreadSumBecomesABlockReduction) {
-  // C[b] = sum over 48 threads x 2 of A: a reduction loop bound to threadIdx.x
-  // (48 threads: not a power of two) with a serial reduction loop inside.
-  ir::OpRef a = buffer("A", {4, 96}), c = buffer("C", {4});
-  Expr bx = ir::var("bx"), tx = ir::var("tx"), k = ir::var("k");
-  auto body = make_for(
-      bx, 4, ForKind::BlockIdxX,
-      make_seq({make_store(c, {bx}, ir::float_imm(0.0)),
-                make_for(tx, 48, ForKind::ThreadIdxX,
-                         make_for(k, 2, ForKind::Serial,
-                                  make_store(c, {bx}, load(c, {bx}) + load(a, {bx, k * int_imm(48) + tx}))))}));
-  std::string src = generate_and_compile({{"rowsum", {a, c}, body}});
+  std::string src = generate_and_compile({testutil::rowsum_program()});
   EXPECT_NE(src.find("// bcd-launch rowsum rowsum_k0 4 1 1 48 1 1\n"), std::string::npos) << src;
   EXPECT_NE(src.find("float C_partial = 0.0f;"), std::string::npos) << src;
   EXPECT_NE(src.find("C_partial = (C_partial + A["), std::string::npos) << src;
@@ -194,15 +141,7 @@ TEST(CodegenCuda, CrossThreadSumBecomesABlockReduction) {
 }
 
 TEST(CodegenCuda, CrossThreadMaxAlongXInsideRowsBoundToY) {
-  // M[r] = max over 8 threads of A[r, t]; rows bound to threadIdx.y, so the tree
-  // reduces each row's 8 partials separately.
-  ir::OpRef a = buffer("A", {4, 8}), m = buffer("M", {4});
-  Expr ty = ir::var("ty"), tx = ir::var("tx");
-  auto body = make_for(
-      ty, 4, ForKind::ThreadIdxY,
-      make_seq({make_store(m, {ty}, ir::float_imm(-std::numeric_limits<double>::infinity())),
-                make_for(tx, 8, ForKind::ThreadIdxX, make_store(m, {ty}, ir::max(load(m, {ty}), load(a, {ty, tx}))))}));
-  std::string src = generate_and_compile({{"rowmax", {a, m}, body}});
+  std::string src = generate_and_compile({testutil::rowmax_program()});
   EXPECT_NE(src.find("// bcd-launch rowmax rowmax_k0 1 1 1 8 4 1\n"), std::string::npos) << src;
   EXPECT_NE(src.find("float M_partial = (-INFINITY);"), std::string::npos) << src;
   EXPECT_NE(src.find("M_partial = bcd_maxf(M_partial, A["), std::string::npos) << src;
@@ -212,19 +151,7 @@ TEST(CodegenCuda, CrossThreadMaxAlongXInsideRowsBoundToY) {
 }
 
 TEST(CodegenCuda, IntermediateBuffersAndOneKernelPerRootNest) {
-  // T = A * 2 in a first kernel, B = T + 1 in a second; T is the function's
-  // intermediate buffer, passed to both kernels after the params.
-  ir::OpRef a = buffer("A", {6, 50}), t = buffer("T", {6, 50}), b = buffer("B", {6, 50});
-  Expr i = ir::var("i"), j = ir::var("j"), p = ir::var("p"), q = ir::var("q");
-  auto first = make_for(i, 6, ForKind::BlockIdxX,
-                        make_for(j, 50, ForKind::ThreadIdxX, make_store(t, {i, j}, load(a, {i, j}) * ir::float_imm(2.0))));
-  auto second = make_for(p, 3, ForKind::BlockIdxY,
-                         make_for(q, 100, ForKind::ThreadIdxX,
-                                  make_store(b, {p * int_imm(2) + ir::floordiv(q, int_imm(50)), ir::floormod(q, int_imm(50))},
-                                             load(t, {p * int_imm(2) + ir::floordiv(q, int_imm(50)), ir::floormod(q, int_imm(50))}) +
-                                                 ir::float_imm(1.0))));
-  auto body = make_allocate(t, {6, 50}, MemScope::Global, make_seq({first, second}));
-  std::string src = generate_and_compile({{"two", {a, b}, body}});
+  std::string src = generate_and_compile({testutil::two_kernel_program()});
   EXPECT_EQ(src.rfind("// bcd-launch two two_k0 6 1 1 50 1 1\n"
                       "// bcd-launch two two_k1 1 3 1 100 1 1\n"
                       "// bcd-buffer two T 300\n",
@@ -241,15 +168,7 @@ TEST(CodegenCuda, IntermediateBuffersAndOneKernelPerRootNest) {
 }
 
 TEST(CodegenCuda, MathCallsAndFloorDivisionUseDeviceFunctions) {
-  ir::OpRef a = buffer("A", {16}), b = buffer("B", {16});
-  Expr tx = ir::var("tx");
-  Expr shifted = tx - int_imm(3);
-  Expr v = ir::exp(load(a, {tx})) + ir::erf(load(a, {tx})) + ir::tanh(load(a, {tx})) + ir::sigmoid(load(a, {tx})) +
-           ir::sqrt(ir::abs(load(a, {tx}))) + ir::pow(load(a, {tx}), ir::float_imm(2.0)) +
-           ir::log(ir::float_imm(1.5)) + ir::min(load(a, {tx}), ir::float_imm(0.5)) +
-           ir::cast(ir::DType::Float, ir::floordiv(shifted, int_imm(4)) + ir::floormod(shifted, int_imm(4)));
-  auto body = make_for(tx, 16, ForKind::ThreadIdxX, make_store(b, {tx}, v));
-  std::string src = generate_and_compile({{"math", {a, b}, body}});
+  std::string src = generate_and_compile({testutil::math_program()});
   for (const char* fn : {"expf(", "erff(", "tanhf(", "bcd_sigmoid(", "sqrtf(", "fabsf(", "powf(", "logf(",
                          "bcd_minf(", "bcd_floordiv(", "bcd_floormod("})
     EXPECT_NE(src.find(fn), std::string::npos) << fn << "\n" << src;

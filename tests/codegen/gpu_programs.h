@@ -1,0 +1,30 @@
+// Hand-made GPU loop programs, one per construct the CUDA generator handles; shared
+// by the tests of the generated text and the tests that run it on the host.
+#pragma once
+#include "lower/loop_ir.h"
+
+namespace bcd::testutil {
+
+// Each block of 32 threads sums two 32-element slices of A, staged through shared
+// memory that 16 threads fill (two elements each) inside the consumer's thread loop.
+lower::LoweredFunc staged_program();  // "staged"
+// B[t] = A[63 - t] through shared memory, with the barrier placed by the program.
+lower::LoweredFunc explicit_sync_program();  // "explicit_sync"
+// B = A + 1 over blockIdx.x x vthread x threadIdx.x x an unrolled loop.
+lower::LoweredFunc unrolled_program();  // "unrolled"
+// C[b] = 0 is outside every thread loop: one thread per block writes it. The
+// block is 8 x 4 threads; the y loop covers the second store only.
+lower::LoweredFunc single_thread_program();  // "single"
+// C[b] = sum over 48 threads x 2 of A: a reduction loop bound to threadIdx.x
+// (48 threads: not a power of two) with a serial reduction loop inside.
+lower::LoweredFunc rowsum_program();  // "rowsum"
+// M[r] = max over 8 threads of A[r, t]; rows bound to threadIdx.y, so the tree
+// reduces each row's 8 partials separately.
+lower::LoweredFunc rowmax_program();  // "rowmax"
+// T = A * 2 in a first kernel, B = T + 1 in a second; T is the function's
+// intermediate buffer, passed to both kernels after the params.
+lower::LoweredFunc two_kernel_program();  // "two"
+// Every math call, float min and floor division/modulo of negative values.
+lower::LoweredFunc math_program();  // "math"
+
+}  // namespace bcd::testutil
