@@ -23,6 +23,7 @@
 #include "search/annotation_rules.h"
 #include "search/mutation_rules.h"
 #include "search/sketch_rules.h"
+#include "testing/fused_ops.h"
 #include "testing/random_states.h"
 
 using namespace bcd;
@@ -70,25 +71,8 @@ const std::vector<OracleCase> kCases = {
 };
 
 // Fused subgraphs as the graph fusion will produce them: an anchor op and the
-// elementwise ops after it, in one DAG; the reference composes the references.
-ops::OpInstance conv_bias_relu(ops::Layout layout) {
-  using namespace ops;
-  bool nchw = layout == Layout::NCHW;
-  ir::Tensor data = ir::placeholder(nchw ? std::vector<int64_t>{1, 4, 10, 10} : std::vector<int64_t>{1, 10, 10, 4}, "data");
-  ir::Tensor weight = ir::placeholder(nchw ? std::vector<int64_t>{8, 4, 3, 3} : std::vector<int64_t>{3, 3, 4, 8}, "weight");
-  ir::Tensor bias = ir::placeholder({8}, "bias");
-  Conv2DAttrs attrs;
-  attrs.layout = layout;
-  attrs.padding = {1, 1, 1, 1};
-  ir::Tensor out = relu(bias_add(conv2d(data, weight, attrs), bias, nchw ? 1 : 3));
-  return {ir::ComputeDAG({data, weight, bias}, {out}), [attrs, nchw](const std::vector<const NDArray*>& in) {
-            NDArray y = ref::relu(ref::bias_add(ref::conv2d(*in[0], *in[1], attrs), *in[2], nchw ? 1 : 3));
-            std::vector<NDArray> out;
-            out.push_back(std::move(y));
-            return out;
-          }};
-}
-
+// elementwise ops after it, in one DAG; the reference composes the references
+// (conv2d_bias_relu: testing/fused_ops.h).
 ops::OpInstance dense_bias_gelu() {
   using namespace ops;
   ir::Tensor data = ir::placeholder({8, 12}, "data");
@@ -119,7 +103,8 @@ ops::OpInstance depthwise_relu6() {
 }
 
 ops::OpInstance build_case(const OracleCase& c) {
-  if (c.op == "conv2d_bias_relu") return conv_bias_relu(c.params == "NHWC" ? ops::Layout::NHWC : ops::Layout::NCHW);
+  if (c.op == "conv2d_bias_relu")
+    return testutil::conv_bias_relu(c.params == "NHWC" ? ops::Layout::NHWC : ops::Layout::NCHW, 4, 10, 8);
   if (c.op == "dense_bias_gelu") return dense_bias_gelu();
   if (c.op == "depthwise_relu6") return depthwise_relu6();
   return ops::build_op(c.op, ops::OpParams::parse(c.params));

@@ -33,6 +33,7 @@
 #include "schedule/transform_step.h"
 #include "search/gpu_limits.h"
 #include "search/sketch_rules.h"
+#include "testing/fused_ops.h"
 #include "support/error.h"
 #include "testing/gpu_states.h"
 
@@ -84,39 +85,12 @@ std::vector<GpuCase> cases() {
   return out;
 }
 
-ops::OpInstance conv_bias_relu(ops::Layout layout) {
-  using namespace ops;
-  bool nchw = layout == Layout::NCHW;
-  ir::Tensor data = ir::placeholder(nchw ? std::vector<int64_t>{1, 8, 12, 12} : std::vector<int64_t>{1, 12, 12, 8}, "data");
-  ir::Tensor weight = ir::placeholder(nchw ? std::vector<int64_t>{16, 8, 3, 3} : std::vector<int64_t>{3, 3, 8, 16}, "weight");
-  ir::Tensor bias = ir::placeholder({16}, "bias");
-  Conv2DAttrs attrs;
-  attrs.layout = layout;
-  attrs.padding = {1, 1, 1, 1};
-  ir::Tensor out = relu(bias_add(conv2d(data, weight, attrs), bias, nchw ? 1 : 3));
-  return {ir::ComputeDAG({data, weight, bias}, {out}), [attrs, nchw](const std::vector<const NDArray*>& in) {
-            std::vector<NDArray> out;
-            out.push_back(ref::relu(ref::bias_add(ref::conv2d(*in[0], *in[1], attrs), *in[2], nchw ? 1 : 3)));
-            return out;
-          }};
-}
 
-ops::OpInstance dense_bias_relu() {
-  using namespace ops;
-  ir::Tensor data = ir::placeholder({16, 32}, "data");
-  ir::Tensor weight = ir::placeholder({24, 32}, "weight");
-  ir::Tensor bias = ir::placeholder({24}, "bias");
-  ir::Tensor out = relu(dense(data, weight, bias));
-  return {ir::ComputeDAG({data, weight, bias}, {out}), [](const std::vector<const NDArray*>& in) {
-            std::vector<NDArray> out;
-            out.push_back(ref::relu(ref::dense(*in[0], *in[1], in[2])));
-            return out;
-          }};
-}
 
 ops::OpInstance build_case(const GpuCase& c) {
-  if (c.op == "conv2d_bias_relu") return conv_bias_relu(c.params == "NHWC" ? ops::Layout::NHWC : ops::Layout::NCHW);
-  if (c.op == "dense_bias_relu") return dense_bias_relu();
+  if (c.op == "conv2d_bias_relu")
+    return testutil::conv_bias_relu(c.params == "NHWC" ? ops::Layout::NHWC : ops::Layout::NCHW, 8, 12, 16);
+  if (c.op == "dense_bias_relu") return testutil::dense_bias_relu(16, 32, 24);
   return ops::build_op(c.op, ops::OpParams::parse(c.params));
 }
 
