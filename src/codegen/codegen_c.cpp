@@ -25,18 +25,10 @@ using detail::sanitize;
 
 namespace {
 
-// Helpers every translation unit starts with. Float min/max as functions so that
-// operands are evaluated once and the vectorizer sees a plain select.
-const char* kPrelude = R"(#include <math.h>
+// Every translation unit starts with these, then the scalar helpers.
+const char* kIncludes = R"(#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
-static inline int bcd_floordiv(int a, int b) { int q = a / b; return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q; }
-static inline int bcd_floormod(int a, int b) { int r = a % b; return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r; }
-static inline int bcd_mini(int a, int b) { return a < b ? a : b; }
-static inline int bcd_maxi(int a, int b) { return a > b ? a : b; }
-static inline float bcd_minf(float a, float b) { return a < b ? a : b; }
-static inline float bcd_maxf(float a, float b) { return a > b ? a : b; }
-static inline float bcd_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 )";
 
 // Stack arrays above this many bytes go to the heap instead.
@@ -213,7 +205,7 @@ class FunctionPrinter : detail::ExprPrinter {
 }  // namespace
 
 std::string codegen_c(const std::vector<lower::LoweredFunc>& funcs, const CodegenCOptions& options) {
-  std::string src = kPrelude;
+  std::string src = kIncludes + detail::scalar_helpers("static inline");
   std::unordered_set<std::string> kernels, globals;
   for (const auto& f : funcs) {
     std::string name = sanitize(f.name);

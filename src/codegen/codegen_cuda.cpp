@@ -26,22 +26,14 @@ using detail::sanitize;
 
 namespace {
 
-// NVRTC has no system headers: the helpers the shared expression printer calls,
-// and its INFINITY and NAN, are defined here from builtins. They mirror the C
-// prelude so that both targets compute the same values.
+// NVRTC has no system headers: INFINITY and NAN are defined here from builtins
+// (the scalar helpers, shared with the C generator, follow them).
 const char* kPrelude = R"(#ifndef INFINITY
 #define INFINITY __int_as_float(0x7f800000)
 #endif
 #ifndef NAN
 #define NAN __int_as_float(0x7fffffff)
 #endif
-__device__ __forceinline__ int bcd_floordiv(int a, int b) { int q = a / b; return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q; }
-__device__ __forceinline__ int bcd_floormod(int a, int b) { int r = a % b; return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r; }
-__device__ __forceinline__ int bcd_mini(int a, int b) { return a < b ? a : b; }
-__device__ __forceinline__ int bcd_maxi(int a, int b) { return a > b ? a : b; }
-__device__ __forceinline__ float bcd_minf(float a, float b) { return a < b ? a : b; }
-__device__ __forceinline__ float bcd_maxf(float a, float b) { return a > b ? a : b; }
-__device__ __forceinline__ float bcd_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 )";
 
 // Limits every CUDA device since compute capability 3.0 has.
@@ -576,7 +568,7 @@ std::string codegen_cuda(const std::vector<LoweredFunc>& funcs) {
       header += fmt::format("// bcd-buffer {} {} {}\n", fname, buffer_names[f.params.size() + i],
                             shape_size(intermediates[i]->alloc_shape));
   }
-  return header + kPrelude + kernels;
+  return header + kPrelude + detail::scalar_helpers("__device__ __forceinline__") + kernels;
 }
 
 }  // namespace bcd::codegen

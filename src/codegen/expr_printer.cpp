@@ -21,6 +21,21 @@ std::string sanitize(const std::string& name) {
   return s;
 }
 
+std::string scalar_helpers(const std::string& qualifier) {
+  static const char* kDefinitions[] = {
+      "int bcd_floordiv(int a, int b) { int q = a / b; return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q; }",
+      "int bcd_floormod(int a, int b) { int r = a % b; return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r; }",
+      "int bcd_mini(int a, int b) { return a < b ? a : b; }",
+      "int bcd_maxi(int a, int b) { return a > b ? a : b; }",
+      "float bcd_minf(float a, float b) { return a < b ? a : b; }",
+      "float bcd_maxf(float a, float b) { return a > b ? a : b; }",
+      "float bcd_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }",
+  };
+  std::string out;
+  for (const char* d : kDefinitions) out += qualifier + " " + d + "\n";
+  return out;
+}
+
 std::string float_literal(double v) {
   if (std::isinf(v)) return v > 0 ? "INFINITY" : "(-INFINITY)";
   if (std::isnan(v)) return "NAN";

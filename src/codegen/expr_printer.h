@@ -25,6 +25,12 @@ std::string sanitize(const std::string& name);
 // A float literal that reads back to the same float.
 std::string float_literal(double v);
 
+// The scalar helpers printed expressions call (bcd_floordiv, bcd_minf, ...), one
+// definition per line, each declared with `qualifier` ("static inline" in C,
+// "__device__ __forceinline__" in CUDA). Float min/max are functions so that
+// operands are evaluated once and a vectorizer sees a plain select.
+std::string scalar_helpers(const std::string& qualifier);
+
 // Fails when a buffer has more elements than int indices address.
 void check_size(const std::vector<int64_t>& shape, const std::string& name);
 
