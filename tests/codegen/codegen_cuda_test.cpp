@@ -27,9 +27,7 @@ using lower::MemScope;
 
 namespace {
 
-ir::OpRef buffer(const std::string& name, std::vector<int64_t> shape) {
-  return ir::placeholder(std::move(shape), name).op();
-}
+using testutil::buffer;
 
 // Generates the source and, where NVRTC is available, checks that it compiles to
 // PTX with an entry for every kernel the header launches.

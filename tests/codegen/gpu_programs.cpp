@@ -16,13 +16,9 @@ using lower::make_seq;
 using lower::make_store;
 using lower::MemScope;
 
-namespace {
-
 ir::OpRef buffer(const std::string& name, std::vector<int64_t> shape) {
   return ir::placeholder(std::move(shape), name).op();
 }
-
-}  // namespace
 
 lower::LoweredFunc staged_program() {
   ir::OpRef a = buffer("A", {256}), b = buffer("B", {128}), s = buffer("A_shared", {32});

@@ -1,9 +1,16 @@
 // Hand-made GPU loop programs, one per construct the CUDA generator handles; shared
 // by the tests of the generated text and the tests that run it on the host.
 #pragma once
+#include <string>
+#include <vector>
+
+#include "ir/tensor.h"
 #include "lower/loop_ir.h"
 
 namespace bcd::testutil {
+
+// A float buffer of `shape` named `name`, for hand-built loop programs.
+ir::OpRef buffer(const std::string& name, std::vector<int64_t> shape);
 
 // Each block of 32 threads sums two 32-element slices of A, staged through shared
 // memory that 16 threads fill (two elements each) inside the consumer's thread loop.
