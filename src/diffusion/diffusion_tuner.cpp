@@ -15,7 +15,7 @@ namespace bcd::diffusion {
 
 std::string cluster_key(GroupType type, const std::string& task_name, const std::vector<schedule::State>& sketches) {
   if (type == GroupType::Operator) return graph::strip_task_suffix(task_name);
-  return sketches.empty() ? std::string("no-sketch") : sketch_signature(sketches.front().history());
+  return sketches.empty() ? std::string("no-sketch") : sketch_signature(sketches.front());
 }
 
 std::vector<int64_t> workload_shape_vector(const ir::ComputeDAG& dag) {
@@ -56,16 +56,15 @@ void make_posterior(tuning::TaskScheduler& scheduler, int t, const std::vector<s
   reduce_search(scheduler, t, o);
   // The best prior's sketch, and the priors that share it.
   std::optional<int> k = sketch_of(priors.front().history(), prior_sketches);
-  std::vector<std::vector<schedule::Step>> histories;
-  std::string signature;
-  if (k) signature = sketch_signature(prior_sketches[*k].history());
+  std::vector<PriorSchedule> schedules;
   for (const auto& p : priors) {
     std::optional<int> pk = sketch_of(p.history(), prior_sketches);
-    if (!k || pk == k) histories.push_back(p.history());
+    if (!k || pk == k) schedules.push_back(prior_schedule(p));
   }
   if (k) {
+    std::string signature = sketch_signature(prior_sketches[*k]);
     for (const auto& sketch : policy.sketches()) {
-      if (sketch_signature(sketch.history()) == signature) {
+      if (sketch_signature(sketch) == signature) {
         policy.set_sketches({sketch});
         break;
       }
@@ -74,8 +73,8 @@ void make_posterior(tuning::TaskScheduler& scheduler, int t, const std::vector<s
   auto cache = std::make_shared<search::FactorizationCache>();
   search::SearchPolicy* p = &policy;
   SplitRuleWeights weights = o.split_rules;
-  policy.set_init_sampler([p, histories, weights, cache](const schedule::State& sketch, std::mt19937_64& rng) {
-    return diffuse_state(p->task(), p->options(), sketch, histories, weights, *cache, rng);
+  policy.set_init_sampler([p, schedules, weights, cache](const schedule::State& sketch, std::mt19937_64& rng) {
+    return diffuse_state(p->task(), p->options(), sketch, schedules, weights, *cache, rng);
   });
 }
 

@@ -1,8 +1,6 @@
 #include "diffusion/posterior_sampler.h"
 
-#include <map>
-#include <tuple>
-
+#include "diffusion/sketch_signature.h"
 #include "schedule/transform_step.h"
 #include "search/annotation_rules.h"
 #include "support/error.h"
@@ -18,59 +16,70 @@ constexpr const char* kUnrollPragma = "auto_unroll_max_step$";
 
 bool is_unroll_pragma(const Step& s) { return s.kind == StepKind::Pragma && s.pragma.rfind(kUnrollPragma, 0) == 0; }
 
-// (stage, iterator, how many earlier splits had the same two) -> the split step.
-using SplitKey = std::tuple<int, int, int>;
-std::map<SplitKey, const Step*> splits_by_key(const std::vector<Step>& steps) {
-  std::map<SplitKey, const Step*> out;
-  std::map<std::pair<int, int>, int> seen;
-  for (const Step& s : steps) {
-    if (s.kind != StepKind::Split) continue;
-    int occurrence = seen[{s.stage_id, s.iter_id}]++;
-    out[{s.stage_id, s.iter_id, occurrence}] = &s;
+// The match key of every split step of `steps` (stage keys from step_stage_keys);
+// other steps get an empty stage key.
+std::vector<std::tuple<std::string, int, int>> split_keys(const std::vector<Step>& steps,
+                                                          const std::vector<std::string>& stage_keys) {
+  std::vector<std::tuple<std::string, int, int>> out(steps.size());
+  std::map<std::pair<std::string, int>, int> seen;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].kind != StepKind::Split) continue;
+    int occurrence = seen[{stage_keys[i], steps[i].iter_id}]++;
+    out[i] = {stage_keys[i], steps[i].iter_id, occurrence};
   }
   return out;
 }
 
 }  // namespace
 
+PriorSchedule prior_schedule(const schedule::State& prior) {
+  PriorSchedule out;
+  const std::vector<Step>& steps = prior.history();
+  std::vector<std::string> stages = step_stage_keys(prior.dag(), steps);
+  std::vector<std::tuple<std::string, int, int>> keys = split_keys(steps, stages);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].kind == StepKind::Split) out.splits[keys[i]] = steps[i];
+    if (is_unroll_pragma(steps[i])) out.unroll_pragmas[stages[i]] = steps[i].pragma;
+  }
+  return out;
+}
+
 schedule::State diffuse_state(const search::SearchTask& task, const search::SearchOptions& options,
-                              const schedule::State& sketch, const std::vector<std::vector<Step>>& priors,
+                              const schedule::State& sketch, const std::vector<PriorSchedule>& priors,
                               const SplitRuleWeights& weights, search::FactorizationCache& cache,
                               std::mt19937_64& rng) {
   BCD_CHECK(!priors.empty(), "diffusion without a prior State");
-  const std::vector<Step>& prior = priors[std::uniform_int_distribution<size_t>(0, priors.size() - 1)(rng)];
-  std::map<SplitKey, const Step*> prior_splits = splits_by_key(prior);
+  const PriorSchedule& prior = priors[std::uniform_int_distribution<size_t>(0, priors.size() - 1)(rng)];
 
   std::vector<Step> steps = sketch.history();
-  std::map<std::pair<int, int>, int> seen;
+  std::vector<std::tuple<std::string, int, int>> keys = split_keys(steps, step_stage_keys(task.dag, steps));
   const int64_t max_inner = task.hardware.max_innermost_split_factor;
-  for (Step& s : steps) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    Step& s = steps[i];
     if (s.kind != StepKind::Split) continue;
-    int occurrence = seen[{s.stage_id, s.iter_id}]++;
     bool unknown = false;
     for (int64_t l : s.lengths) unknown = unknown || l == 0;
     if (!unknown) continue;
-    auto match = prior_splits.find({s.stage_id, s.iter_id, occurrence});
-    if (match == prior_splits.end() || match->second->lengths.size() != s.lengths.size() ||
-        match->second->extent <= 0) {
+    auto match = prior.splits.find(keys[i]);
+    if (match == prior.splits.end() || match->second.lengths.size() != s.lengths.size() ||
+        match->second.extent <= 0) {
       s.lengths = cache.sample(s.extent, static_cast<int>(s.lengths.size()), max_inner, rng);
       continue;
     }
-    s.lengths = diffuse_split(match->second->lengths, match->second->extent, s.extent, pick_split_rule(weights, rng),
+    s.lengths = diffuse_split(match->second.lengths, match->second.extent, s.extent, pick_split_rule(weights, rng),
                               max_inner, cache, rng);
   }
   schedule::State state = search::annotate_tiled(task, options, schedule::replay(task.dag, steps), rng);
 
   // The unroll depth the prior found best for a stage carries over.
-  std::map<int, std::string> prior_unroll;
-  for (const Step& s : prior)
-    if (is_unroll_pragma(s)) prior_unroll[s.stage_id] = s.pragma;
   std::vector<Step> annotated = state.history();
+  std::vector<std::string> stages = step_stage_keys(task.dag, annotated);
   bool changed = false;
-  for (Step& s : annotated) {
+  for (size_t i = 0; i < annotated.size(); ++i) {
+    Step& s = annotated[i];
     if (!is_unroll_pragma(s)) continue;
-    auto it = prior_unroll.find(s.stage_id);
-    if (it != prior_unroll.end() && it->second != s.pragma) s.pragma = it->second, changed = true;
+    auto it = prior.unroll_pragmas.find(stages[i]);
+    if (it != prior.unroll_pragmas.end() && it->second != s.pragma) s.pragma = it->second, changed = true;
   }
   return changed ? schedule::replay(task.dag, annotated) : state;
 }

@@ -1,10 +1,14 @@
 // The posterior's initial population (DESIGN.md section 7, step 4): a sketch's
 // unknown split lengths are diffused from a prior State chosen at random (matching
-// split steps by stage id, iterator id and occurrence), the remaining annotation
+// split steps by stage, iterator id and occurrence), the remaining annotation
 // rules (compute location, parallel, vectorize) run as in Ansor, and the
-// auto-unroll pragma of each stage is copied from the prior.
+// auto-unroll pragma of each stage is copied from the prior. Stages are matched by
+// their keys (sketch_signature.h), not their indices, which differ between tasks.
 #pragma once
+#include <map>
 #include <random>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "diffusion/split_diffusion.h"
@@ -15,12 +19,19 @@
 
 namespace bcd::diffusion {
 
-// One annotated State of `sketch` for `task`, diffused from one of `priors` (step
-// histories of measured States of the prior task, of the same sketch). Fails
-// (bcd::Error) if the result does not apply, like Ansor's annotation.
+// What a posterior takes from one measured prior State.
+struct PriorSchedule {
+  // (stage key, iterator id, how many earlier splits had the same two) -> split.
+  std::map<std::tuple<std::string, int, int>, schedule::Step> splits;
+  std::map<std::string, std::string> unroll_pragmas;  // stage key -> pragma
+};
+PriorSchedule prior_schedule(const schedule::State& prior);
+
+// One annotated State of `sketch` for `task`, diffused from one of `priors` (of
+// the same sketch structure). Fails (bcd::Error) if the result does not apply,
+// like Ansor's annotation.
 schedule::State diffuse_state(const search::SearchTask& task, const search::SearchOptions& options,
-                              const schedule::State& sketch,
-                              const std::vector<std::vector<schedule::Step>>& priors,
+                              const schedule::State& sketch, const std::vector<PriorSchedule>& priors,
                               const SplitRuleWeights& weights, search::FactorizationCache& cache,
                               std::mt19937_64& rng);
 

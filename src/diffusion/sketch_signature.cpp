@@ -1,29 +1,72 @@
 #include "diffusion/sketch_signature.h"
 
+#include <map>
+
 namespace bcd::diffusion {
 
+using schedule::Step;
+using schedule::StepKind;
+
 namespace {
-schedule::Step blank_split(schedule::Step step) {
-  if (step.kind == schedule::StepKind::Split) {
-    step.extent = 0;
-    for (auto& l : step.lengths) l = 0;
-  }
-  return step;
+
+std::string stage_key(const schedule::State& state, int stage_id) {
+  const std::string& name = state.stage(stage_id).op->name;
+  int earlier = 0;
+  for (int s = 0; s < stage_id; ++s) earlier += state.stage(s).op->name == name;
+  return name + "#" + std::to_string(earlier);
 }
+
 }  // namespace
 
-std::string sketch_signature(const std::vector<schedule::Step>& sketch_steps) {
-  std::vector<schedule::Step> blank;
-  for (const auto& s : sketch_steps) blank.push_back(blank_split(s));
-  return schedule::history_to_json(blank).dump();
+std::vector<std::string> step_stage_keys(const ir::ComputeDAG& dag, const std::vector<Step>& steps) {
+  schedule::State state(dag);
+  std::vector<std::string> keys;
+  keys.reserve(steps.size());
+  for (const Step& s : steps) {
+    keys.push_back(stage_key(state, s.stage_id));
+    state.apply(s);
+  }
+  return keys;
 }
 
-std::optional<int> sketch_of(const std::vector<schedule::Step>& steps, const std::vector<schedule::State>& sketches) {
+std::string sketch_signature(const ir::ComputeDAG& dag, const std::vector<Step>& sketch_steps) {
+  // Every stage reference becomes a key; step references are renumbered over the
+  // steps kept.
+  schedule::State state(dag);
+  std::map<int, int> kept_index;
+  nlohmann::json out = nlohmann::json::array();
+  for (size_t i = 0; i < sketch_steps.size(); ++i) {
+    const Step& original = sketch_steps[i];
+    if (original.kind == StepKind::ComputeInline) {
+      state.apply(original);
+      continue;
+    }
+    Step s = original;
+    nlohmann::json stages = {stage_key(state, s.stage_id)};
+    if (s.kind == StepKind::ComputeAt) stages.push_back(stage_key(state, s.target_stage_id));
+    for (int r : s.reader_stage_ids) stages.push_back(stage_key(state, r));
+    s.stage_id = s.target_stage_id = 0;
+    s.reader_stage_ids.clear();
+    if (s.kind == StepKind::Split) {
+      s.extent = 0;
+      for (auto& l : s.lengths) l = 0;
+    }
+    auto renumber = [&](int id) { return kept_index.count(id) ? kept_index[id] : -1; };
+    if (s.kind == StepKind::FollowSplit) s.src_step_id = renumber(s.src_step_id);
+    for (int& id : s.src_step_ids) id = renumber(id);
+    kept_index[static_cast<int>(i)] = static_cast<int>(out.size());
+    out.push_back({schedule::step_to_json(s), stages});
+    state.apply(original);
+  }
+  return out.dump();
+}
+
+std::optional<int> sketch_of(const std::vector<Step>& steps, const std::vector<schedule::State>& sketches) {
   for (size_t k = 0; k < sketches.size(); ++k) {
     const auto& sketch = sketches[k].history();
     if (sketch.size() > steps.size()) continue;
-    std::vector<schedule::Step> prefix(steps.begin(), steps.begin() + static_cast<long>(sketch.size()));
-    if (sketch_signature(prefix) == sketch_signature(sketch)) return static_cast<int>(k);
+    std::vector<Step> prefix(steps.begin(), steps.begin() + static_cast<long>(sketch.size()));
+    if (sketch_signature(sketches[k].dag(), prefix) == sketch_signature(sketches[k])) return static_cast<int>(k);
   }
   return std::nullopt;
 }

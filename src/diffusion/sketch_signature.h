@@ -1,23 +1,39 @@
-// The structure of a sketch, independent of the workload's extents: what the
-// `sketch` clustering compares between tasks, and how the posterior finds its
-// prior's sketch among its own.
+// The structure of a sketch, portable between tasks: what the `sketch` clustering
+// compares, how a posterior finds its prior's sketch among its own, and how the
+// prior's steps are matched to the posterior's. Steps name stages by index, and the
+// indices differ between tasks of the same cluster (a conv2d without padding has
+// no pad stage, so every later stage moves up one); TVM's conv2d always has one.
+// So stages are named by their operation's name instead, and inlining (which only
+// removes an elementwise stage such as the padding) is not part of a sketch's
+// structure.
 #pragma once
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "ir/compute_dag.h"
 #include "schedule/state.h"
 #include "schedule/transform_step.h"
 
 namespace bcd::diffusion {
 
-// The sketch's steps as JSON with every split's extent and lengths blanked: two
-// tasks whose sketches apply the same rules to the same stage structure agree.
-std::string sketch_signature(const std::vector<schedule::Step>& sketch_steps);
+// For each of `steps` applied in order to a fresh State of `dag`, the stage it
+// applies to, as "<op name>#<how many earlier stages have that name>" at the time
+// it applies (cache and rfactor steps add stages and shift the indices after them).
+std::vector<std::string> step_stage_keys(const ir::ComputeDAG& dag, const std::vector<schedule::Step>& steps);
 
-// Which of `sketches` the annotated State `steps` was sampled from: the one whose
-// steps are a prefix of `steps` up to split lengths (annotation only fills lengths
-// and appends steps; mutations keep that prefix). nullopt if none is.
+// The sketch's steps with split extents and lengths blanked, stages named by key,
+// inlining steps left out: two tasks whose sketches tile, fuse, cache and attach
+// the same stages the same way agree.
+std::string sketch_signature(const ir::ComputeDAG& dag, const std::vector<schedule::Step>& sketch_steps);
+inline std::string sketch_signature(const schedule::State& sketch) {
+  return sketch_signature(sketch.dag(), sketch.history());
+}
+
+// Which of `sketches` (States of one task) the annotated State `steps` of that
+// task was sampled from: the one whose steps are a prefix of `steps` up to split
+// lengths (annotation only fills lengths and appends steps; mutations keep that
+// prefix). nullopt if none is.
 std::optional<int> sketch_of(const std::vector<schedule::Step>& steps, const std::vector<schedule::State>& sketches);
 
 }  // namespace bcd::diffusion

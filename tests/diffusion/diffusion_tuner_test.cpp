@@ -66,7 +66,7 @@ TEST(DiffusionTuner, PosteriorsStartFromThePriorsSketchAndTheModelKeepsGrowing) 
   ASSERT_NE(prior_policy.best_state(), nullptr);
   std::optional<int> prior_sketch = sketch_of(prior_policy.best_state()->history(), prior_policy.sketches());
   ASSERT_TRUE(prior_sketch);
-  std::string signature = sketch_signature(prior_policy.sketches()[*prior_sketch].history());
+  std::string signature = sketch_signature(prior_policy.sketches()[*prior_sketch]);
   EXPECT_EQ(prior_policy.options().num_iterations, 4);  // the representative keeps Ansor's settings
 
   for (int t = 0; t < scheduler.size(); ++t) {
@@ -76,7 +76,7 @@ TEST(DiffusionTuner, PosteriorsStartFromThePriorsSketchAndTheModelKeepsGrowing) 
     EXPECT_EQ(scheduler.task(t).measures_per_round, 2);
     EXPECT_EQ(policy.options().num_iterations, 2);
     ASSERT_EQ(policy.sketches().size(), 1u);
-    EXPECT_EQ(sketch_signature(policy.sketches()[0].history()), signature);
+    EXPECT_EQ(sketch_signature(policy.sketches()[0]), signature);
     std::vector<schedule::State> population = policy.sample_initial_population(40);
     ASSERT_GE(population.size(), 30u);
     for (const auto& s : population) EXPECT_EQ(sketch_of(s.history(), policy.sketches()), std::optional<int>(0));
