@@ -81,12 +81,14 @@ done
   awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9}' "$metrics"
   echo
   for v in $variants; do
+    # A seed that never reached Ansor's best counts as no speedup (0) in the median.
     awk -F'\t' -v name="diffusion-$v" '
-      $1 == name && $3 != "never" { s[n++] = $3 } $1 == name { total++ }
+      $1 == name { s[n++] = ($3 == "never" ? 0 : $3); if ($3 != "never") reached++ }
       END {
-        if (n == 0) { printf "- %s: never reached Ansor'\''s best (%d seeds)\n", name, total; exit }
+        if (n == 0) exit
         for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
-        printf "- %s: median speedup %.2fx over %d of %d seeds that reached Ansor'\''s best\n", name, s[int((n - 1) / 2)], n, total
+        m = (n % 2) ? s[int(n / 2)] : (s[n / 2 - 1] + s[n / 2]) / 2
+        printf "- %s: median speedup %.2fx over %d seeds (%d reached Ansor'\''s best; a seed that never did counts as 0)\n", name, m, n, reached
       }' "$metrics"
   done
   echo
