@@ -71,14 +71,13 @@ schedule::State diffuse_state(const search::SearchTask& task, const search::Sear
   }
   schedule::State state = search::annotate_tiled(task, options, schedule::replay(task.dag, steps), rng);
 
-  // The unroll depth the prior found best for a stage carries over.
+  // The unroll depth the prior found best for a stage carries over. Annotation adds
+  // no stages, so the final State's stage indices are those of its pragma steps.
   std::vector<Step> annotated = state.history();
-  std::vector<std::string> stages = step_stage_keys(task.dag, annotated);
   bool changed = false;
-  for (size_t i = 0; i < annotated.size(); ++i) {
-    Step& s = annotated[i];
+  for (Step& s : annotated) {
     if (!is_unroll_pragma(s)) continue;
-    auto it = prior.unroll_pragmas.find(stages[i]);
+    auto it = prior.unroll_pragmas.find(stage_key(state, s.stage_id));
     if (it != prior.unroll_pragmas.end() && it->second != s.pragma) s.pragma = it->second, changed = true;
   }
   return changed ? schedule::replay(task.dag, annotated) : state;

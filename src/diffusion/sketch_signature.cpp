@@ -7,16 +7,12 @@ namespace bcd::diffusion {
 using schedule::Step;
 using schedule::StepKind;
 
-namespace {
-
 std::string stage_key(const schedule::State& state, int stage_id) {
   const std::string& name = state.stage(stage_id).op->name;
   int earlier = 0;
   for (int s = 0; s < stage_id; ++s) earlier += state.stage(s).op->name == name;
   return name + "#" + std::to_string(earlier);
 }
-
-}  // namespace
 
 std::vector<std::string> step_stage_keys(const ir::ComputeDAG& dag, const std::vector<Step>& steps) {
   schedule::State state(dag);

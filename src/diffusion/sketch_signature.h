@@ -17,9 +17,13 @@
 
 namespace bcd::diffusion {
 
-// For each of `steps` applied in order to a fresh State of `dag`, the stage it
-// applies to, as "<op name>#<how many earlier stages have that name>" at the time
-// it applies (cache and rfactor steps add stages and shift the indices after them).
+// The stage `stage_id` of `state` as "<op name>#<how many earlier stages have that
+// name>": the same stage of two tasks has the same key even where indices differ.
+std::string stage_key(const schedule::State& state, int stage_id);
+
+// For each of `steps` applied in order to a fresh State of `dag`, the key of the
+// stage it applies to at the time it applies (cache and rfactor steps add stages
+// and shift the indices after them).
 std::vector<std::string> step_stage_keys(const ir::ComputeDAG& dag, const std::vector<schedule::Step>& steps);
 
 // The sketch's steps with split extents and lengths blanked, stages named by key,
