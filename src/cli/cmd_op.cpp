@@ -15,6 +15,7 @@
 #include "search/gpu_default_schedule.h"
 #include "search/target.h"
 #include "support/error.h"
+#include "tuning/records.h"
 
 namespace bcd::cli {
 
@@ -30,6 +31,7 @@ struct OpOptions {
   bool show_code = false;
   double tolerance = 1e-3;
   std::string target = "llvm";
+  std::string records;  // use the best schedule recorded here instead of the default
 };
 
 // Runs the program once on `inputs` into `outputs` and returns a function that
@@ -81,8 +83,17 @@ int run_op(const OpOptions& o) {
 
   search::check_target(o.target);
   const bool gpu = search::is_gpu_target(o.target);
-  lower::LoweredFunc func = gpu ? lower::lower_state(search::gpu_default_state(dag), "op_kernel")
-                                : lower::lower_default(dag, "op_kernel");
+  std::optional<schedule::State> tuned;
+  if (!o.records.empty()) {
+    std::vector<std::string> warnings;
+    std::vector<tuning::Record> records = tuning::load_records(o.records, &warnings);
+    for (const auto& w : warnings) fmt::print(stderr, "warning: {}\n", w);
+    tuned = tuning::apply_best(dag, records, o.target);
+    if (!tuned) fail("{} has no successful {} record of workload {}", o.records, o.target, dag.workload_key());
+  }
+  lower::LoweredFunc func = tuned ? lower::lower_state(*tuned, "op_kernel")
+                            : gpu ? lower::lower_state(search::gpu_default_state(dag), "op_kernel")
+                                  : lower::lower_default(dag, "op_kernel");
   std::string source = gpu ? codegen::codegen_cuda({func}) : codegen::codegen_c({func});
   if (o.show_code) fmt::print("{}\n{}\n", lower::to_string(func), source);
   std::function<void()> run_again;
@@ -119,7 +130,8 @@ int run_op(const OpOptions& o) {
   fmt::print("operator     {} ({})\n", o.name, given.empty() ? "defaults" : given);
   fmt::print("task         {}  key {}  output {}\n", dag.description(), dag.workload_key(),
              fmt::join(out_shapes, " "));
-  fmt::print("schedule     {}\n", gpu ? "default GPU schedule (fused spatial loops over blocks and threads)"
+  fmt::print("schedule     {}\n", tuned ? fmt::format("best record of {}", o.records)
+                                 : gpu ? "default GPU schedule (fused spatial loops over blocks and threads)"
                                      : "default (unscheduled loops)");
   fmt::print("check        max abs error {:.3g}, max rel error {:.3g}: {}\n", diff.max_abs,
              diff.max_rel, ok ? "OK" : "MISMATCH");
@@ -146,6 +158,8 @@ CommandRunner add_op_command(CLI::App& app) {
   cmd->add_flag("--list", options->list, "list the operators and their parameters");
   cmd->add_flag("--show-code", options->show_code, "print the loop program and the C or CUDA source");
   cmd->add_option("--target", options->target, "llvm (this CPU) or cuda (an NVIDIA GPU)")->capture_default_str();
+  cmd->add_option("--records", options->records,
+                  "run the best schedule recorded in this log (e.g. from tune-op) instead of the default");
   return [options] { return run_op(*options); };
 }
 

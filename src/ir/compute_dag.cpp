@@ -20,6 +20,15 @@ bool has_expensive_call(const Expr& e) {
   return found;
 }
 
+bool has_branch(const Expr& e) {
+  bool found = false;
+  visit(e, [&](const Expr& x) {
+    found = found || x->kind == ExprKind::Select;
+    return !found;
+  });
+  return found;
+}
+
 double expr_flops(const Expr& e) {
   double n = 0;
   visit(e, [&](const Expr& x) {
@@ -34,9 +43,11 @@ double expr_flops(const Expr& e) {
   return n;
 }
 
-bool is_strictly_inlineable(const OpNode& op) {
+bool is_cheap_injective(const OpNode& op) {
   return op.is_compute() && !op.has_reduce() && !has_expensive_call(op.body);
 }
+
+bool is_strictly_inlineable(const OpNode& op) { return is_cheap_injective(op) && !has_branch(op.body); }
 
 bool needs_multi_level_tiling(const OpNode& op) {
   if (!op.is_compute()) return false;

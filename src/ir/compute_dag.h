@@ -13,8 +13,8 @@ namespace bcd::ir {
 // What the search rules need to know about each operation (Ansor's access analyzer).
 struct OpAccessInfo {
   bool is_injective = false;  // compute without reduction
-  // Injective and without expensive math calls: cheap to recompute, so inlining
-  // it into its consumers (when it is not an output) never hurts.
+  // Injective, without expensive math calls and without branches: inlining it
+  // into its consumers (when it is not an output) never hurts (Ansor's CPU rule).
   bool is_strictly_inlineable = false;
   // Has a reduction and reuses some input across spatial axes (conv, dense,
   // matmul): worth multi-level tiling.
@@ -62,10 +62,18 @@ class ComputeDAG {
 // The per-op parts of the access analysis, usable on ops a schedule creates
 // (cache and rfactor stages) as well as on the DAG's own.
 bool needs_multi_level_tiling(const OpNode& op);
+// No reduction and no expensive math call: cheap to recompute in a consumer.
+bool is_cheap_injective(const OpNode& op);
+// Cheap injective and branch-free. A branch (a padded read, a concat) inlined into
+// a consumer's inner loop costs a conditional load per use, which blocks
+// vectorization; where such a stage goes is left to the search (TVM's
+// AccessAnalyzer: has_branch makes an op not strictly inlineable).
 bool is_strictly_inlineable(const OpNode& op);
 
 // True if the expression calls an expensive math function (exp, erf, ...).
 bool has_expensive_call(const Expr& e);
+// True if the expression holds a Select (a branch).
+bool has_branch(const Expr& e);
 // Floating-point operations of evaluating `e` once.
 double expr_flops(const Expr& e);
 

@@ -57,7 +57,7 @@ std::vector<std::pair<int, int>> compute_location_candidates(const State& s, int
       visited_reduce = true;
       if (!target_tiled) break;  // do not go into an untiled reduction
     } else if (visited_reduce) {
-      continue;  // nor behind one
+      break;  // nor into the inner tile behind the outer reduction loops
     }
     if (it.extent == 1) continue;
     out.emplace_back(t, i);

@@ -33,8 +33,10 @@ schedule::State annotate_tiled(const SearchTask& task, const SearchOptions& opti
 schedule::State annotate_sketch(const SearchTask& task, const SearchOptions& options, const schedule::State& sketch,
                                 FactorizationCache& cache, std::mt19937_64& rng);
 
-// Stage ids and iterator indices where `stage_id` may be computed: iterators of
-// its single consumer, outside the consumer's reductions, of extent > 1.
+// Stage ids and iterator indices where `stage_id` may be computed: loops of
+// extent > 1 of its single consumer, down to the consumer's outer reduction tile
+// (TVM's candidates, less the loops of a stage the consumer is computed inside:
+// compute_at here only targets the consumer itself).
 std::vector<std::pair<int, int>> compute_location_candidates(const schedule::State& state, int stage_id);
 
 }  // namespace bcd::search

@@ -12,11 +12,11 @@ using schedule::StageKind;
 
 namespace {
 
-// The always-inline condition of the sketch rules (sketch_rules.cpp): strictly
-// inlineable, not an output, and read by some stage.
+// The always-inline condition of the GPU sketch rules (sketch_rules_gpu.cpp):
+// cheap injective, not an output, and read by some stage.
 bool always_inline(const State& s, int id) {
   const auto& st = s.stage(id);
-  return st.kind == StageKind::Compute && st.output_index < 0 && ir::is_strictly_inlineable(*st.op) &&
+  return st.kind == StageKind::Compute && st.output_index < 0 && ir::is_cheap_injective(*st.op) &&
          !s.consumers(id).empty();
 }
 

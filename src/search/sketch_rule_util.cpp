@@ -78,9 +78,9 @@ void follow_tiling(State& s, int consumer, const std::vector<int>& split_steps, 
   s.apply(schedule::reorder_step(consumer, new_order));
 }
 
-Rule always_inline_rule() {
-  return [](const SearchTask&, const State& s, int id, std::vector<Branch>* out) {
-    if (is_placeholder(s, id) || is_output(s, id) || !ir::is_strictly_inlineable(*s.stage(id).op) ||
+Rule always_inline_rule(bool (*inlineable)(const ir::OpNode&)) {
+  return [inlineable](const SearchTask&, const State& s, int id, std::vector<Branch>* out) {
+    if (is_placeholder(s, id) || is_output(s, id) || !inlineable(*s.stage(id).op) ||
         s.consumers(id).empty())
       return Condition::Skip;
     if (out) {

@@ -28,7 +28,10 @@ using Rule = std::function<Condition(const SearchTask&, const schedule::State&, 
 // not skip, stopping after one that applies and skips the rest.
 std::vector<schedule::State> derive_sketches(const SearchTask& task, const std::vector<Rule>& rules);
 
-Rule always_inline_rule();
+// Inlines a non-output stage read by some stage when `inlineable(op)` holds.
+// CPU: ir::is_strictly_inlineable (the others' compute location is annotated);
+// GPU: ir::is_cheap_injective (every kernel fused, as TVM does on GPUs).
+Rule always_inline_rule(bool (*inlineable)(const ir::OpNode&));
 Rule skip_rule();
 
 bool is_output(const schedule::State& s, int id);

@@ -75,7 +75,7 @@ bool has_single_elementwise_consumer(const State& s, int id, int* consumer) {
 std::vector<State> generate_sketches(const SearchTask& task) {
   if (task.is_gpu()) return generate_gpu_sketches(task);
   std::vector<Rule> rules = {
-      always_inline_rule(),
+      always_inline_rule(ir::is_strictly_inlineable),
       // Add rfactor: fuse the reduction iterators, split, factor out either part.
       [](const SearchTask& t, const State& s, int id, std::vector<Branch>* out) {
         if (is_placeholder(s, id) || !needs_rfactor(t, s, id) || has_cache_write_stage(s, id)) return Condition::Skip;

@@ -146,7 +146,7 @@ bool is_gpu_multi_level_tiled(const Stage& stage) {
 }
 
 std::vector<State> generate_gpu_sketches(const SearchTask& task) {
-  return derive_sketches(task, {add_cache_read_rule(), always_inline_rule(), cross_thread_reduction_rule(),
+  return derive_sketches(task, {add_cache_read_rule(), always_inline_rule(ir::is_cheap_injective), cross_thread_reduction_rule(),
                                 add_cache_write_rule(), multi_level_tiling_with_fusion_rule(), skip_rule()});
 }
 

@@ -44,6 +44,14 @@ TEST(TuneOp, PrintsOneLinePerRoundAndRecordsEveryTrial) {
   auto records = tuning::load_records(log);
   ASSERT_EQ(records.size(), 16u);
   EXPECT_NE(tuning::best_record(records, records[0].workload_key), nullptr);
+
+  // `bcd op --records` runs the best recorded schedule, checked against the reference.
+  BcdRun best = run_bcd({"op", "dense", "-p", "m=16,n=16,k=16", "--records", log, "--show-code"});
+  ASSERT_EQ(best.status, 0) << best.output;
+  EXPECT_NE(best.output.find("schedule     best record of " + log), std::string::npos) << best.output;
+  EXPECT_NE(best.output.find(": OK"), std::string::npos) << best.output;
+  // Another workload has no record there: one line naming the file and the workload.
+  expect_one_line_error(run_bcd({"op", "dense", "-p", "m=8,n=16,k=16", "--records", log}), "no successful");
   fs::remove_all(dir);
 }
 

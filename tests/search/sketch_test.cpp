@@ -1,10 +1,13 @@
 #include "search/sketch_rules.h"
 
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "ops/nn.h"
 #include "ops/registry.h"
 #include "schedule/transform_step.h"
+#include "search/annotation_rules.h"
 
 using namespace bcd;
 using namespace bcd::search;
@@ -41,10 +44,11 @@ TEST(Sketch, ConvBiasReluFusesIntoTheConsumerAtTwoLevelsOrTilesAlone) {
   auto sketches = generate_sketches(conv_bias_relu_task());
   ASSERT_EQ(sketches.size(), 3u);
   for (const auto& s : sketches) std::printf("%s\n  %s\n", step_codes(s).c_str(), s.canonical_string().c_str());
-  // Stages: data weight bias pad conv add relu. The bias add and the padding are
-  // inlined in every sketch; the conv is tiled SSRSRS (4 spatial x4, 3 reduce x2).
+  // Stages: data weight bias pad conv add relu. The bias add is inlined in every
+  // sketch; the padding (a branch) is not: its location is annotated. The conv is
+  // tiled SSRSRS (4 spatial x4, 3 reduce x2).
   for (const auto& s : sketches) {
-    EXPECT_EQ(s.stage(3).compute_at, schedule::ComputeAtKind::Inlined);  // pad
+    EXPECT_EQ(s.stage(3).compute_at, schedule::ComputeAtKind::Root);     // pad
     EXPECT_EQ(s.stage(5).compute_at, schedule::ComputeAtKind::Inlined);  // add
     EXPECT_EQ(s.stage(4).iters.size(), 4u * 4 + 3 * 2);
     EXPECT_TRUE(s.has_unknown_extents());
@@ -95,12 +99,53 @@ TEST(Sketch, SoftmaxReductionsGetRfactorVariants) {
   EXPECT_EQ(with_rf, 12);
 }
 
-TEST(Sketch, PoolingInlinesPaddingAndDoesNotTile) {
+TEST(Sketch, PoolingLeavesThePaddingToAnnotationAndDoesNotTile) {
   auto sketches = generate_sketches(task_of("max_pool2d", "n=1,c=64,h=56,w=56,kernel=3,stride=2,pad=1"));
   ASSERT_FALSE(sketches.empty());
   for (const auto& s : sketches) {
     std::printf("%s\n  %s\n", step_codes(s).c_str(), s.canonical_string().c_str());
-    EXPECT_EQ(s.stage(1).compute_at, schedule::ComputeAtKind::Inlined);  // pad
+    EXPECT_EQ(s.stage(1).compute_at, schedule::ComputeAtKind::Root);  // pad: a branch, not always inlined
     for (const auto& step : s.history()) EXPECT_NE(step.kind, schedule::StepKind::Reorder);  // no tiling
   }
+}
+
+TEST(Sketch, GpuSketchesInlineThePadding) {
+  SearchTask t = conv_bias_relu_task();
+  t.target = "cuda";
+  for (const auto& s : generate_sketches(t))
+    for (const auto& st : s.stages())
+      if (st.op->name == "data_pad") EXPECT_EQ(st.compute_at, schedule::ComputeAtKind::Inlined);
+}
+
+TEST(Annotation, PaddingOfAConvIsComputedAtTheRootOrInsideTheConvsLoops) {
+  // Ansor's CPU compute-location rule on a stage that is not always inlined: the
+  // root or a loop of its consumer, down to the consumer's outer reduction tile,
+  // never inside the inner spatial tile (nor inlined: the rule inlines only a
+  // stage computed at some loop, and the sketch leaves the padding at the root).
+  SearchTask task = conv_bias_relu_task();
+  SearchOptions options;
+  FactorizationCache cache;
+  std::mt19937_64 rng(7);
+  std::map<std::string, int> seen;
+  for (const auto& sketch : generate_sketches(task))
+    for (int k = 0; k < 40; ++k) {
+      schedule::State s = annotate_sketch(task, options, sketch, cache, rng);
+      const auto& pad = s.stage(3);
+      ASSERT_NE(pad.compute_at, schedule::ComputeAtKind::Inlined);
+      if (pad.compute_at == schedule::ComputeAtKind::Root) {
+        ++seen["root"];
+        continue;
+      }
+      const auto& conv = s.stage(pad.attach_stage);
+      ASSERT_EQ(conv.op->name, "conv2d");
+      bool after_reduce = false;
+      for (const auto& it : conv.iters) {
+        if (it.node == pad.attach_node) {
+          ++seen[it.kind == schedule::IterKind::Reduce ? "reduce" : "spatial"];
+          EXPECT_FALSE(after_reduce && it.kind == schedule::IterKind::Spatial) << "inside the inner tile";
+        }
+        after_reduce = after_reduce || it.kind == schedule::IterKind::Reduce;
+      }
+    }
+  for (const char* kind : {"root", "spatial", "reduce"}) EXPECT_GT(seen[kind], 0) << kind;
 }
