@@ -313,8 +313,7 @@ int run(const Options& opts) {
                r.base.median() * 1e3, r.flop / r.base.median() / 1e9, r.ratio(), lo, hi);
     below = below || r.ratio() < o.min_ratio;
   }
-  fmt::print("ratio = baseline time / bcd time (medians of {} repeats; >= 0.5 is the goal); load average {}\n",
-             o.repeat, load_after);
+  fmt::print("ratio = baseline time / bcd time (medians of {} repeats); load average {}\n", o.repeat, load_after);
 
   nlohmann::json j;
   j["threads"] = o.threads;
