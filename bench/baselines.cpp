@@ -93,6 +93,43 @@ void OnednnConv::read_output(float* out) const {
 
 std::string OnednnConv::implementation() const { return impl_->pd.impl_info_str(); }
 
+struct OnednnDense::Impl {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  dnnl::inner_product_forward::primitive_desc pd;
+  dnnl::inner_product_forward ip;
+  memory src, weights, dst;
+};
+
+OnednnDense::OnednnDense(int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& d = *impl_;
+  const auto f32 = memory::data_type::f32;
+  memory::desc src_desc({m, k}, f32, tag::nc);
+  memory::desc dst_desc({m, n}, f32, tag::nc);
+  dnnl::inner_product_forward::desc desc(dnnl::prop_kind::forward_inference, src_desc,
+                                         memory::desc({n, k}, f32, tag::any), dst_desc);
+  d.pd = dnnl::inner_product_forward::primitive_desc(desc, d.engine);
+  d.ip = dnnl::inner_product_forward(d.pd);
+  // oneDNN only reads the source and the user weight; its API takes non-const handles.
+  d.src = memory(src_desc, d.engine, const_cast<float*>(a));
+  d.dst = memory(dst_desc, d.engine, c);
+  memory user_wei(memory::desc({n, k}, f32, tag::oi), d.engine, const_cast<float*>(b));
+  d.weights = memory(d.pd.weights_desc(), d.engine);
+  dnnl::reorder(user_wei, d.weights).execute(d.stream, user_wei, d.weights);
+  d.stream.wait();
+}
+
+OnednnDense::~OnednnDense() = default;
+
+void OnednnDense::run() const {
+  Impl& d = *impl_;
+  d.ip.execute(d.stream, {{DNNL_ARG_SRC, d.src}, {DNNL_ARG_WEIGHTS, d.weights}, {DNNL_ARG_DST, d.dst}});
+  d.stream.wait();
+}
+
+std::string OnednnDense::implementation() const { return impl_->pd.impl_info_str(); }
+
 std::string OnednnConv::version() {
   const dnnl_version_t* v = dnnl_version();
   return fmt::format("{}.{}.{} ({})", v->major, v->minor, v->patch, v->hash);

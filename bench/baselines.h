@@ -57,4 +57,22 @@ class OnednnConv {
   std::unique_ptr<Impl> impl_;
 };
 
+// oneDNN's inner product (forward inference, f32) computing the registry's dense
+// C[MxN] = A[MxK] * B[NxK]^T: the weight layout is left to oneDNN (reordered once
+// in the constructor), source and destination stay row-major in the caller's
+// buffers, so run() writes the caller's output directly.
+class OnednnDense {
+ public:
+  OnednnDense(int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c);
+  ~OnednnDense();
+  OnednnDense(const OnednnDense&) = delete;
+  OnednnDense& operator=(const OnednnDense&) = delete;
+  void run() const;
+  std::string implementation() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace bcd::bench

@@ -82,6 +82,12 @@ ConvShape conv_shape(const ops::OpParams& p) {
 Baseline make_baseline(const Case& c, const ops::OpInstance& inst, const std::vector<NDArray>& inputs) {
   ops::OpParams params = ops::OpParams::parse(c.params);
   std::vector<int64_t> out_shape = inst.dag.outputs()[0]->shape;
+  if (c.op == "dense" && c.baseline_name == "oneDNN dense") {
+    auto out = std::make_shared<NDArray>(out_shape);
+    int64_t m = params.get_int("m", 0), n = params.get_int("n", 0), k = params.get_int("k", 0);
+    auto ip = std::make_shared<OnednnDense>(m, n, k, inputs[0].data(), inputs[1].data(), out->data());
+    return {[ip] { ip->run(); }, [out] { return out->copy(); }, ip->implementation()};
+  }
   if (c.op == "dense") {
     auto out = std::make_shared<NDArray>(out_shape);
     int64_t m = params.get_int("m", 0), n = params.get_int("n", 0), k = params.get_int("k", 0);
@@ -278,8 +284,10 @@ int run(const Options& opts) {
              {"r18_conv28", "conv2d", "n=1,c=128,h=28,w=28,o=128,kernel=3,stride=1,pad=1", "oneDNN conv"},
              {"r18_conv14", "conv2d", "n=1,c=256,h=14,w=14,o=256,kernel=3,stride=1,pad=1", "oneDNN conv"},
              {"r18_conv7", "conv2d", "n=1,c=512,h=7,w=7,o=512,kernel=3,stride=1,pad=1", "oneDNN conv"},
-             {"bert_dense_ff1", "dense", "m=128,k=768,n=3072", "OpenBLAS sgemm"},
-             {"bert_dense_ff2", "dense", "m=128,k=3072,n=768", "OpenBLAS sgemm"}})
+             {"bert_dense_ff1", "dense", "m=128,k=768,n=3072", "oneDNN dense"},
+             {"bert_dense_ff2", "dense", "m=128,k=3072,n=768", "oneDNN dense"},
+             {"bert_ff1_blas", "dense", "m=128,k=768,n=3072", "OpenBLAS sgemm"},
+             {"bert_ff2_blas", "dense", "m=128,k=3072,n=768", "OpenBLAS sgemm"}})
       all.push_back({name, op, params, best, baseline});
   }
   std::vector<Case> cases;
@@ -288,7 +296,7 @@ int run(const Options& opts) {
   for (const auto& name : o.only)
     if (std::none_of(all.begin(), all.end(), [&](const Case& c) { return c.name == name; }))
       fail("--only: no case named '{}' (cases: matmul, conv2d_nchw, conv2d_nhwc; with --tuned also "
-           "r18_conv56/28/14/7, bert_dense_ff1/ff2)", name);
+           "r18_conv56/28/14/7, bert_dense_ff1/ff2 (oneDNN), bert_ff1_blas/ff2_blas (OpenBLAS))", name);
 
   set_threads(o.threads);
   std::string load_before = load_average();

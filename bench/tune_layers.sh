@@ -27,4 +27,4 @@ for layer in "${layers[@]}"; do
     | tee -a "$out/tune.log"
 done
 "$build/bench/bcd_bench_kernels" --tuned "$records" --json "$out/kernels.json" \
-  --only r18_conv56 r18_conv28 r18_conv14 r18_conv7 bert_dense_ff1 bert_dense_ff2 | tee "$out/compare.txt"
+  --only r18_conv56 r18_conv28 r18_conv14 r18_conv7 bert_dense_ff1 bert_dense_ff2 bert_ff1_blas bert_ff2_blas | tee "$out/compare.txt"

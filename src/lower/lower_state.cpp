@@ -426,11 +426,14 @@ class StateLowerer {
 
   // Marks serial loops whose whole body runs at most `max_step` statement
   // executions as unrolled; returns the rewritten statement and its step count.
+  // A vectorized loop is one step per statement of its body, as in TVM (where
+  // vectorization runs before unrolling and leaves one vector statement), so a
+  // register tile of a few rows of vectors is unrolled around them.
   std::pair<Stmt, int64_t> auto_unroll(const Stmt& s, int64_t max_step) {
     switch (s->kind) {
       case StmtKind::For: {
         auto [body, steps] = auto_unroll(s->body[0], max_step);
-        int64_t total = steps * s->extent;
+        int64_t total = s->for_kind == ForKind::Vectorized ? steps : steps * s->extent;
         ForKind kind = s->for_kind;
         if (kind == ForKind::Serial && total <= max_step) kind = ForKind::Unrolled;
         return {make_for(s->loop_var, s->extent, kind, body, s->auto_unroll_max_step), total};

@@ -8,6 +8,7 @@
 #include "runtime/compiler.h"
 #include "runtime/module.h"
 #include "runtime/run_dag.h"
+#include "schedule/hand_schedule.h"
 #include "support/error.h"
 
 using namespace bcd;
@@ -149,4 +150,20 @@ TEST(CodegenC, VectorizedLoopBecomesSimdCode) {
   bool packed = text.find("ps") != std::string::npos &&
                 (text.find("%ymm") != std::string::npos || text.find("%zmm") != std::string::npos);
   EXPECT_TRUE(packed) << "no packed ymm/zmm arithmetic in the vectorized kernel";
+}
+
+TEST(LowerState, AutoUnrollCountsAVectorizedLoopAsOneStep) {
+  // A 4 x 32 register tile: rows unrolled around a vectorized row, as TVM unrolls
+  // after vectorizing. With max step 16 the 4 rows (4 steps) unroll, the 128-wide
+  // tile as a whole (8 x 4 steps = 32) does not.
+  Tensor a = placeholder({32, 32}, "A");
+  Tensor b = compute({32, 32}, [&](const std::vector<Expr>& i) { return a(i[0], i[1]) + 1.0; }, "B", "add");
+  schedule::HandSchedule h(ComputeDAG({a}, {b}));
+  auto [i0, i1] = h.split2("B", "B_i0", 4);
+  h.vectorize("B", "B_i1");
+  h.auto_unroll("B", 16);
+  std::string text = lower::to_string(lower::lower_state(h.state(), "tile"));
+  EXPECT_NE(text.find("for " + i1 + " in 0..4 [unroll]"), std::string::npos) << text;
+  EXPECT_EQ(text.find("for " + i0 + " in 0..8 [unroll]"), std::string::npos) << text;
+  EXPECT_NE(text.find("for B_i1 in 0..32 [vectorize]"), std::string::npos) << text;
 }
