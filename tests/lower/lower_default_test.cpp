@@ -134,6 +134,22 @@ TEST(CodegenC, AnnotatedLoopsCompileAndComputeTheSame) {
   EXPECT_NE(src.find("vectorize(assume_safety)"), std::string::npos);
 }
 
+TEST(CodegenC, UnrolledTilesLeaveTheLoopVectorizerTheRightLoop) {
+  // Rows of 4 unrolled: the loop around them would become the innermost after
+  // unrolling, and clang would vectorize it across rows (gathers): it must not.
+  std::string short_rows =
+      codegen::codegen_c({annotated_affine(16, 4, lower::ForKind::Serial, lower::ForKind::Unrolled, "short")});
+  EXPECT_NE(short_rows.find("#pragma clang loop vectorize(disable)\n  for (int B_i0"), std::string::npos)
+      << short_rows;
+  EXPECT_NE(short_rows.find("unroll(full)"), std::string::npos) << short_rows;
+  // Rows of 32 "unrolled": left a plain loop for the loop vectorizer, and the
+  // loop around it is left alone.
+  std::string long_rows =
+      codegen::codegen_c({annotated_affine(16, 32, lower::ForKind::Serial, lower::ForKind::Unrolled, "long")});
+  EXPECT_EQ(long_rows.find("unroll(full)"), std::string::npos) << long_rows;
+  EXPECT_EQ(long_rows.find("vectorize(disable)"), std::string::npos) << long_rows;
+}
+
 TEST(CodegenC, VectorizedLoopBecomesSimdCode) {
   // The vectorize annotation must give packed SIMD arithmetic (ymm/zmm registers),
   // not just a hint the compiler ignores.
