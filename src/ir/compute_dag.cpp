@@ -11,22 +11,26 @@
 
 namespace bcd::ir {
 
-bool has_expensive_call(const Expr& e) {
+namespace {
+
+// True if some node of `e` satisfies `pred` (the walk stops at the first).
+bool any_node(const Expr& e, const std::function<bool(const Expr&)>& pred) {
   bool found = false;
   visit(e, [&](const Expr& x) {
-    if (x->kind == ExprKind::Call && x->fn != CallFn::Abs) found = true;
+    found = found || pred(x);
     return !found;
   });
   return found;
 }
 
+}  // namespace
+
+bool has_expensive_call(const Expr& e) {
+  return any_node(e, [](const Expr& x) { return x->kind == ExprKind::Call && x->fn != CallFn::Abs; });
+}
+
 bool has_branch(const Expr& e) {
-  bool found = false;
-  visit(e, [&](const Expr& x) {
-    found = found || x->kind == ExprKind::Select;
-    return !found;
-  });
-  return found;
+  return any_node(e, [](const Expr& x) { return x->kind == ExprKind::Select; });
 }
 
 double expr_flops(const Expr& e) {
