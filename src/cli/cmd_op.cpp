@@ -4,6 +4,7 @@
 #include <random>
 
 #include "cli/commands.h"
+#include "cli/number_checks.h"
 #include "codegen/codegen_c.h"
 #include "codegen/codegen_cuda.h"
 #include "lower/lower.h"
@@ -149,12 +150,12 @@ CommandRunner add_op_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("op", "build one operator, check it against its reference, time it");
   cmd->add_option("name", options->name, "operator name (see --list)");
   cmd->add_option("-p,--params", options->params, "parameters, e.g. n=1,c=64,h=56,w=56,k=64");
-  cmd->add_option("--repeat", options->repeat, "timing repeats")->check(CLI::PositiveNumber);
+  cmd->add_option("--repeat", options->repeat, "timing repeats")->check(positive);
   cmd->add_option("--min-repeat-ms", options->min_repeat_ms, "minimum time of one repeat")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative);
   cmd->add_option("--seed", options->seed, "seed of the random inputs");
   cmd->add_option("--tolerance", options->tolerance, "largest accepted relative error")
-      ->check(CLI::PositiveNumber);
+      ->check(positive);
   cmd->add_flag("--list", options->list, "list the operators and their parameters");
   cmd->add_flag("--show-code", options->show_code, "print the loop program and the C or CUDA source");
   cmd->add_option("--target", options->target, "llvm (this CPU) or cuda (an NVIDIA GPU)")->capture_default_str();

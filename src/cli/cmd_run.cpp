@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_options.h"
+#include "cli/number_checks.h"
 #include "executor/network.h"
 #include "executor/resident_memory.h"
 #include "executor/verify.h"
@@ -106,11 +107,11 @@ CommandRunner add_run_command(CLI::App& app) {
   add_model_options(cmd, o->model);
   cmd->add_option("--records", o->records, "records file (JSON lines) of a tuning run");
   cmd->add_option("--target", o->target, "llvm (this CPU) or cuda (an NVIDIA GPU)")->capture_default_str();
-  cmd->add_option("--repeat", o->repeat, "timed end-to-end runs")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--repeat", o->repeat, "timed end-to-end runs")->check(positive)->capture_default_str();
   cmd->add_option("--seed", o->seed, "seed of the random inputs");
   cmd->add_flag("--no-verify", o->no_verify, "skip the comparison with the reference executor");
   cmd->add_option("--tolerance", o->tolerance, "largest accepted relative error")
-      ->check(CLI::PositiveNumber)
+      ->check(positive)
       ->capture_default_str();
   cmd->add_flag("-v,--verbose", o->verbose, "list every task with its schedule's origin");
   return [o] { return run_network(*o); };

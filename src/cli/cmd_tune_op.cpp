@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/number_checks.h"
 #include "costmodel/cost_model.h"
 #include "ops/registry.h"
 #include "search/search_policy.h"
@@ -98,15 +99,15 @@ CommandRunner add_tune_op_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("tune-op", "auto-schedule one operator (Ansor policy) and record every measurement");
   cmd->add_option("name", o->name, "operator name (see `bcd op --list`)")->required();
   cmd->add_option("-p,--params", o->params, "operator parameters, e.g. n=1,c=64,h=56,w=56,o=64");
-  cmd->add_option("--trials", o->trials, "measurement budget")->check(CLI::PositiveNumber);
-  cmd->add_option("--num-measures-per-round", o->per_round, "candidates measured per round")->check(CLI::PositiveNumber);
+  cmd->add_option("--trials", o->trials, "measurement budget")->check(positive);
+  cmd->add_option("--num-measures-per-round", o->per_round, "candidates measured per round")->check(positive);
   cmd->add_option("--log", o->log, "records file (JSON lines), appended")->required();
   cmd->add_flag("--resume", o->resume, "continue from the records in --log without re-measuring");
   cmd->add_option("--seed", o->seed, "random seed of the search");
   cmd->add_option("--cost-model", o->model, "xgb (default) or random");
-  cmd->add_option("--population", o->population, "evolutionary population")->check(CLI::PositiveNumber);
-  cmd->add_option("--iterations", o->iterations, "evolutionary iterations per round")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--timeout", o->timeout, "seconds before a candidate counts as hung")->check(CLI::PositiveNumber);
+  cmd->add_option("--population", o->population, "evolutionary population")->check(positive);
+  cmd->add_option("--iterations", o->iterations, "evolutionary iterations per round")->check(non_negative);
+  cmd->add_option("--timeout", o->timeout, "seconds before a candidate counts as hung")->check(positive);
   cmd->add_flag("--verify-all", o->verify_all, "check every candidate's output, not only each round's best");
   cmd->add_flag("-v,--verbose", o->verbose, "the hardware parameters, and a per-phase time breakdown after every round");
   cmd->add_option("--target", o->target, "llvm (this CPU) or cuda (an NVIDIA GPU)")->capture_default_str();

@@ -25,7 +25,9 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
     for (auto* sub : app.get_subcommands()) return runners.at(sub->get_name())();
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    fmt::print(stderr, "bcd: error: {} (see --help)\n", e.what());
+    return e.get_exit_code();
   } catch (const bcd::Error& e) {
     fmt::print(stderr, "bcd: error: {}\n", e.what());
     return 1;

@@ -1,14 +1,16 @@
 #include "cli/model_options.h"
 
+#include "cli/number_checks.h"
+
 namespace bcd::cli {
 
 void add_model_options(CLI::App* cmd, ModelOptions& o) {
   cmd->add_option("--model", o.model, "zoo model name or .onnx path")->capture_default_str();
   cmd->add_option("--image-size", o.zoo.image_size, "zoo CNNs: input height and width (default: the model's own)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--bert-layers", o.zoo.bert_layers, "bert: encoder layers (default 12)")->check(CLI::PositiveNumber);
+      ->check(positive);
+  cmd->add_option("--bert-layers", o.zoo.bert_layers, "bert: encoder layers (default 12)")->check(positive);
   cmd->add_option("--weight-seed", o.zoo.seed, "seed of the zoo's random weights");
-  cmd->add_option("--bert-seq-len", o.zoo.bert_seq_len, "bert: tokens (default 128)")->check(CLI::PositiveNumber);
+  cmd->add_option("--bert-seq-len", o.zoo.bert_seq_len, "bert: tokens (default 128)")->check(positive);
 }
 
 graph::Graph load_model(const ModelOptions& o) { return frontends::build_model(o.model, o.zoo); }
