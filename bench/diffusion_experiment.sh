@@ -10,6 +10,9 @@
 #   bash bench/diffusion_experiment.sh MODEL [NUM_TRIALS] [SEEDS] [VARIANTS] [OUT]
 #   e.g. bash bench/diffusion_experiment.sh squeezenet_v1.1 100 "0 1 2" "operator sketch"
 #
+# A variant is a cluster kind (operator, sketch), optionally with "-releaseN" for
+# `--release-after-rounds N` (e.g. "operator-release3").
+#
 # Run it on a quiet machine: it measures tuning time. $BCD_MODEL_ARGS go to `bcd
 # tune` and `bcd run` (e.g. "--image-size 64" for a quick check), $BCD_TUNE_ARGS to
 # `bcd tune` only (e.g. "--population 256"), $BCD_MEASURES_PER_ROUND overrides 64.
@@ -29,13 +32,13 @@ summary="$out/summary.md"
 metrics="$out/metrics.tsv"
 : >"$metrics"
 
-tune() {  # strategy group seed dir
+tune() {  # strategy group seed dir [extra bcd tune args]
   local dir="$4"
   if [ -f "$dir/tuning.tsv" ] && [ -f "$dir/done" ]; then return; fi
   local resume=()
   [ -f "$dir/run.json" ] && resume=(--resume)
   /usr/bin/time -v "$bcd" tune --model "$model" --strategy "$1" --group-type "$2" --seed "$3" \
-    --num-trials "$trials" --num-measures-per-round "$per_round" --log-dir "$dir" "${resume[@]}" "${model_args[@]}" "${tune_args[@]}" \
+    --num-trials "$trials" --num-measures-per-round "$per_round" --log-dir "$dir" "${resume[@]}" "${model_args[@]}" "${tune_args[@]}" "${@:5}" \
     >"$dir.log" 2>"$dir.time" || { tail -5 "$dir.log" "$dir.time"; exit 1; }
   touch "$dir/done"
 }
@@ -58,7 +61,9 @@ for seed in $seeds; do
   for v in $variants; do
     echo "== seed $seed: diffusion ($v)"
     d="$out/diffusion_${v}_s$seed"
-    tune diffusion "$v" "$seed" "$d"
+    extra=()
+    case "$v" in *-release*) extra=(--release-after-rounds "${v##*-release}") ;; esac
+    tune diffusion "${v%%-*}" "$seed" "$d" "${extra[@]}"
     m=$("$bcd" compare "$out/ansor_s$seed" "$d" --out "$d" | sed -n 's/^metric //p')
     read -r _ speedup _ first _ last <<<"$m"
     read -r d_lat d_ok < <(run_network "$d")

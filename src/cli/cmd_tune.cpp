@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_options.h"
+#include "cli/number_checks.h"
 #include "costmodel/cost_model.h"
 #include "diffusion/diffusion_tuner.h"
 #include "graph/tasks.h"
@@ -173,33 +174,38 @@ CommandRunner add_tune_command(CLI::App& app) {
   cmd->add_option("--strategy", o->strategy, "ansor or diffusion")->capture_default_str();
   cmd->add_option("--group-type", o->group_type, "diffusion clusters: operator or sketch")->capture_default_str();
   cmd->add_option("--num-trials", o->num_trials, "budget per task: the run measures num_trials x tasks candidates")
-      ->check(CLI::PositiveNumber)
+      ->check(positive)
       ->capture_default_str();
   cmd->add_option("--num-measures-per-round", o->per_round, "candidates measured per round")
-      ->check(CLI::PositiveNumber)
+      ->check(positive)
       ->capture_default_str();
   cmd->add_option("--log-dir", o->log_dir, "run directory (default: log_<strategy>/<model>/<next idx>)");
   cmd->add_option("--seed", o->seed, "random seed of the search and the task scheduler")->capture_default_str();
   cmd->add_flag("--resume", o->resume, "continue the run in --log-dir (default: the latest) without re-measuring");
   cmd->add_option("--population", o->population, "evolutionary population per round")
-      ->check(CLI::PositiveNumber)
+      ->check(positive)
       ->capture_default_str();
   cmd->add_option("--cost-model", o->cost_model, "xgb or random")->capture_default_str();
   cmd->add_option("--early-stopping", o->early_stopping, "trials without improvement before a task stops (0: never)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative);
   cmd->add_flag("--include-simple-tasks", o->include_simple, "also tune tasks without a reduction");
-  cmd->add_option("--timeout", o->timeout, "seconds before a candidate counts as hung")->check(CLI::PositiveNumber);
+  cmd->add_option("--timeout", o->timeout, "seconds before a candidate counts as hung")->check(positive);
   auto& d = o->diffusion;
-  cmd->add_option("--top-n", d.top_n, "diffusion: prior States kept per cluster")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--top-n", d.top_n, "diffusion: prior States kept per cluster")->check(positive)->capture_default_str();
   cmd->add_option("--max-prior-rounds", d.max_prior_rounds, "diffusion: prior rounds = min(cluster size, this)")
-      ->check(CLI::PositiveNumber)
+      ->check(positive)
       ->capture_default_str();
   cmd->add_option("--posterior-iterations", d.posterior_iterations, "diffusion: evolutionary iterations of posteriors")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative)
       ->capture_default_str();
   cmd->add_option("--posterior-measure-fraction", d.posterior_measure_fraction,
                   "diffusion: share of num_measures_per_round a posterior round measures")
       ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--release-after-rounds", d.release_after_rounds,
+                  "diffusion: a posterior that has not improved in this many of its rounds drops its prior "
+                  "(0: never, as the artifact)")
+      ->check(non_negative)
       ->capture_default_str();
   cmd->add_option("--split-rule-weights", o->split_rule_weights,
                   "diffusion: weights of copy-or-snap, scale, random (default 1,1,1)")

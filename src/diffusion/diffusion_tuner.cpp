@@ -36,6 +36,17 @@ std::vector<Cluster> cluster_scheduled_tasks(tuning::TaskScheduler& scheduler, G
   return cluster_tasks(keys, shapes);
 }
 
+bool stalled(const tuning::TaskProgress& progress, int rounds) {
+  const auto& h = progress.best_history;
+  if (rounds <= 0 || static_cast<int>(h.size()) <= rounds) return false;
+  return h.back() >= h[h.size() - 1 - rounds];
+}
+
+void release_prior(search::SearchPolicy& policy) {
+  policy.restore_all_sketches();
+  policy.set_init_sampler(nullptr);
+}
+
 namespace {
 
 int posterior_measures(const tuning::TaskScheduler& scheduler, const DiffusionOptions& o) {
@@ -106,6 +117,7 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
 
   // Posterior set-up.
   std::vector<int> posteriors;
+  std::vector<bool> releasable(scheduler.size(), false);  // posteriors with a prior, while they keep it
   for (const Cluster& c : report.clusters) {
     if (c.members.size() < 2) {
       if (o.reduce_singletons) reduce_search(scheduler, c.members[0], o);
@@ -123,6 +135,7 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
         continue;
       }
       make_posterior(scheduler, m, priors, rep.sketches(), o);
+      releasable[m] = o.release_after_rounds > 0;
       ++report.posterior_tasks;
     }
   }
@@ -137,7 +150,14 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
     if (scheduler.progress(t).trials == 0 && !scheduler.progress(t).dead)
       scheduler.tune_round(t, budget - scheduler.total_trials());
   }
-  scheduler.tune(budget);
+  scheduler.tune(budget, [&](int t) {
+    if (!releasable[t] || !stalled(scheduler.progress(t), o.release_after_rounds)) return;
+    release_prior(*scheduler.task(t).policy);
+    releasable[t] = false;
+    report.released.push_back(t);
+    say(fmt::format("diffusion: task {} {} did not improve in {} rounds; it drops its prior", t,
+                    scheduler.task(t).name, o.release_after_rounds));
+  });
   return report;
 }
 

@@ -28,7 +28,21 @@ struct DiffusionOptions {
   // A task alone in its cluster has no prior; the artifact still tunes it with the
   // posterior's iterations and measures (from a random initial population).
   bool reduce_singletons = true;
+  // Not in the artifact (0 = never, its behaviour): a posterior whose best latency
+  // has not improved over its last `release_after_rounds` rounds drops its prior:
+  // all sketches again and Ansor's random initialization (its reduced iterations
+  // and measures stay). A prior's sketch can be a poor fit for some members of a
+  // cluster (a 1x1 conv's sketch for a 3x3 conv), and the restricted posterior
+  // cannot leave it; the gradient scheduler then keeps feeding the stuck task.
+  int release_after_rounds = 0;
 };
+
+// Whether a task's best latency did not improve over its last `rounds` rounds
+// (false while it has had no more than `rounds` rounds; `rounds` > 0).
+bool stalled(const tuning::TaskProgress& progress, int rounds);
+
+// Drops a posterior's prior: every sketch of its task, Ansor's initialization.
+void release_prior(search::SearchPolicy& policy);
 
 // The key a task is clustered by: its name without "_N" (operator) or the
 // signature of its first sketch (sketch; `sketches` are the task's, in order).
@@ -45,11 +59,14 @@ struct DiffusionReport {
   int model_trees_after_prior = 0;   // the cost model's size when the posteriors start
   int posterior_tasks = 0;           // tasks that got a prior
   int singleton_tasks = 0;
+  std::vector<int> released;  // posteriors that dropped their prior, in order
 };
 
 // Runs the strategy until scheduler.total_trials() reaches `budget`. Resumable: a
 // representative that already has its prior trials is not tuned again, and warm-up
-// skips tasks with measurements. `log` receives one line per phase.
+// skips tasks with measurements (a resumed run forgets which posteriors were
+// released: their round history is not in the records). `log` receives one line
+// per phase and per release.
 DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const DiffusionOptions& options, int budget,
                                     const std::function<void(const std::string&)>& log = nullptr);
 

@@ -32,6 +32,8 @@ class SearchPolicy {
   const std::vector<schedule::State>& sketches();
   // Restricts the sketches (the diffusion posterior keeps its prior's sketch).
   void set_sketches(std::vector<schedule::State> sketches);
+  // Undoes set_sketches: every sketch of the task again.
+  void restore_all_sketches() { sketches_ready_ = false; }
   // Replaces random annotation of a sketch for the initial population (the
   // diffusion posterior fills split lengths from a prior).
   using InitSampler = std::function<schedule::State(const schedule::State& sketch, std::mt19937_64& rng)>;

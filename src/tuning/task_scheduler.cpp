@@ -151,11 +151,12 @@ int TaskScheduler::choose_task() {
   return chosen;
 }
 
-void TaskScheduler::tune(int budget) {
+void TaskScheduler::tune(int budget, const std::function<void(int task)>& after_round) {
   while (total_trials() < budget) {
     int t = choose_task();
     if (t < 0) break;
     tune_round(t, budget - total_trials());
+    if (after_round) after_round(t);
   }
 }
 

@@ -96,8 +96,8 @@ class TaskScheduler {
   // One round of each listed task that has no measurement yet (the warm-up).
   void warm_up(const std::vector<int>& order);
   // Rounds chosen by gradient until total_trials() reaches `budget` or every task is
-  // dead.
-  void tune(int budget);
+  // dead; `after_round` (if any) sees each round's task before the next is chosen.
+  void tune(int budget, const std::function<void(int task)>& after_round = nullptr);
 
   // The task the gradient strategy would tune next (-1 when every task is dead).
   int choose_task();

@@ -132,6 +132,10 @@ TEST(TuneCommand, BadInputGivesOneLineErrors) {
   expect_one_line_error(run_bcd({"tune", "--strategy", "diffusion", "--group-type", "layer", "--log-dir", run}),
                         "unknown group type 'layer'");
   expect_one_line_error(run_bcd({"tune", "--target", "vulkan", "--log-dir", run}), "unknown target 'vulkan'");
+  expect_one_line_error(run_bcd({"tune", "--strategy", "diffusion", "--release-after-rounds", "-1", "--log-dir", run}),
+                        "--release-after-rounds: -1 is negative");
+  expect_one_line_error(run_bcd({"tune", "--population", "0", "--log-dir", run}), "--population: 0 is not positive");
+  expect_one_line_error(run_bcd({"tune", "--bogus", "--log-dir", run}), "--bogus");
   expect_one_line_error(run_bcd({"tune", "--resume", "--log-dir", run}), "is not a tuning run directory");
   // A finished run refuses a fresh start and a resume with other settings.
   // One trial per task: under a loaded CI machine a single candidate may time out and

@@ -1,14 +1,18 @@
 // The diffusion strategy on a hand-built cluster of three conv2d+bias+relu tasks:
 // the prior phase tunes the representative, every posterior then only produces
 // States of the prior's sketch (which compute the right function), searches with
-// the reduced settings, and the shared cost model keeps growing from the priors.
+// the reduced settings, and the shared cost model keeps growing from the priors;
+// with --release-after-rounds, a posterior that stalls drops its prior.
 #include "diffusion/diffusion_tuner.h"
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "costmodel/cost_model.h"
 #include "diffusion/sketch_signature.h"
 #include "ops/nn.h"
+#include "search/sketch_rules.h"
 
 namespace bcd::diffusion {
 namespace {
@@ -106,6 +110,75 @@ TEST(DiffusionTuner, SingletonsGetTheReducedSearchUnlessAskedOtherwise) {
     EXPECT_EQ(scheduler.total_trials(), 4);
     EXPECT_EQ(scheduler.progress(0).rounds, reduce ? 2 : 1);
   }
+}
+
+TEST(DiffusionTuner, AStallIsNoImprovementOverTheLastRounds) {
+  tuning::TaskProgress p;
+  p.best_history = {3.0};
+  EXPECT_FALSE(stalled(p, 1));  // one round: nothing to compare with
+  p.best_history = {3.0, 3.0};
+  EXPECT_TRUE(stalled(p, 1));
+  p.best_history = {3.0, 2.0, 2.0, 2.0};
+  EXPECT_TRUE(stalled(p, 2));
+  EXPECT_FALSE(stalled(p, 3));  // it improved three rounds ago
+  p.best_history = {3.0, 2.0, 2.0, 1.5};
+  EXPECT_FALSE(stalled(p, 1));
+  EXPECT_FALSE(stalled(p, 0));
+}
+
+TEST(DiffusionTuner, AReleasedPosteriorSamplesEverySketchWithAnsorsInitialization) {
+  auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
+  search::SearchOptions so;
+  search::SearchPolicy policy(conv_task(8, 16, 14), model, so, 1);
+  const size_t all = policy.sketches().size();
+  ASSERT_GE(all, 2u);
+  int diffused = 0;
+  policy.set_sketches({policy.sketches()[0]});
+  policy.set_init_sampler([&](const schedule::State& sketch, std::mt19937_64&) {
+    ++diffused;
+    return sketch;
+  });
+  policy.sample_initial_population(4);
+  EXPECT_GT(diffused, 0);
+
+  release_prior(policy);
+  diffused = 0;
+  EXPECT_EQ(policy.sketches().size(), all);
+  std::set<int> used;
+  for (const auto& s : policy.sample_initial_population(40)) {
+    std::optional<int> k = sketch_of(s.history(), policy.sketches());
+    ASSERT_TRUE(k);
+    used.insert(*k);
+  }
+  EXPECT_EQ(diffused, 0);
+  EXPECT_GE(used.size(), 2u);
+}
+
+TEST(DiffusionTuner, PosteriorsThatStallDropTheirPriorWhenAsked) {
+  auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
+  std::vector<tuning::ScheduledTask> tasks;
+  tasks.push_back(scheduled("conv2d_add_relu", conv_task(8, 16, 14), model, 1));
+  tasks.push_back(scheduled("conv2d_add_relu_1", conv_task(16, 16, 12), model, 2));
+  tasks.push_back(scheduled("conv2d_add_relu_2", conv_task(8, 24, 10), model, 3));
+  tuning::SchedulerOptions so;
+  so.num_measures_per_round = 4;
+  tuning::TaskScheduler scheduler(std::move(tasks), so, nullptr, nullptr);
+  DiffusionOptions o;
+  o.release_after_rounds = 1;
+  DiffusionReport report = tune_with_diffusion(scheduler, o, 36);  // prior 12, then 12 posterior rounds of 2
+  EXPECT_EQ(scheduler.total_trials(), 36);
+  const int rep = report.clusters.at(0).representative;
+  std::set<int> released(report.released.begin(), report.released.end());
+  EXPECT_EQ(released.size(), report.released.size());  // each at most once
+  for (int t = 0; t < scheduler.size(); ++t) {
+    if (t == rep) continue;
+    // Every round of a posterior after its warm-up is checked, so a posterior that
+    // ends stalled has been released; a released one samples every sketch.
+    if (stalled(scheduler.progress(t), 1)) EXPECT_TRUE(released.count(t)) << t;
+    auto& policy = *scheduler.task(t).policy;
+    EXPECT_EQ(policy.sketches().size(), released.count(t) ? search::generate_sketches(policy.task()).size() : 1u) << t;
+  }
+  EXPECT_EQ(released.count(rep), 0u);
 }
 
 }  // namespace
