@@ -10,8 +10,9 @@
 #   bash bench/diffusion_experiment.sh MODEL [NUM_TRIALS] [SEEDS] [VARIANTS] [OUT]
 #   e.g. bash bench/diffusion_experiment.sh squeezenet_v1.1 100 "0 1 2" "operator sketch"
 #
-# A variant is a cluster kind (operator, sketch), optionally with "-releaseN" for
-# `--release-after-rounds N` (e.g. "operator-release3").
+# A variant is a cluster kind (operator, sketch), optionally followed by options:
+# "-releaseN" for `--release-after-rounds N`, "-priorN" for `--max-prior-rounds N`
+# (e.g. "operator-prior3-release3").
 #
 # Run it on a quiet machine: it measures tuning time. $BCD_MODEL_ARGS go to `bcd
 # tune` and `bcd run` (e.g. "--image-size 64" for a quick check), $BCD_TUNE_ARGS to
@@ -62,7 +63,14 @@ for seed in $seeds; do
     echo "== seed $seed: diffusion ($v)"
     d="$out/diffusion_${v}_s$seed"
     extra=()
-    case "$v" in *-release*) extra=(--release-after-rounds "${v##*-release}") ;; esac
+    IFS=- read -r -a parts <<<"$v"
+    for p in "${parts[@]:1}"; do
+      case "$p" in
+        release[0-9]*) extra+=(--release-after-rounds "${p#release}") ;;
+        prior[0-9]*) extra+=(--max-prior-rounds "${p#prior}") ;;
+        *) echo "unknown variant option '$p' in '$v' (releaseN, priorN)" >&2; exit 2 ;;
+      esac
+    done
     tune diffusion "${v%%-*}" "$seed" "$d" "${extra[@]}"
     m=$("$bcd" compare "$out/ansor_s$seed" "$d" --out "$d" | sed -n 's/^metric //p')
     read -r _ speedup _ first _ last <<<"$m"
