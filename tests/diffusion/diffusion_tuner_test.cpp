@@ -43,16 +43,21 @@ tuning::ScheduledTask scheduled(const std::string& name, search::SearchTask task
   return t;
 }
 
-TEST(DiffusionTuner, PosteriorsStartFromThePriorsSketchAndTheModelKeepsGrowing) {
-  if (!costmodel::xgboost_available()) GTEST_SKIP() << "built without XGBoost";
-  std::shared_ptr<costmodel::CostModel> model = costmodel::make_xgboost_model();
+// One operator cluster of three convs of different shapes.
+std::vector<tuning::ScheduledTask> three_conv_cluster(const std::shared_ptr<costmodel::CostModel>& model) {
   std::vector<tuning::ScheduledTask> tasks;
   tasks.push_back(scheduled("conv2d_add_relu", conv_task(8, 16, 14), model, 1));
   tasks.push_back(scheduled("conv2d_add_relu_1", conv_task(16, 16, 12), model, 2));
   tasks.push_back(scheduled("conv2d_add_relu_2", conv_task(8, 24, 10), model, 3));
+  return tasks;
+}
+
+TEST(DiffusionTuner, PosteriorsStartFromThePriorsSketchAndTheModelKeepsGrowing) {
+  if (!costmodel::xgboost_available()) GTEST_SKIP() << "built without XGBoost";
+  std::shared_ptr<costmodel::CostModel> model = costmodel::make_xgboost_model();
   tuning::SchedulerOptions so;
   so.num_measures_per_round = 4;
-  tuning::TaskScheduler scheduler(std::move(tasks), so, nullptr, nullptr);
+  tuning::TaskScheduler scheduler(three_conv_cluster(model), so, nullptr, nullptr);
 
   DiffusionOptions o;
   // Prior: min(3, 10) = 3 rounds of 4; posterior warm-up: 2 rounds of 2.
@@ -156,13 +161,9 @@ TEST(DiffusionTuner, AReleasedPosteriorSamplesEverySketchWithAnsorsInitializatio
 
 TEST(DiffusionTuner, PosteriorsThatStallDropTheirPriorWhenAsked) {
   auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
-  std::vector<tuning::ScheduledTask> tasks;
-  tasks.push_back(scheduled("conv2d_add_relu", conv_task(8, 16, 14), model, 1));
-  tasks.push_back(scheduled("conv2d_add_relu_1", conv_task(16, 16, 12), model, 2));
-  tasks.push_back(scheduled("conv2d_add_relu_2", conv_task(8, 24, 10), model, 3));
   tuning::SchedulerOptions so;
   so.num_measures_per_round = 4;
-  tuning::TaskScheduler scheduler(std::move(tasks), so, nullptr, nullptr);
+  tuning::TaskScheduler scheduler(three_conv_cluster(model), so, nullptr, nullptr);
   DiffusionOptions o;
   o.release_after_rounds = 1;
   DiffusionReport report = tune_with_diffusion(scheduler, o, 36);  // prior 12, then 12 posterior rounds of 2
@@ -174,7 +175,9 @@ TEST(DiffusionTuner, PosteriorsThatStallDropTheirPriorWhenAsked) {
     if (t == rep) continue;
     // Every round of a posterior after its warm-up is checked, so a posterior that
     // ends stalled has been released; a released one samples every sketch.
-    if (stalled(scheduler.progress(t), 1)) EXPECT_TRUE(released.count(t)) << t;
+    if (stalled(scheduler.progress(t), 1)) {
+      EXPECT_TRUE(released.count(t)) << t;
+    }
     auto& policy = *scheduler.task(t).policy;
     EXPECT_EQ(policy.sketches().size(), released.count(t) ? search::generate_sketches(policy.task()).size() : 1u) << t;
   }
