@@ -4,7 +4,7 @@
 # something is missing.
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build clang libomp-dev
+  build-essential cmake ninja-build clang libomp-dev clang-19 libomp-19-dev
   libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas-dev libdnnl-dev libxgboost-dev libonnx-dev libprotobuf-dev
 )

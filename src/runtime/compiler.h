@@ -7,10 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "support/error.h"
+
 namespace bcd::runtime {
 
 struct CompilerConfig {
-  std::string compiler;             // $BCD_CC, else "clang"
+  std::string compiler;             // $BCD_CC, else clang-19 when on PATH, else clang
   std::vector<std::string> flags;   // optimisation, target and OpenMP flags
   std::string cache_dir;            // $BCD_CACHE_DIR, else ~/.cache/bcd/kernels
 };
@@ -26,8 +28,16 @@ const CompilerConfig& compiler_config();
 std::string cached_artifact(const std::string& key_material, const std::string& extension,
                             const std::function<void(const std::string& tmp_base)>& build);
 
+// A compile killed at its deadline.
+class CompileTimeout : public Error {
+ public:
+  using Error::Error;
+};
+
 // Returns the path of a shared object built from `source`. Fails with the
-// compiler's first error line when the source does not compile.
-std::string compile_shared_object(const std::string& source);
+// compiler's first error line when the source does not compile, and with
+// CompileTimeout when the compiler runs longer than `timeout_seconds` (0: no limit;
+// the compiler is killed, so a pathological candidate costs at most that long).
+std::string compile_shared_object(const std::string& source, double timeout_seconds = 0);
 
 }  // namespace bcd::runtime

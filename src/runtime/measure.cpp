@@ -50,13 +50,13 @@ double MeasureResult::mean_cost() const {
 
 // ---- builder ---------------------------------------------------------------------
 //
-// compile_shared_object blocks until clang ends and cannot be interrupted from here,
-// so a hung compile is handled by abandoning its thread: the task is marked Timeout,
-// a replacement thread keeps the pool at `jobs`, and the stuck thread is detached
-// at the end. Everything the threads touch lives in a shared State, so an abandoned
+// A C compile runs in a child process that compile_shared_object kills at the
+// deadline. An NVRTC compile runs in this process and cannot be interrupted, so a
+// hung one is handled by abandoning its thread: the task is marked Timeout, a
+// replacement thread keeps the pool at `jobs`, and the stuck thread is detached at
+// the end. Everything the threads touch lives in a shared State, so an abandoned
 // thread that finishes after build_all returned still writes into live memory (and
-// its late result is dropped). A timeout parameter in compile_shared_object (kill
-// clang at the deadline) would make this unnecessary.
+// its late result is dropped).
 
 namespace {
 
@@ -66,6 +66,7 @@ struct BuildState {
   std::mutex mutex;
   std::condition_variable changed;
   std::vector<BuildInput> inputs;  // a copy: abandoned threads may outlive the caller's
+  double timeout_seconds = 0;
   std::vector<BuildResult> results;
   std::vector<char> finished;
   std::vector<Clock::time_point> started;
@@ -76,7 +77,7 @@ struct BuildState {
   std::vector<char> thread_exited;
 };
 
-BuildResult build_one(const BuildInput& input) {
+BuildResult build_one(const BuildInput& input, double timeout_seconds) {
   BuildResult r;
   r.kernel_name = input.kernel_name;
   r.target = input.target;
@@ -86,8 +87,11 @@ BuildResult build_one(const BuildInput& input) {
       r.cuda_program = parse_cuda_program(input.source, input.kernel_name);
       r.library_path = compile_cuda(input.source, cuda_build_arch());
     } else {
-      r.library_path = compile_shared_object(input.source);
+      r.library_path = compile_shared_object(input.source, timeout_seconds);
     }
+  } catch (const CompileTimeout& e) {
+    r.error = MeasureError::Timeout;
+    r.error_message = e.what();
   } catch (const std::exception& e) {
     r.error = MeasureError::Compile;
     r.error_message = e.what();
@@ -105,7 +109,7 @@ void build_thread(std::shared_ptr<BuildState> s, size_t self) {
     s->thread_task[self] = static_cast<long>(i);
     s->changed.notify_all();  // a new deadline to watch
     lock.unlock();
-    BuildResult r = build_one(s->inputs[i]);
+    BuildResult r = build_one(s->inputs[i], s->timeout_seconds);
     lock.lock();
     s->thread_task[self] = -1;
     if (s->finished[i]) break;  // timed out meanwhile: a replacement took our place
@@ -132,6 +136,7 @@ std::vector<BuildResult> build_all(const std::vector<BuildInput>& inputs, const 
 
   auto s = std::make_shared<BuildState>();
   s->inputs = inputs;
+  s->timeout_seconds = options.timeout_seconds;
   size_t n = inputs.size();
   s->results.resize(n);
   s->finished.assign(n, 0);

@@ -43,7 +43,7 @@ struct BuildResult {
 
 struct BuilderOptions {
   int jobs = 0;               // parallel compiles; 0 = number of cores
-  double timeout_seconds = 30;
+  double timeout_seconds = 15;  // per compile (Ansor's LocalBuilder default); killed past it
 };
 
 // Compiles every input (in parallel, through the on-disk compile caches). CUDA

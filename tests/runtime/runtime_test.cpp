@@ -1,5 +1,7 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include "runtime/compiler.h"
@@ -38,6 +40,21 @@ TEST(Compiler, CompileErrorIsReportedOnOneLine) {
     EXPECT_NE(msg.find("kernel compilation failed"), std::string::npos) << msg;
     EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
   }
+}
+
+TEST(Compiler, CompileRunningPastItsDeadlineIsKilled) {
+  // A unique source (a cache miss) that takes the compiler many seconds (10000
+  // dependent statements on one array; 40000 took clang 19 400 s). A 0.2 s
+  // deadline must cut it short, and kill it, not wait for it.
+  std::string body;
+  for (int i = 0; i < 10000; ++i)
+    body += fmt::format("  a[{}] = a[{}] * {}.5f + a[{}];\n", i % 64, i * 7 % 64, i, i * 13 % 64);
+  std::string src = fmt::format("// {}\nvoid slow(float* a) {{\n{}}}\n",
+                                std::chrono::steady_clock::now().time_since_epoch().count(), body);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(runtime::compile_shared_object(src, 0.2), runtime::CompileTimeout);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 1.5);
+  EXPECT_NO_THROW(runtime::compile_shared_object("int fast_packed(void** a) { (void)a; return 0; }\n", 30));
 }
 
 TEST(Module, MissingKernelIsAnError) {
