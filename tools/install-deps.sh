@@ -3,8 +3,11 @@
 # or through sudo). Packages already present are left alone; apt runs only when
 # something is missing.
 set -euo pipefail
+# Kernels compile with clang 19 (see src/runtime/compiler.cpp). Its libomp-19-dev
+# replaces Debian's default libomp-dev (they conflict), so clang 14 cannot link
+# OpenMP kernels once it is installed; bcd itself builds with gcc.
 packages=(
-  build-essential cmake ninja-build clang libomp-dev clang-19 libomp-19-dev
+  build-essential cmake ninja-build clang-19 libomp-19-dev
   libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas-dev libdnnl-dev libxgboost-dev libonnx-dev libprotobuf-dev
 )

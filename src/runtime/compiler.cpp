@@ -52,6 +52,7 @@ CompilerConfig make_config() {
   // clang 19 when installed: on the measured conv kernels it compiled 2.5x faster
   // than Debian's default clang 14 (whose loop strength reduction takes seconds on
   // unrolled nests) and its code ran faster (Zen 4 is unknown to clang 14).
+  // The fallback needs its own OpenMP runtime (libomp-dev for Debian's clang).
   c.compiler = cc && *cc ? cc : on_path("clang-19") ? "clang-19" : "clang";
   // -O3 -march=native: the kernels run where they are compiled.
   // Reassociation (-fassociative-math with its prerequisites) lets clang vectorize
