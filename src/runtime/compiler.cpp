@@ -67,14 +67,18 @@ CompilerConfig make_config() {
 
 constexpr int kTimedOut = -1;
 
+// The compiler driver runs cc1 and the linker as child processes: a kill must
+// reach them, or they compile on, orphaned. (A process group of its own would do
+// it too, but would also shield the compiler from the terminal's Ctrl-C.)
+void kill_process_tree(pid_t pid) {
+  std::ifstream children(fmt::format("/proc/{}/task/{}/children", pid, pid));
+  for (pid_t child; children >> child;) kill_process_tree(child);
+  kill(pid, SIGKILL);
+}
+
 // Runs argv, stdout/stderr into `log`; returns the exit status, or kTimedOut when
-// it ran past `timeout_seconds` (0: no limit) and was killed. The child leads its
-// own process group so that the kill also reaches what it started (the linker).
+// it ran past `timeout_seconds` (0: no limit) and was killed.
 int run_process(const std::vector<std::string>& argv, const std::string& log, double timeout_seconds) {
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -83,9 +87,8 @@ int run_process(const std::vector<std::string>& argv, const std::string& log, do
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid;
-  int rc = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
   if (rc != 0) fail("cannot start the kernel compiler '{}': {}", argv[0], std::strerror(rc));
   using Clock = std::chrono::steady_clock;
   auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
@@ -96,7 +99,7 @@ int run_process(const std::vector<std::string>& argv, const std::string& log, do
     if (done == pid) break;
     if (done < 0 && errno != EINTR) fail("waiting for the kernel compiler: {}", std::strerror(errno));
     if (done == 0 && Clock::now() >= deadline) {
-      kill(-pid, SIGKILL);
+      kill_process_tree(pid);
       while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
       return kTimedOut;
