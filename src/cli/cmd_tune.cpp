@@ -116,6 +116,14 @@ int run_tune(const TuneOptions& o) {
   fmt::print("model     {}: {} subgraphs, {} tasks ({} tuned), strategy {}, budget {} trials ({} per task), {} per round\n",
              o.model.model, task_set.subgraphs.size(), task_set.tasks.size(), scheduler.size(), o.strategy, budget,
              o.num_trials, o.per_round);
+  // The scheduler gives every task one round before it picks by gradient; a budget
+  // that ends before the last task's first round leaves it unmeasured, and the
+  // network latency then never gets an estimate.
+  if (int n = scheduler.size(); n > 1 && budget <= (n - 1) * o.per_round)
+    fmt::print(stderr,
+               "bcd: warning: a budget of {} trials ends before each of the {} tasks has had a round of {}: "
+               "some tasks stay unmeasured and the network has no latency estimate (use --num-trials {} or more)\n",
+               budget, n, o.per_round, ((n - 1) * o.per_round) / n + 1);
   fmt::print("run dir   {}\n", dir.path);
   if (o.verbose) fmt::print("target    {}: {}\n", o.target, search::hardware_for_target(o.target).description);
   if (o.resume) {
