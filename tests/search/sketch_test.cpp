@@ -114,7 +114,9 @@ TEST(Sketch, GpuSketchesInlineThePadding) {
   t.target = "cuda";
   for (const auto& s : generate_sketches(t))
     for (const auto& st : s.stages())
-      if (st.op->name == "data_pad") EXPECT_EQ(st.compute_at, schedule::ComputeAtKind::Inlined);
+      if (st.op->name == "data_pad") {
+        EXPECT_EQ(st.compute_at, schedule::ComputeAtKind::Inlined);
+      }
 }
 
 TEST(Annotation, PaddingOfAConvIsComputedAtTheRootOrInsideTheConvsLoops) {
