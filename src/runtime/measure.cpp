@@ -153,16 +153,18 @@ std::vector<BuildResult> build_all(const std::vector<BuildInput>& inputs, const 
   };
   for (size_t j = 0; j < jobs; ++j) spawn();
 
+  // Only running NVRTC compiles need the watchdog: a C compile kills itself.
+  auto watched = [&](size_t i) { return s->taken[i] && !s->finished[i] && inputs[i].target == "cuda"; };
   auto budget = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(options.timeout_seconds));
   while (s->remaining > 0) {
     Clock::time_point wake = Clock::now() + std::chrono::seconds(1);
     for (size_t i = 0; i < n; ++i)
-      if (s->taken[i] && !s->finished[i]) wake = std::min(wake, s->started[i] + budget);
+      if (watched(i)) wake = std::min(wake, s->started[i] + budget);
     s->changed.wait_until(lock, wake);
     Clock::time_point now = Clock::now();
     for (size_t i = 0; i < n; ++i) {
-      if (!s->taken[i] || s->finished[i] || now < s->started[i] + budget) continue;
+      if (!watched(i) || now < s->started[i] + budget) continue;
       BuildResult& r = s->results[i];
       r.kernel_name = inputs[i].kernel_name;
       r.target = inputs[i].target;

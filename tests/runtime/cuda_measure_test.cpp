@@ -104,6 +104,19 @@ TEST(CudaBuild, CompileAndHeaderErrorsAreCompileErrors) {
   EXPECT_EQ(builds[2].error, MeasureError::None) << builds[2].error_message;
 }
 
+TEST(CudaBuild, HungCompileTimesOutThroughTheWatchdog) {
+  // NVRTC runs in-process and cannot be killed: the builder abandons its thread.
+  // No cold NVRTC compile finishes in a millisecond, so one stands in for a hang.
+  BCD_SKIP_WITHOUT_NVRTC();
+  std::string source = test::cuda_two_step_source("watched", unique_salt());
+  auto start = std::chrono::steady_clock::now();
+  auto builds = runtime::build_all({cuda_input(source, "watched")}, {.jobs = 1, .timeout_seconds = 0.001});
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 0.5);
+  ASSERT_EQ(builds.size(), 1u);
+  EXPECT_EQ(builds[0].error, MeasureError::Timeout);
+  EXPECT_NE(builds[0].error_message.find("did not finish"), std::string::npos);
+}
+
 TEST(CudaBuild, UnknownTargetFails) {
   EXPECT_THROW(runtime::build_all({{"int x;", "x", "opencl"}}), Error);
 }
