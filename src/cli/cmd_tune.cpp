@@ -215,6 +215,11 @@ CommandRunner add_tune_command(CLI::App& app) {
                   "(0: never, as the artifact)")
       ->check(non_negative)
       ->capture_default_str();
+  cmd->add_option("--release-below-rate", d.release_below_rate,
+                  "diffusion: a posterior whose best FLOP rate is below this fraction of its representative's "
+                  "drops its prior (0: never, as the artifact)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->add_option("--split-rule-weights", o->split_rule_weights,
                   "diffusion: weights of copy-or-snap, scale, random (default 1,1,1)")
       ->delimiter(',');

@@ -42,6 +42,16 @@ bool stalled(const tuning::TaskProgress& progress, int rounds) {
   return h.back() >= h[h.size() - 1 - rounds];
 }
 
+namespace {
+double best_rate(tuning::TaskScheduler& scheduler, int t) {
+  return scheduler.task(t).policy->task().dag.flop_count() / scheduler.progress(t).best_seconds;
+}
+}  // namespace
+
+bool rate_below(tuning::TaskScheduler& scheduler, int t, int reference, double fraction) {
+  return best_rate(scheduler, t) < fraction * best_rate(scheduler, reference);
+}
+
 void release_prior(search::SearchPolicy& policy) {
   policy.restore_all_sketches();
   policy.set_init_sampler(nullptr);
@@ -117,7 +127,7 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
 
   // Posterior set-up.
   std::vector<int> posteriors;
-  std::vector<bool> releasable(scheduler.size(), false);  // posteriors with a prior, while they keep it
+  std::vector<int> prior_of(scheduler.size(), -1);  // posteriors with a prior, while they keep it: its task
   for (const Cluster& c : report.clusters) {
     if (c.members.size() < 2) {
       if (o.reduce_singletons) reduce_search(scheduler, c.members[0], o);
@@ -135,7 +145,7 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
         continue;
       }
       make_posterior(scheduler, m, priors, rep.sketches(), o);
-      releasable[m] = o.release_after_rounds > 0;
+      prior_of[m] = c.representative;
       ++report.posterior_tasks;
     }
   }
@@ -143,21 +153,32 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
                   report.prior_trials, report.model_trees_after_prior, report.posterior_tasks,
                   report.singleton_tasks));
 
+  // Checked after every posterior round, its warm-up included.
+  auto maybe_release = [&](int t) {
+    if (prior_of[t] < 0) return;
+    std::string why;
+    if (o.release_after_rounds > 0 && stalled(scheduler.progress(t), o.release_after_rounds))
+      why = fmt::format("did not improve in {} rounds", o.release_after_rounds);
+    else if (o.release_below_rate > 0 && rate_below(scheduler, t, prior_of[t], o.release_below_rate))
+      why = fmt::format("runs below {:g} of the FLOP rate of its representative {}", o.release_below_rate,
+                        scheduler.task(prior_of[t]).name);
+    if (why.empty()) return;
+    release_prior(*scheduler.task(t).policy);
+    prior_of[t] = -1;
+    report.released.push_back(t);
+    say(fmt::format("diffusion: task {} {} {}; it drops its prior", t, scheduler.task(t).name, why));
+  };
+
   // Posterior warm-up, then the gradient scheduler over every task.
   std::sort(posteriors.begin(), posteriors.end());
   for (int t : posteriors) {
     if (scheduler.total_trials() >= budget) break;
-    if (scheduler.progress(t).trials == 0 && !scheduler.progress(t).dead)
+    if (scheduler.progress(t).trials == 0 && !scheduler.progress(t).dead) {
       scheduler.tune_round(t, budget - scheduler.total_trials());
+      maybe_release(t);
+    }
   }
-  scheduler.tune(budget, [&](int t) {
-    if (!releasable[t] || !stalled(scheduler.progress(t), o.release_after_rounds)) return;
-    release_prior(*scheduler.task(t).policy);
-    releasable[t] = false;
-    report.released.push_back(t);
-    say(fmt::format("diffusion: task {} {} did not improve in {} rounds; it drops its prior", t,
-                    scheduler.task(t).name, o.release_after_rounds));
-  });
+  scheduler.tune(budget, maybe_release);
   return report;
 }
 

@@ -35,11 +35,22 @@ struct DiffusionOptions {
   // cluster (a 1x1 conv's sketch for a 3x3 conv), and the restricted posterior
   // cannot leave it; the gradient scheduler then keeps feeding the stuck task.
   int release_after_rounds = 0;
+  // Not in the artifact (0 = never): a posterior whose best FLOP rate after a round
+  // is below this fraction of its representative's drops its prior at once. The
+  // tasks of a cluster are one operator, so a rate far below the representative's
+  // is evidence that the diffused schedules do not fit this task (a 7x7 conv
+  // diffused from a 28x28 one), available after one round instead of a stall's
+  // several: at small budgets a posterior gets only a few rounds.
+  double release_below_rate = 0;
 };
 
 // Whether a task's best latency did not improve over its last `rounds` rounds
 // (false while it has had no more than `rounds` rounds; `rounds` > 0).
 bool stalled(const tuning::TaskProgress& progress, int rounds);
+
+// Whether task `t`'s best FLOP rate is below `fraction` of task `reference`'s (a
+// task without a valid measurement has rate 0).
+bool rate_below(tuning::TaskScheduler& scheduler, int t, int reference, double fraction);
 
 // Drops a posterior's prior: every sketch of its task, Ansor's initialization.
 void release_prior(search::SearchPolicy& policy);

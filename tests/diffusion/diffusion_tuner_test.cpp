@@ -2,7 +2,8 @@
 // the prior phase tunes the representative, every posterior then only produces
 // States of the prior's sketch (which compute the right function), searches with
 // the reduced settings, and the shared cost model keeps growing from the priors;
-// with --release-after-rounds, a posterior that stalls drops its prior.
+// with --release-after-rounds, a posterior that stalls drops its prior, and with
+// --release-below-rate one far slower than its representative.
 #include "diffusion/diffusion_tuner.h"
 
 #include <gtest/gtest.h>
@@ -182,6 +183,54 @@ TEST(DiffusionTuner, PosteriorsThatStallDropTheirPriorWhenAsked) {
     EXPECT_EQ(policy.sketches().size(), released.count(t) ? search::generate_sketches(policy.task()).size() : 1u) << t;
   }
   EXPECT_EQ(released.count(rep), 0u);
+}
+
+TEST(DiffusionTuner, PosteriorsSlowerThanTheirRepresentativeDropTheirPriorAfterTheWarmUp) {
+  for (double fraction : {0.0, 1.0}) {
+    auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
+    tuning::SchedulerOptions so;
+    so.num_measures_per_round = 4;
+    tuning::TaskScheduler scheduler(three_conv_cluster(model), so, nullptr, nullptr);
+    DiffusionOptions o;
+    o.release_below_rate = fraction;
+    std::vector<std::string> lines;
+    // The budget ends with the warm-ups (prior 12, two posteriors of 2): the
+    // representative's rate and each posterior's stay what they were at its check.
+    DiffusionReport report = tune_with_diffusion(scheduler, o, 16, [&](const std::string& l) { lines.push_back(l); });
+    ASSERT_EQ(scheduler.total_trials(), 16);
+    const int rep = report.clusters.at(0).representative;
+    std::set<int> released(report.released.begin(), report.released.end());
+    auto rate = [&](int t) {
+      return scheduler.task(t).policy->task().dag.flop_count() / scheduler.progress(t).best_seconds;
+    };
+    ASSERT_GT(rate(rep), 0);
+    for (int t = 0; t < scheduler.size(); ++t) {
+      if (t == rep) continue;
+      ASSERT_EQ(scheduler.progress(t).rounds, 1) << t;
+      // Released exactly when its rate is below the fraction of the representative's.
+      EXPECT_EQ(released.count(t) == 1, rate(t) < fraction * rate(rep)) << t << ": " << rate(t) << " vs " << rate(rep);
+      EXPECT_EQ(scheduler.task(t).policy->sketches().size(),
+                released.count(t) ? search::generate_sketches(scheduler.task(t).policy->task()).size() : 1u)
+          << t;
+    }
+    EXPECT_FALSE(released.count(rep));
+    int release_lines = 0;
+    for (const auto& l : lines) release_lines += l.find("FLOP rate of its representative") != std::string::npos;
+    EXPECT_EQ(release_lines, static_cast<int>(released.size()));
+  }
+}
+
+TEST(DiffusionTuner, AnUnmeasuredTaskRunsBelowAnyPositiveFractionOfAMeasuredOne) {
+  auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
+  tuning::SchedulerOptions so;
+  so.num_measures_per_round = 2;
+  tuning::TaskScheduler scheduler(three_conv_cluster(model), so, nullptr, nullptr);
+  ASSERT_TRUE(scheduler.tune_round(0, 2));
+  ASSERT_LT(scheduler.progress(0).best_seconds, 1.0);
+  EXPECT_TRUE(rate_below(scheduler, 1, 0, 1e-9));  // task 1 has no measurement: rate 0
+  EXPECT_FALSE(rate_below(scheduler, 0, 1, 1.0));
+  EXPECT_FALSE(rate_below(scheduler, 0, 0, 1.0));  // not below itself
+  EXPECT_TRUE(rate_below(scheduler, 0, 0, 1.5));
 }
 
 }  // namespace
