@@ -42,14 +42,8 @@ bool stalled(const tuning::TaskProgress& progress, int rounds) {
   return h.back() >= h[h.size() - 1 - rounds];
 }
 
-namespace {
-double best_rate(tuning::TaskScheduler& scheduler, int t) {
-  return scheduler.task(t).policy->task().dag.flop_count() / scheduler.progress(t).best_seconds;
-}
-}  // namespace
-
 bool rate_below(tuning::TaskScheduler& scheduler, int t, int reference, double fraction) {
-  return best_rate(scheduler, t) < fraction * best_rate(scheduler, reference);
+  return scheduler.task(t).policy->best_throughput() < fraction * scheduler.task(reference).policy->best_throughput();
 }
 
 void release_prior(search::SearchPolicy& policy) {
