@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 #include <unordered_set>
 
@@ -42,6 +43,15 @@ constexpr int64_t kMinVectorReduction = 8;
 // the SLP vectorizer handles worse, and the loop around it becomes the innermost
 // one, which the loop vectorizer then vectorizes across (with gathers).
 constexpr int64_t kMinVectorLoop = 8;
+// An unrolled region is straight-line code in the innermost loop around it, and
+// LLVM's loop access analysis (run on innermost loops by the loop vectorizer and
+// loop load elimination) compares its memory accesses pairwise. auto_unroll counts
+// a vectorized loop as one step (as TVM, where it is one vector statement), but
+// clang's full unroller unrolls it too: 224 copies of a 16-lane loop (3584
+// statements) took clang 19 57 s. In a region that would unroll to more statements
+// than this the vectorized loops stay loops (each is vectorized alone), which
+// bounds the region by the auto_unroll step count.
+constexpr int64_t kMaxUnrolledStatements = 1024;
 
 bool contains_loop(const Stmt& s) {
   if (s->kind == StmtKind::For) return true;
@@ -56,6 +66,39 @@ ForKind printed_kind(const Stmt& loop) {
   if (loop->for_kind == ForKind::Unrolled && loop->extent >= kMinVectorLoop && !contains_loop(loop->body[0]))
     return ForKind::Serial;
   return loop->for_kind;
+}
+
+// A vectorized loop clang keeps a loop: a long reduction (see print_stmt). Other
+// vectorized loops with constant trip counts its full unroller unrolls.
+bool kept_vector_loop(const Stmt& loop) {
+  return has_loop_carried_store(loop->body[0], loop->loop_var) && loop->extent >= kMinVectorReduction;
+}
+
+// The statements `s` becomes once clang's full unroller is done with it: unrolled
+// loops and vectorized ones multiply their bodies, a loop that stays a loop counts
+// once.
+int64_t unrolled_statements(const Stmt& s) {
+  switch (s->kind) {
+    case StmtKind::For: {
+      ForKind kind = printed_kind(s);
+      bool unrolled = kind == ForKind::Unrolled || (kind == ForKind::Vectorized && !kept_vector_loop(s));
+      return unrolled ? s->extent * unrolled_statements(s->body[0]) : 1;
+    }
+    case StmtKind::Store:
+    case StmtKind::Sync: return 1;
+    default: {
+      int64_t n = 0;
+      for (const auto& b : s->body) n += unrolled_statements(b);
+      return std::max<int64_t>(n, 1);
+    }
+  }
+}
+
+// True if every store in `s` writes a constant: an accumulator's initialization.
+bool fills_constants(const Stmt& s) {
+  if (s->kind == StmtKind::Store)
+    return s->value->kind == ir::ExprKind::FloatImm || s->value->kind == ir::ExprKind::IntImm;
+  return std::all_of(s->body.begin(), s->body.end(), fills_constants);
 }
 
 // True if `s` holds loops and every one of them is printed fully unrolled: the
@@ -201,9 +244,11 @@ class FunctionPrinter : detail::ExprPrinter {
         switch (printed_kind(s)) {
           case ForKind::Vectorized:
             if (!has_loop_carried_store(s->body[0], s->loop_var)) {
-              line(indent, "#pragma clang loop vectorize(assume_safety) interleave(enable)");
+              line(indent, fmt::format("#pragma clang loop vectorize(assume_safety) interleave(enable){}",
+                                       in_long_unroll_ ? " unroll(disable)" : ""));
             } else if (s->extent < kMinVectorReduction) {
-              line(indent, "#pragma clang loop vectorize(enable) interleave(enable)");
+              line(indent, fmt::format("#pragma clang loop vectorize(enable) interleave(enable){}",
+                                       in_long_unroll_ ? " unroll(disable)" : ""));
             } else {
               // A reduction: clang's full unroller runs before the loop vectorizer
               // and unrolls short constant loops, and what the SLP vectorizer makes
@@ -214,16 +259,29 @@ class FunctionPrinter : detail::ExprPrinter {
             }
             break;
           case ForKind::Unrolled: line(indent, "#pragma clang loop unroll(full)"); break;
-          case ForKind::Serial:
+          case ForKind::Serial: {
+            std::string options;
             // Vectorized across its iterations, a loop around an unrolled tile reads
             // with gathers (measured 10x slower than leaving the tile to SLP).
-            if (only_unrolled_loops(s->body[0])) line(indent, "#pragma clang loop vectorize(disable)");
+            if (only_unrolled_loops(s->body[0])) options += " vectorize(disable)";
+            // clang's unroller finds a nest of constant stores free to unroll, and its
+            // instruction selection is quadratic in the stores of a block: a 98 KB
+            // zero fill (a 16 x 192 loop nest around a 4 x 2 tile) unrolled into 6144
+            // vector stores took more than 150 s to compile.
+            if (s->for_kind == ForKind::Serial && contains_loop(s->body[0]) && fills_constants(s->body[0]))
+              options += " unroll(disable)";
+            if (!options.empty()) line(indent, "#pragma clang loop" + options);
             break;
+          }
           default: break;
         }
         line(indent, fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {{", v, s->extent));
         in_scope_.push_back({"int", v});
+        bool enclosing_long_unroll = in_long_unroll_;
+        if (printed_kind(s) == ForKind::Unrolled && !in_long_unroll_ && unrolled_statements(s) > kMaxUnrolledStatements)
+          in_long_unroll_ = true;
         print_stmt(s->body[0], indent + 1);
+        in_long_unroll_ = enclosing_long_unroll;
         in_scope_.pop_back();
         line(indent, "}");
         ranges_.erase(s->loop_var.get());
@@ -238,6 +296,7 @@ class FunctionPrinter : detail::ExprPrinter {
   std::string out_;
   std::string helpers_;  // outlined parallel loop bodies, printed before the kernel
   int num_helpers_ = 0;
+  bool in_long_unroll_ = false;  // printing the body of a loop of kMaxUnrolledStatements or more
   // C type and name of every buffer and loop variable visible at the current point.
   std::vector<std::pair<std::string, std::string>> in_scope_;
   int parallel_depth_ = 0;

@@ -183,3 +183,33 @@ TEST(LowerState, AutoUnrollCountsAVectorizedLoopAsOneStep) {
   EXPECT_EQ(text.find("for " + i0 + " in 0..8 [unroll]"), std::string::npos) << text;
   EXPECT_NE(text.find("for B_i1 in 0..32 [vectorize]"), std::string::npos) << text;
 }
+
+TEST(CodegenC, LongUnrolledRegionsKeepTheirVectorizedLoopsLoops) {
+  // 64 rows unrolled around a 32-wide vectorized row: 64 auto_unroll steps, but
+  // 2048 statements once clang's full unroller also unrolls the vectorized row,
+  // which LLVM's loop analyses take minutes over. The row must stay a loop there,
+  // and in a short region (4 rows, 128 statements) be left to the unroller.
+  auto program = [](int64_t rows) {
+    Tensor a = placeholder({1024, 32}, "A");
+    Tensor b = compute({1024, 32}, [&](const std::vector<Expr>& i) { return a(i[0], i[1]) * 2.0f + 1.0f; }, "B",
+                       "affine");
+    schedule::HandSchedule h(ComputeDAG({a}, {b}));
+    h.split2("B", "B_i0", rows);
+    h.vectorize("B", "B_i1");
+    h.auto_unroll("B", 512);
+    return lower::lower_state(h.state(), "rows" + std::to_string(rows));
+  };
+  std::string long_src = codegen::codegen_c({program(64)});
+  EXPECT_NE(long_src.find("unroll(full)"), std::string::npos) << long_src;
+  EXPECT_NE(long_src.find("vectorize(assume_safety) interleave(enable) unroll(disable)"), std::string::npos)
+      << long_src;
+  std::string short_src = codegen::codegen_c({program(4)});
+  EXPECT_NE(short_src.find("unroll(full)"), std::string::npos) << short_src;
+  EXPECT_EQ(short_src.find("unroll(disable)"), std::string::npos) << short_src;
+
+  runtime::Kernel k = runtime::Module::from_source(long_src).get("rows64");
+  NDArray in({1024, 32}), out({1024, 32});
+  for (int64_t j = 0; j < in.size(); ++j) in[j] = static_cast<float>(j % 97);
+  k.run(std::vector<NDArray*>{&in, &out});
+  for (int64_t j = 0; j < out.size(); ++j) ASSERT_FLOAT_EQ(out[j], 2.0f * (j % 97) + 1.0f) << j;
+}
