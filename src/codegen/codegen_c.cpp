@@ -296,7 +296,7 @@ class FunctionPrinter : detail::ExprPrinter {
   std::string out_;
   std::string helpers_;  // outlined parallel loop bodies, printed before the kernel
   int num_helpers_ = 0;
-  bool in_long_unroll_ = false;  // printing the body of a loop of kMaxUnrolledStatements or more
+  bool in_long_unroll_ = false;  // inside a loop that unrolls to more than kMaxUnrolledStatements
   // C type and name of every buffer and loop variable visible at the current point.
   std::vector<std::pair<std::string, std::string>> in_scope_;
   int parallel_depth_ = 0;
