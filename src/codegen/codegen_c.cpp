@@ -241,21 +241,22 @@ class FunctionPrinter : detail::ExprPrinter {
           ranges_.erase(s->loop_var.get());
           return;
         }
-        switch (printed_kind(s)) {
+        const ForKind kind = printed_kind(s);
+        switch (kind) {
           case ForKind::Vectorized:
-            if (!has_loop_carried_store(s->body[0], s->loop_var)) {
-              line(indent, fmt::format("#pragma clang loop vectorize(assume_safety) interleave(enable){}",
-                                       in_long_unroll_ ? " unroll(disable)" : ""));
-            } else if (s->extent < kMinVectorReduction) {
-              line(indent, fmt::format("#pragma clang loop vectorize(enable) interleave(enable){}",
-                                       in_long_unroll_ ? " unroll(disable)" : ""));
-            } else {
+            if (kept_vector_loop(s)) {
               // A reduction: clang's full unroller runs before the loop vectorizer
               // and unrolls short constant loops, and what the SLP vectorizer makes
               // of an unrolled reduction is a chain of scalar adds or gathers
               // (measured: the 16-lane sums after an rfactor took 3x longer). Kept a
               // loop, it is the loop vectorizer's, which sums in vector registers.
               line(indent, "#pragma clang loop vectorize(enable) interleave(enable) unroll(disable)");
+            } else {
+              // A short reduction is left to the full unroller, like an independent row.
+              std::string pragma = has_loop_carried_store(s->body[0], s->loop_var)
+                                       ? "#pragma clang loop vectorize(enable) interleave(enable)"
+                                       : "#pragma clang loop vectorize(assume_safety) interleave(enable)";
+              line(indent, in_long_unroll_ ? pragma + " unroll(disable)" : pragma);
             }
             break;
           case ForKind::Unrolled: line(indent, "#pragma clang loop unroll(full)"); break;
@@ -278,7 +279,7 @@ class FunctionPrinter : detail::ExprPrinter {
         line(indent, fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {{", v, s->extent));
         in_scope_.push_back({"int", v});
         bool enclosing_long_unroll = in_long_unroll_;
-        if (printed_kind(s) == ForKind::Unrolled && !in_long_unroll_ && unrolled_statements(s) > kMaxUnrolledStatements)
+        if (kind == ForKind::Unrolled && !in_long_unroll_ && unrolled_statements(s) > kMaxUnrolledStatements)
           in_long_unroll_ = true;
         print_stmt(s->body[0], indent + 1);
         in_long_unroll_ = enclosing_long_unroll;
