@@ -211,13 +211,13 @@ CommandRunner add_tune_command(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--release-after-rounds", d.release_after_rounds,
-                  "diffusion: a posterior that has not improved in this many of its rounds drops its prior "
-                  "(0: never, as the artifact)")
+                  "diffusion: a posterior (or reduced singleton) that has not improved in this many of its rounds "
+                  "drops its prior and searches as Ansor does (0: never, as the artifact)")
       ->check(non_negative)
       ->capture_default_str();
   cmd->add_option("--release-below-rate", d.release_below_rate,
                   "diffusion: a posterior whose best FLOP rate is below this fraction of its representative's "
-                  "drops its prior (0: never, as the artifact)")
+                  "drops its prior and searches as Ansor does (0: never, as the artifact)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--split-rule-weights", o->split_rule_weights,

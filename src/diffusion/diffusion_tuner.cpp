@@ -64,11 +64,11 @@ void reduce_search(tuning::TaskScheduler& scheduler, int t, const DiffusionOptio
 }
 
 // Makes task `t` a posterior of the prior States `priors` (of another task of the
-// cluster): its own sketch matching theirs, diffused initial populations.
+// cluster): its own sketch matching theirs, diffused initial populations (the
+// caller reduces its search).
 void make_posterior(tuning::TaskScheduler& scheduler, int t, const std::vector<schedule::State>& priors,
                     const std::vector<schedule::State>& prior_sketches, const DiffusionOptions& o) {
   search::SearchPolicy& policy = *scheduler.task(t).policy;
-  reduce_search(scheduler, t, o);
   // The best prior's sketch, and the priors that share it.
   std::optional<int> k = sketch_of(priors.front().history(), prior_sketches);
   std::vector<PriorSchedule> schedules;
@@ -119,12 +119,19 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
   report.prior_trials = scheduler.total_trials() - before;
   report.model_trees_after_prior = scheduler.task(0).policy->model().num_trees();
 
-  // Posterior set-up.
+  // Posterior set-up. A released task gets back the iterations it had before.
   std::vector<int> posteriors;
   std::vector<int> prior_of(scheduler.size(), -1);  // posteriors with a prior, while they keep it: its task
+  std::vector<bool> reduced(scheduler.size(), false);  // tasks on the reduced search, while they keep it
+  std::vector<int> full_iterations;
+  for (int t = 0; t < scheduler.size(); ++t) full_iterations.push_back(scheduler.task(t).policy->options().num_iterations);
+  auto reduce = [&](int t) {
+    reduce_search(scheduler, t, o);
+    reduced[t] = true;
+  };
   for (const Cluster& c : report.clusters) {
     if (c.members.size() < 2) {
-      if (o.reduce_singletons) reduce_search(scheduler, c.members[0], o);
+      if (o.reduce_singletons) reduce(c.members[0]);
       ++report.singleton_tasks;
       posteriors.push_back(c.members[0]);
       continue;
@@ -134,10 +141,8 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
     for (int m : c.members) {
       if (m == c.representative) continue;
       posteriors.push_back(m);
-      if (priors.empty()) {
-        reduce_search(scheduler, m, o);  // the prior never measured: plain reduced search
-        continue;
-      }
+      reduce(m);  // without a measured prior, plain reduced search
+      if (priors.empty()) continue;
       make_posterior(scheduler, m, priors, rep.sketches(), o);
       prior_of[m] = c.representative;
       ++report.posterior_tasks;
@@ -147,20 +152,29 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
                   report.prior_trials, report.model_trees_after_prior, report.posterior_tasks,
                   report.singleton_tasks));
 
-  // Checked after every posterior round, its warm-up included.
+  // Checked after every round of a task on the reduced search, its warm-up included.
+  // A released task searches as Ansor does: every sketch, random initialization,
+  // full iterations and measures (keeping the reduced search made released tasks
+  // end worse than Ansor's in session 8's measurement).
   auto maybe_release = [&](int t) {
-    if (prior_of[t] < 0) return;
+    if (!reduced[t]) return;
     std::string why;
     if (o.release_after_rounds > 0 && stalled(scheduler.progress(t), o.release_after_rounds))
       why = fmt::format("did not improve in {} rounds", o.release_after_rounds);
-    else if (o.release_below_rate > 0 && rate_below(scheduler, t, prior_of[t], o.release_below_rate))
+    else if (prior_of[t] >= 0 && o.release_below_rate > 0 &&
+             rate_below(scheduler, t, prior_of[t], o.release_below_rate))
       why = fmt::format("runs below {:g} of the FLOP rate of its representative {}", o.release_below_rate,
                         scheduler.task(prior_of[t]).name);
     if (why.empty()) return;
-    release_prior(*scheduler.task(t).policy);
-    prior_of[t] = -1;
+    search::SearchPolicy& policy = *scheduler.task(t).policy;
+    if (prior_of[t] >= 0) release_prior(policy);
+    policy.mutable_options().num_iterations = full_iterations[t];
+    scheduler.task(t).measures_per_round = 0;
     report.released.push_back(t);
-    say(fmt::format("diffusion: task {} {} {}; it drops its prior", t, scheduler.task(t).name, why));
+    say(fmt::format("diffusion: task {} {} {}; it {}searches as Ansor does", t, scheduler.task(t).name, why,
+                    prior_of[t] >= 0 ? "drops its prior and " : ""));
+    prior_of[t] = -1;
+    reduced[t] = false;
   };
 
   // Posterior warm-up, then the gradient scheduler over every task.

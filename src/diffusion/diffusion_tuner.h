@@ -28,15 +28,18 @@ struct DiffusionOptions {
   // A task alone in its cluster has no prior; the artifact still tunes it with the
   // posterior's iterations and measures (from a random initial population).
   bool reduce_singletons = true;
-  // Not in the artifact (0 = never, its behaviour): a posterior whose best latency
-  // has not improved over its last `release_after_rounds` rounds drops its prior:
-  // all sketches again and Ansor's random initialization (its reduced iterations
-  // and measures stay). A prior's sketch can be a poor fit for some members of a
-  // cluster (a 1x1 conv's sketch for a 3x3 conv), and the restricted posterior
-  // cannot leave it; the gradient scheduler then keeps feeding the stuck task.
+  // Not in the artifact (0 = never, its behaviour): a task on the reduced posterior
+  // search (a posterior, or a reduced singleton) whose best latency has not improved
+  // over its last `release_after_rounds` rounds is released: it drops its prior and
+  // searches as Ansor does (all sketches, random initialization, full iterations
+  // and measures). A prior's sketch or tiles can be a poor fit for some members of
+  // a cluster (a 1x1 conv's sketch for a 3x3 conv), and the restricted posterior
+  // cannot leave them: the shared cost model, normalized per task, rates the
+  // diffused family well because it is all this task has measured, so every round
+  // measures more of it; the gradient scheduler then keeps feeding the stuck task.
   int release_after_rounds = 0;
   // Not in the artifact (0 = never): a posterior whose best FLOP rate after a round
-  // is below this fraction of its representative's drops its prior at once. The
+  // is below this fraction of its representative's is released at once. The
   // tasks of a cluster are one operator, so a rate far below the representative's
   // is evidence that the diffused schedules do not fit this task (a 7x7 conv
   // diffused from a 28x28 one), available after one round instead of a stall's
@@ -70,7 +73,7 @@ struct DiffusionReport {
   int model_trees_after_prior = 0;   // the cost model's size when the posteriors start
   int posterior_tasks = 0;           // tasks that got a prior
   int singleton_tasks = 0;
-  std::vector<int> released;  // posteriors that dropped their prior, in order
+  std::vector<int> released;  // tasks released from the reduced search, in order
 };
 
 // Runs the strategy until scheduler.total_trials() reaches `budget`. Resumable: a

@@ -2,8 +2,8 @@
 // the prior phase tunes the representative, every posterior then only produces
 // States of the prior's sketch (which compute the right function), searches with
 // the reduced settings, and the shared cost model keeps growing from the priors;
-// with --release-after-rounds, a posterior that stalls drops its prior, and with
-// --release-below-rate one far slower than its representative.
+// with --release-after-rounds, a reduced task that stalls searches as Ansor does,
+// and with --release-below-rate a posterior far slower than its representative.
 #include "diffusion/diffusion_tuner.h"
 
 #include <gtest/gtest.h>
@@ -160,29 +160,45 @@ TEST(DiffusionTuner, AReleasedPosteriorSamplesEverySketchWithAnsorsInitializatio
   EXPECT_GE(used.size(), 2u);
 }
 
-TEST(DiffusionTuner, PosteriorsThatStallDropTheirPriorWhenAsked) {
+TEST(DiffusionTuner, TasksThatStallOnTheReducedSearchSearchAsAnsorDoesWhenAsked) {
   auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
   tuning::SchedulerOptions so;
   so.num_measures_per_round = 4;
-  tuning::TaskScheduler scheduler(three_conv_cluster(model), so, nullptr, nullptr);
+  std::vector<tuning::ScheduledTask> tasks = three_conv_cluster(model);
+  tasks.push_back(scheduled("conv2d_add", conv_task(8, 8, 8), model, 4));  // a cluster of its own
+  tuning::TaskScheduler scheduler(std::move(tasks), so, nullptr, nullptr);
+  const int singleton = 3;
+  const int full_iterations = scheduler.task(0).policy->options().num_iterations;
   DiffusionOptions o;
   o.release_after_rounds = 1;
-  DiffusionReport report = tune_with_diffusion(scheduler, o, 36);  // prior 12, then 12 posterior rounds of 2
-  EXPECT_EQ(scheduler.total_trials(), 36);
+  ASSERT_NE(full_iterations, o.posterior_iterations);
+  std::vector<std::string> lines;
+  // Prior 12, warm-ups of 2, then rounds of 2 (reduced) or 4 (released).
+  DiffusionReport report = tune_with_diffusion(scheduler, o, 44, [&](const std::string& l) { lines.push_back(l); });
+  EXPECT_EQ(scheduler.total_trials(), 44);
   const int rep = report.clusters.at(0).representative;
   std::set<int> released(report.released.begin(), report.released.end());
   EXPECT_EQ(released.size(), report.released.size());  // each at most once
+  EXPECT_FALSE(released.empty());
   for (int t = 0; t < scheduler.size(); ++t) {
     if (t == rep) continue;
-    // Every round of a posterior after its warm-up is checked, so a posterior that
-    // ends stalled has been released; a released one samples every sketch.
+    // Every round of a reduced task after its warm-up is checked, so one that ends
+    // stalled has been released; a released one samples every sketch with Ansor's
+    // iterations and measures, an unreleased posterior only its prior's sketch.
     if (stalled(scheduler.progress(t), 1)) {
       EXPECT_TRUE(released.count(t)) << t;
     }
     auto& policy = *scheduler.task(t).policy;
-    EXPECT_EQ(policy.sketches().size(), released.count(t) ? search::generate_sketches(policy.task()).size() : 1u) << t;
+    const bool r = released.count(t) == 1;
+    const size_t all = search::generate_sketches(policy.task()).size();
+    EXPECT_EQ(policy.sketches().size(), r || t == singleton ? all : 1u) << t;
+    EXPECT_EQ(policy.options().num_iterations, r ? full_iterations : o.posterior_iterations) << t;
+    EXPECT_EQ(scheduler.task(t).measures_per_round, r ? 0 : 2) << t;
   }
   EXPECT_EQ(released.count(rep), 0u);
+  int release_lines = 0;
+  for (const auto& l : lines) release_lines += l.find("searches as Ansor does") != std::string::npos;
+  EXPECT_EQ(release_lines, static_cast<int>(released.size()));
 }
 
 TEST(DiffusionTuner, PosteriorsSlowerThanTheirRepresentativeDropTheirPriorAfterTheWarmUp) {
@@ -212,6 +228,7 @@ TEST(DiffusionTuner, PosteriorsSlowerThanTheirRepresentativeDropTheirPriorAfterT
       EXPECT_EQ(scheduler.task(t).policy->sketches().size(),
                 released.count(t) ? search::generate_sketches(scheduler.task(t).policy->task()).size() : 1u)
           << t;
+      EXPECT_EQ(scheduler.task(t).measures_per_round, released.count(t) ? 0 : 2) << t;
     }
     EXPECT_FALSE(released.count(rep));
     int release_lines = 0;
