@@ -56,6 +56,7 @@ int run_network(const RunOptions& o) {
   executor::Network net = executor::Network::build(graph, records, {.target = o.target});
   const double build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const executor::TaskKernels& kernels = net.kernels();
+  for (const auto& w : kernels.warnings) fmt::print(stderr, "bcd: warning: {}\n", w);
   const int total = static_cast<int>(kernels.kernels.size());
   const int tuned = kernels.tuned_count();
   fmt::print("model        {} ({} subgraphs, target {})\n", o.model.model, net.num_steps(), o.target);

@@ -1,6 +1,9 @@
 #include "executor/task_kernels.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
+#include <optional>
 
 #include "codegen/codegen.h"
 #include "lower/lower.h"
@@ -26,6 +29,26 @@ double since(std::chrono::steady_clock::time_point t) {
 constexpr const char* kTunedKernelName = "candidate";
 constexpr const char* kDefaultKernelName = "default_kernel";
 
+// The program of `task` under `state` (nullopt: the default program), as the
+// builder takes it.
+runtime::BuildInput program_of(const graph::Task& task, std::optional<schedule::State> state,
+                               const std::string& target) {
+  runtime::BuildInput in;
+  in.kernel_name = state ? kTunedKernelName : kDefaultKernelName;
+  in.target = target;
+  auto lowered = [&] {
+    if (state) return lower::lower_state(*state, in.kernel_name);
+    if (search::is_gpu_target(target)) return lower::lower_state(search::gpu_default_state(*task.dag), in.kernel_name);
+    return lower::lower_default(*task.dag, in.kernel_name);
+  };
+  try {
+    in.source = codegen::codegen_for_target(target, {lowered()});
+  } catch (const Error& e) {
+    fail("task {} ({} schedule) cannot be lowered: {}", task.name, state ? "recorded" : "default", e.what());
+  }
+  return in;
+}
+
 }  // namespace
 
 int TaskKernels::tuned_count() const {
@@ -41,9 +64,8 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
   TaskKernels out;
   if (gpu) out.cuda_context = std::make_shared<runtime::CudaContext>(0);
   auto start = std::chrono::steady_clock::now();
-  std::vector<runtime::BuildInput> sources(tasks.size());
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    const graph::Task& task = tasks[i];
+  std::vector<runtime::BuildInput> sources;
+  for (const graph::Task& task : tasks) {
     TaskKernel& k = out.kernels.emplace_back();
     k.name = task.name;
     k.workload_key = task.workload_key;
@@ -51,16 +73,7 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
     std::optional<schedule::State> state = tuning::apply_best(*task.dag, records, options.target);
     k.tuned = state.has_value();
     if (k.tuned) k.record_seconds = tuning::best_record(records, task.workload_key, options.target)->cost();
-    sources[i].kernel_name = k.tuned ? kTunedKernelName : kDefaultKernelName;
-    sources[i].target = options.target;
-    try {
-      if (!state && gpu) state = search::gpu_default_state(*task.dag);
-      lower::LoweredFunc func = state ? lower::lower_state(*state, sources[i].kernel_name)
-                                      : lower::lower_default(*task.dag, sources[i].kernel_name);
-      sources[i].source = codegen::codegen_for_target(options.target, {func});
-    } catch (const Error& e) {
-      fail("task {} ({} schedule) cannot be lowered: {}", task.name, k.tuned ? "recorded" : "default", e.what());
-    }
+    sources.push_back(program_of(task, std::move(state), options.target));
   }
   out.lower_seconds = since(start);
 
@@ -69,6 +82,26 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
   builder.jobs = options.jobs;
   builder.timeout_seconds = 300;  // whole default programs of big layers, on a busy machine
   std::vector<runtime::BuildResult> built = runtime::build_all(sources, builder);
+  // A recorded schedule that does not compile here (a compiler slower or stricter
+  // than the one it was tuned with) costs its task the tuning, not the network.
+  std::vector<size_t> fallen;
+  std::vector<runtime::BuildInput> defaults;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    if (built[i].error == runtime::MeasureError::None || !out.kernels[i].tuned) continue;
+    out.warnings.push_back(fmt::format("task {}: its recorded schedule does not compile ({}: {}); it runs the "
+                                       "default schedule",
+                                       tasks[i].name, runtime::measure_error_name(built[i].error),
+                                       built[i].error_message));
+    out.kernels[i].tuned = false;
+    out.kernels[i].record_seconds = 0;
+    sources[i] = program_of(tasks[i], std::nullopt, options.target);
+    fallen.push_back(i);
+    defaults.push_back(sources[i]);
+  }
+  if (!defaults.empty()) {
+    std::vector<runtime::BuildResult> rebuilt = runtime::build_all(defaults, builder);
+    for (size_t j = 0; j < fallen.size(); ++j) built[fallen[j]] = std::move(rebuilt[j]);
+  }
   for (size_t i = 0; i < tasks.size(); ++i) {
     if (built[i].error != runtime::MeasureError::None)
       fail("task {} does not compile ({}): {}", tasks[i].name, runtime::measure_error_name(built[i].error),

@@ -36,12 +36,16 @@ struct TaskKernels {
   std::shared_ptr<runtime::CudaContext> cuda_context;  // cuda: where the kernels live
   double lower_seconds = 0;         // apply-best, lowering and code generation
   double compile_seconds = 0;       // compiling (cache hits are nearly free) and loading
+  // One line per task whose recorded schedule did not compile and that runs its
+  // default schedule instead.
+  std::vector<std::string> warnings;
   int tuned_count() const;
 };
 
-// Fails (one line, naming the task) when a record does not apply to its task, or a
-// program cannot be lowered or compiled; fails on an unknown target, and on cuda
-// without a GPU. A task without a record gets the unscheduled program on llvm and
+// Fails (one line, naming the task) when a record does not apply to its task, a
+// program cannot be lowered, or a default program does not compile; a recorded
+// schedule that does not compile falls back to the default one with a warning.
+// Fails on an unknown target, and on cuda without a GPU. A task without a record gets the unscheduled program on llvm and
 // the default GPU schedule (search/gpu_default_schedule.h) on cuda.
 TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std::vector<tuning::Record>& records,
                                const TaskKernelsOptions& options = {});

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "executor/hand_record.h"
 #include "frontends/zoo.h"
@@ -51,6 +52,56 @@ TEST(RunCommand, RecordsFileTunesItsTask) {
       << r.output;
   EXPECT_TRUE(contains(r.output, "  " + task.name + " ")) << r.output;
   EXPECT_TRUE(contains(r.output, "tuned (1.0000 ms measured)")) << r.output;
+  EXPECT_TRUE(contains(r.output, "): PASS")) << r.output;
+  fs::remove_all(dir);
+}
+
+// Sets an environment variable for its lifetime (`bcd` children inherit it).
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() { old_ ? setenv(name_, old_->c_str(), 1) : unsetenv(name_); }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST(RunCommand, RecordedScheduleThatDoesNotCompileRunsTheDefaultWithAWarning) {
+  fs::path dir = temp_dir("fallback");
+  const std::string log = (dir / "squeezenet.jsonl").string();
+  frontends::ZooOptions small;
+  small.image_size = 64;
+  graph::TaskSet set = graph::extract_tasks(frontends::build_model("squeezenet_v1.1", small));
+  const graph::Task& task = testutil::first_tunable_task(set);
+  tuning::RecordWriter(log).append({testutil::record_of(task, testutil::parallel_outer_state(*task.dag), 1e-3)});
+  // A compiler that refuses every tuned program (they export candidate_packed) and
+  // hands the rest to the real one, with a kernel cache of its own.
+  const std::string cc = (dir / "cc.sh").string();
+  {
+    std::ofstream out(cc);
+    out << "#!/bin/sh\n"
+           "for a in \"$@\"; do\n"
+           "  case \"$a\" in *.c) if grep -q candidate_packed \"$a\"; then echo 'error: refused' >&2; exit 1; fi ;; esac\n"
+           "done\n"
+           "command -v clang-19 >/dev/null && exec clang-19 \"$@\"\n"
+           "exec clang \"$@\"\n";
+  }
+  fs::permissions(cc, fs::perms::owner_all);
+  BcdRun r;
+  {
+    ScopedEnv compiler("BCD_CC", cc), cache("BCD_CACHE_DIR", (dir / "cache").string());
+    r = run_bcd({"run", "--model", "squeezenet_v1.1", "--image-size", "64", "--records", log, "--repeat", "1"});
+  }
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, fmt::format("bcd: warning: task {}: its recorded schedule does not compile (",
+                                             task.name)))
+      << r.output;
+  EXPECT_TRUE(contains(r.output, "error: refused); it runs the default schedule")) << r.output;
+  EXPECT_TRUE(contains(r.output, fmt::format("{} total: 0 tuned from records", set.tasks.size()))) << r.output;
   EXPECT_TRUE(contains(r.output, "): PASS")) << r.output;
   fs::remove_all(dir);
 }
