@@ -22,6 +22,21 @@ namespace {
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
+// The tasks of SqueezeNet at 64x64 (`--image-size 64`).
+graph::TaskSet small_squeezenet_tasks() {
+  frontends::ZooOptions small;
+  small.image_size = 64;
+  return graph::extract_tasks(frontends::build_model("squeezenet_v1.1", small));
+}
+
+// Writes to `log` one hand-made record (measured 1 ms) of the first tunable task of
+// `set`, and returns that task.
+const graph::Task& write_one_record(const graph::TaskSet& set, const std::string& log) {
+  const graph::Task& task = testutil::first_tunable_task(set);
+  tuning::RecordWriter(log).append({testutil::record_of(task, testutil::parallel_outer_state(*task.dag), 1e-3)});
+  return task;
+}
+
 }  // namespace
 
 TEST(RunCommand, SqueezeNetDefaultSchedulesVerifyAndReportLatencyAndMemory) {
@@ -38,11 +53,8 @@ TEST(RunCommand, SqueezeNetDefaultSchedulesVerifyAndReportLatencyAndMemory) {
 TEST(RunCommand, RecordsFileTunesItsTask) {
   fs::path dir = temp_dir("records");
   const std::string log = (dir / "squeezenet.jsonl").string();
-  frontends::ZooOptions small;
-  small.image_size = 64;
-  graph::TaskSet set = graph::extract_tasks(frontends::build_model("squeezenet_v1.1", small));
-  const graph::Task& task = testutil::first_tunable_task(set);
-  tuning::RecordWriter(log).append({testutil::record_of(task, testutil::parallel_outer_state(*task.dag), 1e-3)});
+  graph::TaskSet set = small_squeezenet_tasks();
+  const graph::Task& task = write_one_record(set, log);
 
   BcdRun r = run_bcd({"run", "--model", "squeezenet_v1.1", "--image-size", "64", "--records", log, "--repeat", "1",
                       "-v"});
@@ -73,11 +85,8 @@ class ScopedEnv {
 TEST(RunCommand, RecordedScheduleThatDoesNotCompileRunsTheDefaultWithAWarning) {
   fs::path dir = temp_dir("fallback");
   const std::string log = (dir / "squeezenet.jsonl").string();
-  frontends::ZooOptions small;
-  small.image_size = 64;
-  graph::TaskSet set = graph::extract_tasks(frontends::build_model("squeezenet_v1.1", small));
-  const graph::Task& task = testutil::first_tunable_task(set);
-  tuning::RecordWriter(log).append({testutil::record_of(task, testutil::parallel_outer_state(*task.dag), 1e-3)});
+  graph::TaskSet set = small_squeezenet_tasks();
+  const graph::Task& task = write_one_record(set, log);
   // A compiler that refuses every tuned program (they export candidate_packed) and
   // hands the rest to the real one, with a kernel cache of its own.
   const std::string cc = (dir / "cc.sh").string();
