@@ -124,7 +124,8 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
   std::vector<int> prior_of(scheduler.size(), -1);  // posteriors with a prior, while they keep it: its task
   std::vector<bool> reduced(scheduler.size(), false);  // tasks on the reduced search, while they keep it
   std::vector<int> full_iterations;
-  for (int t = 0; t < scheduler.size(); ++t) full_iterations.push_back(scheduler.task(t).policy->options().num_iterations);
+  for (int t = 0; t < scheduler.size(); ++t)
+    full_iterations.push_back(scheduler.task(t).policy->options().num_iterations);
   auto reduce = [&](int t) {
     reduce_search(scheduler, t, o);
     reduced[t] = true;
@@ -141,8 +142,8 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
     for (int m : c.members) {
       if (m == c.representative) continue;
       posteriors.push_back(m);
-      reduce(m);  // without a measured prior, plain reduced search
-      if (priors.empty()) continue;
+      reduce(m);
+      if (priors.empty()) continue;  // the prior never measured: plain reduced search
       make_posterior(scheduler, m, priors, rep.sketches(), o);
       prior_of[m] = c.representative;
       ++report.posterior_tasks;
