@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -119,7 +121,37 @@ std::string first_error_line(const std::string& log) {
   return first.empty() ? "no output" : first;
 }
 
+// The pid in a temporary's name ".<key>-<pid>-<n>.<ext>", or 0 for other names.
+pid_t temporary_owner(const std::string& name) {
+  size_t key_end = name.find('-');
+  if (name.size() < 2 || name[0] != '.' || key_end == std::string::npos || key_end == 1) return 0;
+  size_t pid_end = name.find('-', key_end + 1);
+  if (pid_end == std::string::npos || pid_end == key_end + 1) return 0;
+  for (size_t i = 1; i < key_end; ++i)
+    if (!std::isxdigit(static_cast<unsigned char>(name[i]))) return 0;
+  pid_t pid = 0;
+  for (size_t i = key_end + 1; i < pid_end; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(name[i])) || pid > 100000000) return 0;
+    pid = pid * 10 + (name[i] - '0');
+  }
+  return pid;
+}
+
 }  // namespace
+
+int remove_orphaned_temporaries(const std::string& cache_dir) {
+  int removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(cache_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    pid_t owner = temporary_owner(it->path().filename().string());
+    // kill(pid, 0) fails with ESRCH only when no such process exists; a live (or
+    // reused) pid keeps its files, which at worst leaves a stale one in place.
+    if (owner <= 0 || owner == getpid() || kill(owner, 0) == 0 || errno != ESRCH) continue;
+    std::error_code rm;
+    if (fs::remove(it->path(), rm)) ++removed;
+  }
+  return removed;
+}
 
 const CompilerConfig& compiler_config() {
   static const CompilerConfig config = make_config();
@@ -131,6 +163,8 @@ std::string cached_artifact(const std::string& key_material, const std::string& 
   const CompilerConfig& config = compiler_config();
   std::string key = stable_hash_hex(key_material);
   fs::create_directories(config.cache_dir);
+  static std::once_flag swept;
+  std::call_once(swept, [&] { remove_orphaned_temporaries(config.cache_dir); });
   fs::path result = fs::path(config.cache_dir) / (key + extension);
   if (fs::exists(result)) return result.string();
 

@@ -28,6 +28,13 @@ const CompilerConfig& compiler_config();
 std::string cached_artifact(const std::string& key_material, const std::string& extension,
                             const std::function<void(const std::string& tmp_base)>& build);
 
+// Removes the temporaries (".<hash>-<pid>-<n>.*") that processes no longer alive
+// left in `cache_dir` (a bcd killed while compiling cannot remove its own); returns
+// how many. cached_artifact calls it once per process. Pids are those of this
+// machine's process namespace: a cache directory shared across machines or
+// containers is not supported.
+int remove_orphaned_temporaries(const std::string& cache_dir);
+
 // A compile killed at its deadline.
 class CompileTimeout : public Error {
  public:

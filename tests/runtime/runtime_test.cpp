@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -80,6 +81,30 @@ TEST(Compiler, CompileRunningPastItsDeadlineIsKilled) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(left, 0) << "the driver's cc1 outlived the kill";
   EXPECT_NO_THROW(runtime::compile_shared_object("int fast_packed(void** a) { (void)a; return 0; }\n", 30));
+}
+
+TEST(Compiler, TemporariesOfProcessesNoLongerAliveAreRemoved) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / fmt::format("bcd-orphans-{}", getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  pid_t gone = fork();  // a pid that surely belongs to no process once reaped
+  if (gone == 0) _exit(0);
+  ASSERT_GT(gone, 0);
+  ASSERT_EQ(waitpid(gone, nullptr, 0), gone);
+  auto touch = [&](const std::string& name) { std::ofstream(dir / name) << "x"; };
+  std::string orphan_c = fmt::format(".0a1b2c3d-{}-0.c", gone), orphan_so = fmt::format(".0a1b2c3d-{}-0.so", gone);
+  std::string mine = fmt::format(".0a1b2c3d-{}-7.c", getpid()), init = ".0a1b2c3d-1-0.c";
+  for (const auto& name : {orphan_c, orphan_so, mine, init, std::string("0a1b2c3d.so"), std::string(".notes-1-x")})
+    touch(name);
+
+  EXPECT_EQ(runtime::remove_orphaned_temporaries(dir.string()), 2);
+  EXPECT_FALSE(fs::exists(dir / orphan_c));
+  EXPECT_FALSE(fs::exists(dir / orphan_so));
+  for (const auto& kept : {mine, init, std::string("0a1b2c3d.so"), std::string(".notes-1-x")})
+    EXPECT_TRUE(fs::exists(dir / kept)) << kept;
+  EXPECT_EQ(runtime::remove_orphaned_temporaries((dir / "missing").string()), 0);
+  fs::remove_all(dir);
 }
 
 TEST(Module, MissingKernelIsAnError) {
