@@ -2,12 +2,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "cli/commands.h"
 #include "support/error.h"
 #include "tuning/latency_plot.h"
 #include "tuning/run_comparison.h"
 #include "tuning/run_dir.h"
+#include "tuning/task_comparison.h"
 
 namespace bcd::cli {
 
@@ -22,6 +24,7 @@ struct CompareOptions {
 struct LoadedRun {
   std::string label;
   std::vector<tuning::TsvRow> rows;
+  std::optional<std::vector<tuning::Record>> records;  // a run directory's records log, when it has one
 };
 
 // A run directory (its tuning.tsv, labelled from run.json) or a TSV file.
@@ -32,6 +35,11 @@ LoadedRun load_run(const std::string& path) {
   if (fs::is_directory(path)) {
     tuning::RunDir dir{path};
     tsv = dir.tsv();
+    if (fs::exists(dir.records())) {
+      std::vector<std::string> warnings;
+      run.records = tuning::load_records(dir.records(), &warnings);
+      for (const auto& w : warnings) fmt::print(stderr, "bcd: warning: {}\n", w);
+    }
     if (fs::exists(dir.info())) {
       nlohmann::json info = tuning::load_run_info(dir);
       run.label = info.value("strategy", std::string("?"));
@@ -50,6 +58,9 @@ int run_compare(const CompareOptions& o) {
   if (a.label == b.label) a.label = "A: " + a.label, b.label = "B: " + b.label;
   tuning::RunComparison c = tuning::compare_runs(a.rows, b.rows);
   std::string md = tuning::comparison_markdown(c, a.label, b.label);
+  if (a.records && b.records)
+    md += "\n## Per task\n\n" + tuning::task_comparison_markdown(tuning::compare_tasks(*a.records, *b.records),
+                                                                   a.label, b.label);
   std::string out_dir = o.out.empty() ? (fs::is_directory(o.run_b) ? o.run_b : ".") : o.out;
   fs::create_directories(out_dir);
   std::string md_path = (fs::path(out_dir) / "compare.md").string();

@@ -87,6 +87,12 @@ TEST(TuneCommand, AnsorAndDiffusionRunsWithTheSameBudgetCompleteAndCompare) {
   EXPECT_NE(c.output.find("compilation-time speedup"), std::string::npos) << c.output;
   EXPECT_NE(c.output.find("metric speedup "), std::string::npos) << c.output;
   EXPECT_TRUE(fs::exists(dir / "diffusion" / "compare.md"));
+  size_t per_task = c.output.find("## Per task");
+  ASSERT_NE(per_task, std::string::npos) << c.output;
+  int table_lines = 0;  // the header and one row per task (the separator starts "|-")
+  for (size_t at = c.output.find("\n| ", per_task); at != std::string::npos; at = c.output.find("\n| ", at + 1))
+    ++table_lines;
+  EXPECT_EQ(table_lines, 1 + 8) << c.output;
   std::ifstream svg(dir / "diffusion" / "compare.svg");
   std::string plot((std::istreambuf_iterator<char>(svg)), std::istreambuf_iterator<char>());
   EXPECT_EQ(plot.rfind("<svg", 0), 0u);
