@@ -220,6 +220,11 @@ CommandRunner add_tune_command(CLI::App& app) {
                   "drops its prior and searches as Ansor does (0: never, as the artifact)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_option("--unroll-copy-rate", d.unroll_copy_rate,
+                  "diffusion: share of diffused States that take the prior's auto-unroll depth (1: all, as the "
+                  "artifact)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->add_option("--split-rule-weights", o->split_rule_weights,
                   "diffusion: weights of copy-or-snap, scale, random (default 1,1,1)")
       ->delimiter(',');

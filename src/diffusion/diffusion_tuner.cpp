@@ -88,9 +88,11 @@ void make_posterior(tuning::TaskScheduler& scheduler, int t, const std::vector<s
   auto cache = std::make_shared<search::FactorizationCache>();
   search::SearchPolicy* p = &policy;
   SplitRuleWeights weights = o.split_rules;
-  policy.set_init_sampler([p, schedules, weights, cache](const schedule::State& sketch, std::mt19937_64& rng) {
-    return diffuse_state(p->task(), p->options(), sketch, schedules, weights, *cache, rng);
-  });
+  double unroll_copy_rate = o.unroll_copy_rate;
+  policy.set_init_sampler(
+      [p, schedules, weights, cache, unroll_copy_rate](const schedule::State& sketch, std::mt19937_64& rng) {
+        return diffuse_state(p->task(), p->options(), sketch, schedules, weights, *cache, rng, unroll_copy_rate);
+      });
 }
 
 }  // namespace

@@ -25,6 +25,12 @@ struct DiffusionOptions {
   int posterior_iterations = 2;             // evolutionary iterations (Ansor: 4)
   double posterior_measure_fraction = 0.5;  // of num_measures_per_round
   SplitRuleWeights split_rules;
+  // The share of diffused States that take the prior's auto-unroll depth (the
+  // artifact: all); the others keep the depth Ansor's annotation drew. A depth that
+  // suits the representative can make a member's programs slow to compile and to
+  // run (session 11: a prior's unroll 512 copied into 3x3 convs of a 1x1 conv's
+  // cluster doubled their compile time).
+  double unroll_copy_rate = 1;
   // A task alone in its cluster has no prior; the artifact still tunes it with the
   // posterior's iterations and measures (from a random initial population).
   bool reduce_singletons = true;

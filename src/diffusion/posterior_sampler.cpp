@@ -47,7 +47,7 @@ PriorSchedule prior_schedule(const schedule::State& prior) {
 schedule::State diffuse_state(const search::SearchTask& task, const search::SearchOptions& options,
                               const schedule::State& sketch, const std::vector<PriorSchedule>& priors,
                               const SplitRuleWeights& weights, search::FactorizationCache& cache,
-                              std::mt19937_64& rng) {
+                              std::mt19937_64& rng, double unroll_copy_rate) {
   BCD_CHECK(!priors.empty(), "diffusion without a prior State");
   const PriorSchedule& prior = priors[std::uniform_int_distribution<size_t>(0, priors.size() - 1)(rng)];
 
@@ -73,6 +73,9 @@ schedule::State diffuse_state(const search::SearchTask& task, const search::Sear
 
   // The unroll depth the prior found best for a stage carries over. Annotation adds
   // no stages, so the final State's stage indices are those of its pragma steps.
+  // (At the default rate of 1 no number is drawn, so the random stream, and with it
+  // a seeded run, is the artifact's.)
+  if (unroll_copy_rate < 1 && std::uniform_real_distribution<double>(0, 1)(rng) >= unroll_copy_rate) return state;
   std::vector<Step> annotated = state.history();
   bool changed = false;
   for (Step& s : annotated) {

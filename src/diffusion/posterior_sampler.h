@@ -2,7 +2,8 @@
 // unknown split lengths are diffused from a prior State chosen at random (matching
 // split steps by stage, iterator id and occurrence), the remaining annotation
 // rules (compute location, parallel, vectorize) run as in Ansor, and the
-// auto-unroll pragma of each stage is copied from the prior. Stages are matched by
+// auto-unroll pragma of each stage is copied from the prior (with probability
+// `unroll_copy_rate`; otherwise the annotation's random depth stays). Stages are matched by
 // their keys (sketch_signature.h), not their indices, which differ between tasks.
 #pragma once
 #include <map>
@@ -33,6 +34,6 @@ PriorSchedule prior_schedule(const schedule::State& prior);
 schedule::State diffuse_state(const search::SearchTask& task, const search::SearchOptions& options,
                               const schedule::State& sketch, const std::vector<PriorSchedule>& priors,
                               const SplitRuleWeights& weights, search::FactorizationCache& cache,
-                              std::mt19937_64& rng);
+                              std::mt19937_64& rng, double unroll_copy_rate = 1);
 
 }  // namespace bcd::diffusion

@@ -78,6 +78,43 @@ TEST(PosteriorSampler, CopiesTilesBetweenConvsWithAndWithoutAPadStage) {
   EXPECT_GT(unroll_checked, 0);
 }
 
+TEST(PosteriorSampler, UnrollCopyRateZeroKeepsTheAnnotationsOwnDepth) {
+  search::SearchTask prior_task = task_of("conv2d", "c=16,o=32,h=14,w=14,kernel=1,pad=0");
+  search::SearchTask post_task = task_of("conv2d", "c=8,o=32,h=14,w=14,kernel=3,pad=1");
+  std::vector<schedule::State> prior_sketches = search::generate_sketches(prior_task);
+  std::vector<schedule::State> post_sketches = search::generate_sketches(post_task);
+  search::SearchOptions options;
+  search::FactorizationCache cache;
+  auto pragmas = [](const schedule::State& s) {
+    std::vector<std::string> out;
+    for (const Step& step : s.history())
+      if (step.kind == StepKind::Pragma) out.push_back(step.pragma);
+    return out;
+  };
+  std::mt19937_64 prior_rng(3);
+  PriorSchedule ps = prior_schedule(search::annotate_sketch(prior_task, options, prior_sketches[0], cache, prior_rng));
+  ASSERT_EQ(ps.unroll_pragmas.size(), 1u);
+  const std::string prior_depth = ps.unroll_pragmas.begin()->second;
+  int own_depth = 0;
+  for (uint64_t seed = 0; seed < 32; ++seed) {
+    std::mt19937_64 rng_copy(seed), rng_own(seed);
+    schedule::State copied = diffuse_state(post_task, options, post_sketches[0], {ps}, {}, cache, rng_copy, 1);
+    schedule::State own = diffuse_state(post_task, options, post_sketches[0], {ps}, {}, cache, rng_own, 0);
+    EXPECT_EQ(pragmas(copied), std::vector<std::string>{prior_depth});
+    ASSERT_EQ(pragmas(own).size(), 1u);
+    // Everything but the depth is the same diffusion (the draw comes after it).
+    std::vector<Step> a = copied.history(), b = own.history();
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i].kind != StepKind::Split) continue;
+      EXPECT_EQ(a[i].lengths, b[i].lengths) << "seed " << seed << " step " << i;
+    }
+    own_depth += pragmas(own)[0] != prior_depth;
+  }
+  // Ansor draws the depth from four values: about 3 in 4 differ from the prior's.
+  EXPECT_GE(own_depth, 12);
+}
+
 TEST(SketchSignature, NamesStagesByOperationSoShiftedIndicesStillAgree) {
   search::SearchTask a = task_of("conv2d", "c=16,o=32,h=14,w=14,kernel=1,pad=0");
   search::SearchTask b = task_of("conv2d", "c=16,o=32,h=14,w=14,kernel=3,pad=1");
