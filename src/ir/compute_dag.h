@@ -49,6 +49,8 @@ class ComputeDAG {
   const std::string& workload_key() const { return key_; }
   // Tags of the compute ops joined by '_', e.g. "conv2d_add_relu".
   const std::string& description() const { return description_; }
+  // Indices in inputs() of the placeholders some op declares layout-free, ascending.
+  std::vector<int> layout_free_inputs() const;
 
  private:
   void analyze();

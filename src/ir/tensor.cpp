@@ -67,4 +67,12 @@ Tensor compute(std::vector<int64_t> shape, const ComputeFn& fn, const std::strin
   return Tensor(op);
 }
 
+Tensor with_layout_free_inputs(const Tensor& op, const std::vector<Tensor>& inputs) {
+  BCD_CHECK(op->is_compute(), "{} is not a compute op", op->name);
+  auto copy = std::make_shared<OpNode>(*op);
+  for (const Tensor& t : inputs)
+    if (t->is_placeholder()) copy->layout_free_inputs.push_back(t.op());
+  return Tensor(copy);
+}
+
 }  // namespace bcd::ir

@@ -27,6 +27,10 @@ struct OpNode {
   std::vector<IterVar> axes;
   std::vector<IterVar> reduce_axes;
   Expr body;
+  // Inputs whose memory layout the schedule may choose (TVM's
+  // layout_free_placeholders): an operator's constant weights, which a network
+  // can store in whatever order its kernel reads them (lower/layout_rewrite.h).
+  std::vector<OpRef> layout_free_inputs;
 
   bool is_placeholder() const { return kind == OpKind::Placeholder; }
   bool is_compute() const { return kind == OpKind::Compute; }
@@ -65,5 +69,8 @@ Tensor placeholder(std::vector<int64_t> shape, const std::string& name,
 // makes this a reduction whose reduce axes come from the Reduce node.
 Tensor compute(std::vector<int64_t> shape, const ComputeFn& fn, const std::string& name,
                const std::string& tag);
+// `op` (a compute op nothing reads yet) with those of `inputs` that are
+// placeholders declared layout-free (a computed input has a layout of its own).
+Tensor with_layout_free_inputs(const Tensor& op, const std::vector<Tensor>& inputs);
 
 }  // namespace bcd::ir

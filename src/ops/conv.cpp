@@ -57,7 +57,7 @@ Tensor conv2d(const Tensor& data, const Tensor& weight, const Conv2DAttrs& attrs
   std::vector<int64_t> out_shape =
       nchw ? std::vector<int64_t>{N, O, out.out_h, out.out_w}
            : std::vector<int64_t>{N, out.out_h, out.out_w, O};
-  return ir::compute(
+  Tensor conv = ir::compute(
       out_shape,
       [&](const std::vector<Expr>& i) {
         Expr n = i[0], o = nchw ? i[1] : i[3], y = nchw ? i[2] : i[1], x = nchw ? i[3] : i[2];
@@ -84,6 +84,7 @@ Tensor conv2d(const Tensor& data, const Tensor& weight, const Conv2DAttrs& attrs
         return ir::sum(in * wt, axes);
       },
       tag, tag);
+  return ir::with_layout_free_inputs(conv, {weight});
 }
 
 }  // namespace bcd::ops

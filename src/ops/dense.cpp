@@ -30,6 +30,7 @@ Tensor dense(const Tensor& data, const Tensor& weight, const Tensor& bias) {
         return ir::sum(data(i[0], k.var) * weight(i[1], k.var), {k});
       },
       "dense", "dense");
+  out = ir::with_layout_free_inputs(out, {weight});
   if (!bias) return out;
   // The reduction must be the top of its body, so the bias is its own stage.
   return ir::compute(

@@ -20,9 +20,6 @@
 #include "ops/registry.h"
 #include "runtime/module.h"
 #include "support/error.h"
-#include "search/annotation_rules.h"
-#include "search/mutation_rules.h"
-#include "search/sketch_rules.h"
 #include "testing/fused_ops.h"
 #include "testing/random_states.h"
 
@@ -132,28 +129,6 @@ using StateSource = std::function<schedule::State(const ir::ComputeDAG&, std::mt
 
 schedule::State random_steps(const ir::ComputeDAG& dag, std::mt19937_64& rng) {
   return testutil::random_state(dag, rng);
-}
-
-// What the search produces: a sketch annotated at random (the initial
-// population), then up to three mutations (the evolutionary search).
-schedule::State search_state(const ir::ComputeDAG& dag, std::mt19937_64& rng) {
-  search::SearchTask task{dag};
-  task.hardware.num_cores = 2;
-  search::SearchOptions options;
-  thread_local search::FactorizationCache cache;
-  auto sketches = search::generate_sketches(task);
-  std::uniform_int_distribution<size_t> pick(0, sketches.size() - 1);
-  for (int attempt = 0;; ++attempt) {
-    try {
-      schedule::State s = search::annotate_sketch(task, options, sketches[pick(rng)], cache, rng);
-      int mutations = std::uniform_int_distribution<int>(0, 3)(rng);
-      for (int m = 0; m < mutations; ++m)
-        if (auto child = search::mutate(task, options, s, rng)) s = std::move(*child);
-      return s;
-    } catch (const Error&) {
-      if (attempt > 20) throw;
-    }
-  }
 }
 
 }  // namespace
@@ -282,7 +257,7 @@ TEST(EquivalenceOracle, SampledAndMutatedSearchStatesMatchTheReference) {
   auto worker = [&] {
     for (size_t j; (j = next++) < selected.size();)
       failures[j] = check_case(kCases[selected[j]], 5000 + selected[j], kSearchStatesPerCase, &checked[j], coverage,
-                               search_state);
+                               testutil::search_state);
   };
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < std::max(1u, std::thread::hardware_concurrency()); ++t) threads.emplace_back(worker);

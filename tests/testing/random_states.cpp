@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "search/annotation_rules.h"
+#include "search/mutation_rules.h"
+#include "search/sketch_rules.h"
 #include "support/error.h"
 
 namespace bcd::testutil {
@@ -131,6 +134,25 @@ State random_state(const ir::ComputeDAG& dag, std::mt19937_64& rng, const Random
     }
   }
   return s;
+}
+
+State search_state(const ir::ComputeDAG& dag, std::mt19937_64& rng) {
+  search::SearchTask task{dag};
+  task.hardware.num_cores = 2;
+  search::SearchOptions options;
+  thread_local search::FactorizationCache cache;
+  auto sketches = search::generate_sketches(task);
+  for (int attempt = 0;; ++attempt) {
+    try {
+      State s = search::annotate_sketch(task, options, pick(sketches, rng), cache, rng);
+      int mutations = uniform(0, 3, rng);
+      for (int m = 0; m < mutations; ++m)
+        if (auto child = search::mutate(task, options, s, rng)) s = std::move(*child);
+      return s;
+    } catch (const Error&) {
+      if (attempt > 20) throw;
+    }
+  }
 }
 
 }  // namespace bcd::testutil

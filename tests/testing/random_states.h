@@ -17,6 +17,10 @@ struct RandomStateOptions {
 schedule::State random_state(const ir::ComputeDAG& dag, std::mt19937_64& rng,
                              const RandomStateOptions& options = {});
 
+// What the search produces: a sketch annotated at random (the initial
+// population), then up to three mutations (the evolutionary search).
+schedule::State search_state(const ir::ComputeDAG& dag, std::mt19937_64& rng);
+
 // Divisors of n in increasing order.
 std::vector<int64_t> divisors(int64_t n);
 
