@@ -25,14 +25,15 @@
 #include <thread>
 
 #include "baselines.h"
-#include "codegen/codegen_c.h"
 #include "hand_schedules.h"
 #include "lower/lower.h"
 #include "ops/registry.h"
 #include "runtime/compiler.h"
+#include "runtime/measure.h"
 #include "runtime/module.h"
 #include "runtime/timer.h"
 #include "schedule/transform_step.h"
+#include "search/target.h"
 #include "support/error.h"
 #include "tuning/records.h"
 
@@ -205,19 +206,24 @@ Result run_case(const Case& c, const Options& o) {
   schedule::State state = c.schedule(dag);
   r.schedule = schedule::history_to_json(state.history());
   std::string kernel_name = "bench_" + c.name;
-  lower::LoweredFunc func = lower::lower_state(state, kernel_name);
-  std::string source = codegen::codegen_c({func});
-  if (o.show_code) fmt::print("---- {}\n{}\n{}\n", c.name, lower::to_string(func), source);
+  // The program as bcd builds it for this CPU: weights in the order its loops read them.
+  lower::Program program = search::lower_for_target(state, kernel_name, "llvm");
+  runtime::BuildInput build = runtime::build_input(program, "llvm");
+  const std::string& source = build.source;
+  if (o.show_code) fmt::print("---- {}\n{}\n{}\n", c.name, lower::to_string(program.kernel), source);
   if (!o.save_code_dir.empty()) {
     std::string path = fmt::format("{}/{}.c", o.save_code_dir, c.name);
     std::ofstream(path) << source;
   }
-  runtime::Kernel kernel = runtime::Module::from_source(source).get(kernel_name);
+  runtime::Module module = runtime::Module::from_source(source);
+  runtime::Kernel kernel = module.get(kernel_name);
+  std::vector<NDArray> rewritten = runtime::run_packs(module, build.packs, input_ptrs);  // once, untimed
 
   std::vector<NDArray> outputs;
   for (const auto& t : dag.outputs()) outputs.emplace_back(t->shape);
   std::vector<float*> args;
   for (auto& a : inputs) args.push_back(a.data());
+  for (size_t i = 0; i < build.packs.size(); ++i) args[build.packs[i].input] = rewritten[i].data();
   for (auto& a : outputs) args.push_back(a.data());
   // Garbage first, so that a kernel that skips part of its output cannot pass.
   for (auto& a : outputs) a.fill(12345.0f);

@@ -11,6 +11,7 @@
 #include "ops/registry.h"
 #include "runtime/cuda_compiler.h"
 #include "runtime/cuda_kernel.h"
+#include "runtime/measure.h"
 #include "runtime/module.h"
 #include "runtime/timer.h"
 #include "search/gpu_default_schedule.h"
@@ -92,11 +93,18 @@ int run_op(const OpOptions& o) {
     tuned = tuning::apply_best(dag, records, o.target);
     if (!tuned) fail("{} has no successful {} record of workload {}", o.records, o.target, dag.workload_key());
   }
-  lower::LoweredFunc func = tuned ? lower::lower_state(*tuned, "op_kernel")
-                            : gpu ? lower::lower_state(search::gpu_default_state(dag), "op_kernel")
-                                  : lower::lower_default(dag, "op_kernel");
-  std::string source = gpu ? codegen::codegen_cuda({func}) : codegen::codegen_c({func});
-  if (o.show_code) fmt::print("{}\n{}\n", lower::to_string(func), source);
+  lower::Program program;
+  if (tuned)
+    program = search::lower_for_target(*tuned, "op_kernel", o.target);
+  else
+    program.kernel = gpu ? lower::lower_state(search::gpu_default_state(dag), "op_kernel")
+                         : lower::lower_default(dag, "op_kernel");
+  runtime::BuildInput build = runtime::build_input(program, o.target);
+  const std::string& source = build.source;
+  if (o.show_code) {
+    for (const auto& f : program.funcs()) fmt::print("{}", lower::to_string(f));
+    fmt::print("\n{}\n", source);
+  }
   std::function<void()> run_again;
   if (gpu) {
     std::string path = runtime::compile_cuda(source, runtime::cuda_build_arch());
@@ -108,9 +116,13 @@ int run_op(const OpOptions& o) {
     }
     run_again = run_cuda_program(source, path, inputs, outputs);
   } else {
-    runtime::Kernel kernel = runtime::Module::from_source(source).get("op_kernel");
+    runtime::Module module = runtime::Module::from_source(source);
+    runtime::Kernel kernel = module.get("op_kernel");
+    // Weights the schedule reads rewritten are rewritten once, outside the timing.
+    auto rewritten = std::make_shared<std::vector<NDArray>>(runtime::run_packs(module, build.packs, input_ptrs));
+    for (size_t i = 0; i < build.packs.size(); ++i) args[build.packs[i].input] = (*rewritten)[i].data();
     kernel.run(args);
-    run_again = [kernel, args] { kernel.run(args); };
+    run_again = [kernel, args, rewritten] { kernel.run(args); };
   }
 
   std::vector<NDArray> expected = inst.reference(input_ptrs);

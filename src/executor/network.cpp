@@ -62,10 +62,26 @@ Network Network::build(const graph::Graph& graph, const std::vector<tuning::Reco
     BCD_CHECK(dag.inputs().size() == sg.inputs.size() && dag.outputs().size() == 1,
               "subgraph {} does not match the arguments of its task", i);
     Step step{.task = set.subgraph_task[i]};
+    const std::vector<TaskKernel::Pack>& packs = net.kernels_.kernels[step.task].packs;
     for (size_t a = 0; a < sg.inputs.size(); ++a) {
       BCD_CHECK(dag.inputs()[a]->shape == graph.node(sg.inputs[a]).shape, "argument {} of subgraph {} has shape {}",
                 a, i, shape_string(graph.node(sg.inputs[a]).shape));
-      step.args.push_back(arg_of(sg.inputs[a]));
+      auto pack = std::find_if(packs.begin(), packs.end(), [&](const auto& p) { return p.input == static_cast<int>(a); });
+      int node = sg.inputs[a];
+      if (pack == packs.end()) {
+        step.args.push_back(arg_of(node));
+      } else if (graph.node(node).op == graph::OpType::Constant) {
+        std::shared_ptr<const NDArray> weight = graph.constant_value(node);
+        auto rewritten = std::make_shared<NDArray>(weight->shape());
+        pack->kernel.run(std::vector<float*>{const_cast<float*>(weight->data()), rewritten->data()});  // packs never write inputs
+        net.constants_.push_back(rewritten);
+        net.weight_bytes_ += rewritten->size() * static_cast<int64_t>(sizeof(float));
+        step.args.push_back({.kind = Arg::Fixed, .fixed = rewritten->data()});
+      } else {
+        step.args.push_back(arg_of(node));
+        step.packs.push_back({.arg = static_cast<int>(a), .kernel = pack->kernel,
+                              .rewritten = NDArray(graph.node(node).shape)});
+      }
     }
     BCD_CHECK(shape_size(dag.outputs()[0]->shape) == shape_size(graph.node(sg.output).shape),
               "output of subgraph {} does not match its task", i);
@@ -115,9 +131,13 @@ std::vector<NDArray> Network::run(const std::vector<const NDArray*>& inputs) {
       fail("input {} has shape {}, expected {}", i, shape_string(inputs[i]->shape()), shape_string(input_shapes_[i]));
   if (mirror_) return run_on_gpu(inputs);
   std::vector<float*> args;
-  for (const Step& step : steps_) {
+  for (Step& step : steps_) {
     args.clear();
     for (const Arg& a : step.args) args.push_back(const_cast<float*>(resolve(a, inputs)));
+    for (RunPack& p : step.packs) {
+      p.kernel.run(std::vector<float*>{args[p.arg], p.rewritten.data()});
+      args[p.arg] = p.rewritten.data();
+    }
     kernels_.kernels[step.task].kernel.run(args);
   }
   std::vector<NDArray> outputs;

@@ -5,7 +5,9 @@
 // program of its best record, or its default schedule (task_kernels.h); the
 // subgraph outputs get buffers from the memory plan (memory_plan.h). Weights are
 // not copied: the network keeps the graph's own constant arrays (generated once,
-// shared), so its resident memory is the weights plus the planned activations.
+// shared), so its resident memory is the weights plus the planned activations;
+// a weight whose kernel reads it in a rewritten layout (lower/layout_rewrite.h)
+// is rewritten once, here, and the network keeps that copy instead.
 //
 // Kernel argument order: a task's DAG has one placeholder per Subgraph::inputs
 // entry, in that order, and one output (graph::subgraph_dag); lowering keeps the
@@ -55,9 +57,17 @@ class Network {
     int input_index = -1;     // GraphInput: position in graph.inputs()
     float* fixed = nullptr;   // Fixed: a constant or a planned buffer
   };
+  // An input the kernel reads in a rewritten layout that is not a constant (those
+  // are rewritten once, when the network is built): packed before every call.
+  struct RunPack {
+    int arg = -1;
+    runtime::Kernel kernel;  // pack(original, rewritten)
+    NDArray rewritten;
+  };
   struct Step {
     int task = -1;
     std::vector<Arg> args;    // the task DAG's inputs, then the output buffer
+    std::vector<RunPack> packs;
   };
   // Where a graph output is read from after the last step.
   struct Output {
@@ -75,7 +85,8 @@ class Network {
   std::vector<Step> steps_;
   std::vector<Output> outputs_;
   std::vector<std::vector<int64_t>> input_shapes_;
-  std::vector<std::shared_ptr<const NDArray>> constants_;  // kept alive, never copied
+  // Kept alive, never copied; a rewritten weight is a copy in its kernel's layout.
+  std::vector<std::shared_ptr<const NDArray>> constants_;
   std::vector<NDArray> buffers_;                           // one per planned buffer
   int64_t weight_bytes_ = 0;
   // cuda only: host stand-ins for the graph inputs (their addresses key the

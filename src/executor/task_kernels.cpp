@@ -5,7 +5,6 @@
 #include <chrono>
 #include <optional>
 
-#include "codegen/codegen.h"
 #include "lower/lower.h"
 #include "runtime/measure.h"
 #include "search/gpu_default_schedule.h"
@@ -33,20 +32,19 @@ constexpr const char* kDefaultKernelName = "default_kernel";
 // builder takes it.
 runtime::BuildInput program_of(const graph::Task& task, std::optional<schedule::State> state,
                                const std::string& target) {
-  runtime::BuildInput in;
-  in.kernel_name = state ? kTunedKernelName : kDefaultKernelName;
-  in.target = target;
   auto lowered = [&] {
-    if (state) return lower::lower_state(*state, in.kernel_name);
-    if (search::is_gpu_target(target)) return lower::lower_state(search::gpu_default_state(*task.dag), in.kernel_name);
-    return lower::lower_default(*task.dag, in.kernel_name);
+    if (state) return search::lower_for_target(*state, kTunedKernelName, target);
+    lower::Program p;
+    p.kernel = search::is_gpu_target(target)
+                   ? lower::lower_state(search::gpu_default_state(*task.dag), kDefaultKernelName)
+                   : lower::lower_default(*task.dag, kDefaultKernelName);
+    return p;
   };
   try {
-    in.source = codegen::codegen_for_target(target, {lowered()});
+    return runtime::build_input(lowered(), target);
   } catch (const Error& e) {
     fail("task {} ({} schedule) cannot be lowered: {}", task.name, state ? "recorded" : "default", e.what());
   }
-  return in;
 }
 
 }  // namespace
@@ -109,8 +107,11 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
     out.kernels[i].source = std::move(sources[i].source);
     if (gpu)
       out.kernels[i].cuda_kernel = std::make_shared<runtime::CudaKernel>(built[i].library_path, built[i].cuda_program);
-    else
-      out.kernels[i].kernel = runtime::Module::load(built[i].library_path).get(sources[i].kernel_name);
+    else {
+      runtime::Module module = runtime::Module::load(built[i].library_path);
+      out.kernels[i].kernel = module.get(sources[i].kernel_name);
+      for (const runtime::InputPack& p : sources[i].packs) out.kernels[i].packs.push_back({p.input, module.get(p.function)});
+    }
   }
   out.compile_seconds = since(start);
   return out;

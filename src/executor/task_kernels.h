@@ -24,6 +24,13 @@ struct TaskKernel {
   // `cuda_kernel`, loaded in TaskKernels::cuda_context.
   runtime::Kernel kernel;
   std::shared_ptr<runtime::CudaKernel> cuda_kernel;
+  // llvm: the inputs `kernel` reads in a rewritten layout (lower/layout_rewrite.h),
+  // each with the kernel that makes it from the original input.
+  struct Pack {
+    int input = 0;
+    runtime::Kernel kernel;
+  };
+  std::vector<Pack> packs;
 };
 
 struct TaskKernelsOptions {

@@ -10,6 +10,7 @@
 #include <numeric>
 #include <thread>
 
+#include "codegen/codegen.h"
 #include "runtime/compiler.h"
 #include "runtime/cuda_compiler.h"
 #include "runtime/cuda_driver.h"
@@ -48,6 +49,15 @@ double MeasureResult::mean_cost() const {
   return std::accumulate(costs.begin(), costs.end(), 0.0) / static_cast<double>(costs.size());
 }
 
+BuildInput build_input(const lower::Program& program, const std::string& target) {
+  BuildInput in;
+  in.kernel_name = program.kernel.name;
+  in.target = target;
+  in.source = codegen::codegen_for_target(target, program.funcs());
+  for (size_t i = 0; i < program.packs.size(); ++i) in.packs.push_back({program.packed_inputs[i], program.packs[i].name});
+  return in;
+}
+
 // ---- builder ---------------------------------------------------------------------
 //
 // A C compile runs in a child process that compile_shared_object kills at the
@@ -81,6 +91,7 @@ BuildResult build_one(const BuildInput& input, double timeout_seconds) {
   BuildResult r;
   r.kernel_name = input.kernel_name;
   r.target = input.target;
+  r.packs = input.packs;
   auto start = Clock::now();
   try {
     if (input.target == "cuda") {
@@ -168,6 +179,7 @@ std::vector<BuildResult> build_all(const std::vector<BuildInput>& inputs, const 
       BuildResult& r = s->results[i];
       r.kernel_name = inputs[i].kernel_name;
       r.target = inputs[i].target;
+      r.packs = inputs[i].packs;
       r.error = MeasureError::Timeout;
       r.error_message = fmt::format("compilation did not finish within {} s", options.timeout_seconds);
       r.seconds = options.timeout_seconds;

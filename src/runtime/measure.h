@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "lower/layout_rewrite.h"
 #include "runtime/cuda_launch.h"
+#include "runtime/module.h"
 #include "support/ndarray.h"
 
 namespace bcd::runtime {
@@ -29,7 +31,12 @@ struct BuildInput {
   std::string kernel_name;  // llvm: exported as <kernel_name>_packed; cuda: the
                             // function named by the source's bcd-launch lines
   std::string target = "llvm";  // "llvm" (this CPU) or "cuda"
+  std::vector<InputPack> packs;  // llvm: inputs the kernel reads rewritten
 };
+
+// The source of `program` for `target`: its kernel and its packs in one unit.
+// Fails (bcd::Error) on what code generation rejects.
+BuildInput build_input(const lower::Program& program, const std::string& target);
 
 struct BuildResult {
   std::string library_path;  // shared object, or PTX/cubin for cuda; empty on error
@@ -39,6 +46,7 @@ struct BuildResult {
   double seconds = 0;
   std::string target = "llvm";
   CudaProgram cuda_program;  // cuda: the launch plan read from the source
+  std::vector<InputPack> packs;  // from the input
 };
 
 struct BuilderOptions {

@@ -131,6 +131,7 @@ std::vector<MeasureResult> run_all(const std::vector<BuildResult>& builds, const
     req.cuda_program = builds[i].cuda_program;
     req.library = builds[i].library_path;
     req.kernel = builds[i].kernel_name;
+    req.packs = builds[i].packs;
     req.number = options.number;
     req.repeat = options.repeat;
     req.min_repeat_ms = options.min_repeat_ms;

@@ -39,4 +39,17 @@ Kernel Module::get(const std::string& kernel_name) const {
   return Kernel(library_, reinterpret_cast<PackedKernelFn>(fn), kernel_name);
 }
 
+std::vector<NDArray> run_packs(const Module& module, const std::vector<InputPack>& packs,
+                               const std::vector<const NDArray*>& inputs) {
+  std::vector<NDArray> out;
+  for (const InputPack& p : packs) {
+    BCD_CHECK(p.input >= 0 && p.input < static_cast<int>(inputs.size()), "pack {} of input {} of {}", p.function,
+              p.input, inputs.size());
+    const NDArray& original = *inputs[p.input];
+    NDArray& packed = out.emplace_back(original.shape());
+    module.get(p.function).run(std::vector<float*>{const_cast<float*>(original.data()), packed.data()});  // packs never write inputs
+  }
+  return out;
+}
+
 }  // namespace bcd::runtime

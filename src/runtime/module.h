@@ -10,6 +10,14 @@ namespace bcd::runtime {
 
 using PackedKernelFn = int (*)(void**);
 
+// A kernel input whose layout was rewritten (lower/layout_rewrite.h): `function`,
+// in the kernel's library, makes the kernel's array from the original one (same
+// number of elements).
+struct InputPack {
+  int input = 0;
+  std::string function;
+};
+
 class Kernel {
  public:
   Kernel() = default;
@@ -38,5 +46,10 @@ class Module {
   std::shared_ptr<void> library_;
   std::string path_;
 };
+
+// The arrays a layout-rewritten kernel reads: each pack run on its original input
+// (inputs[pack.input]), in the order of `packs`.
+std::vector<NDArray> run_packs(const Module& module, const std::vector<InputPack>& packs,
+                               const std::vector<const NDArray*>& inputs);
 
 }  // namespace bcd::runtime

@@ -61,6 +61,11 @@ std::string encode_request(const Request& r) {
             {"flush_cache", r.flush_cache},     {"rtol", r.rtol},
             {"atol", r.atol}};
   if (r.target == "cuda") j["cuda_program"] = encode_program(r.cuda_program);
+  if (!r.packs.empty()) {
+    json packs = json::array();
+    for (const InputPack& p : r.packs) packs.push_back({{"input", p.input}, {"function", p.function}});
+    j["packs"] = packs;
+  }
   return j.dump();
 }
 
@@ -79,6 +84,9 @@ Request decode_request(const std::string& line) {
     r.rtol = j.at("rtol").get<double>();
     r.atol = j.at("atol").get<double>();
     if (r.target == "cuda") r.cuda_program = decode_program(j.at("cuda_program"));
+    if (j.contains("packs"))
+      for (const json& p : j.at("packs"))
+        r.packs.push_back({p.at("input").get<int>(), p.at("function").get<std::string>()});
     return r;
   } catch (const json::exception& e) {
     fail("malformed request from the measurement channel: {}", e.what());

@@ -28,6 +28,10 @@ struct Request {
   std::string target = "llvm";  // "llvm" or "cuda"
   std::string library;          // shared object, or the CUDA module file
   std::string kernel;
+  // Inputs the kernel reads in a rewritten layout: each pack function makes the
+  // kernel's array from the original input before the kernel runs (outside the
+  // timing; only verification needs the values, timing only the memory).
+  std::vector<InputPack> packs;
   CudaProgram cuda_program;     // cuda: the launches to run
   int number = 1;
   int repeat = 3;

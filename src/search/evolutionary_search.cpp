@@ -9,6 +9,7 @@
 #include "costmodel/features.h"
 #include "lower/lower.h"
 #include "search/mutation_rules.h"
+#include "search/target.h"
 #include "support/error.h"
 
 namespace bcd::search {
@@ -21,11 +22,11 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 }
 }  // namespace
 
-std::vector<costmodel::ProgramFeatures> featurize(const std::vector<State>& states) {
+std::vector<costmodel::ProgramFeatures> featurize(const std::vector<State>& states, const std::string& target) {
   std::vector<costmodel::ProgramFeatures> features(states.size());
   for (size_t i = 0; i < states.size(); ++i) {
     try {
-      features[i] = costmodel::extract_features(lower::lower_state(states[i], "candidate"));
+      features[i] = costmodel::extract_features(lower_for_target(states[i], "candidate", target).kernel);
     } catch (const Error&) {
       // Not lowerable: no rows, the model gives it the lowest score.
     }
@@ -33,9 +34,10 @@ std::vector<costmodel::ProgramFeatures> featurize(const std::vector<State>& stat
   return features;
 }
 
-std::vector<double> score_states(const std::vector<State>& states, costmodel::CostModel& model, SearchStats* stats) {
+std::vector<double> score_states(const std::vector<State>& states, const std::string& target,
+                                 costmodel::CostModel& model, SearchStats* stats) {
   auto start = std::chrono::steady_clock::now();
-  std::vector<costmodel::ProgramFeatures> features = featurize(states);
+  std::vector<costmodel::ProgramFeatures> features = featurize(states, target);
   std::vector<double> scores = model.predict(features);
   for (size_t i = 0; i < states.size(); ++i)
     if (features[i].rows.empty()) scores[i] = -std::numeric_limits<double>::infinity();
@@ -58,7 +60,7 @@ std::vector<State> evolutionary_search(const SearchTask& task, const SearchOptio
     return it;
   };
   for (int iteration = 0; iteration <= options.num_iterations && !population.empty(); ++iteration) {
-    std::vector<double> scores = score_states(population, model, stats);
+    std::vector<double> scores = score_states(population, task.target, model, stats);
     for (size_t i = 0; i < population.size(); ++i) {
       if (!std::isfinite(scores[i])) continue;
       std::string key = population[i].canonical_string();

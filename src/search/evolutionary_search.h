@@ -24,12 +24,13 @@ struct SearchStats {
   int64_t mutations_failed = 0;
 };
 
-// Features of each State (empty rows when it cannot be lowered).
-std::vector<costmodel::ProgramFeatures> featurize(const std::vector<schedule::State>& states);
+// Features of each State's program for `target` (empty rows when it cannot be lowered).
+std::vector<costmodel::ProgramFeatures> featurize(const std::vector<schedule::State>& states,
+                                                  const std::string& target);
 
 // Model scores of each State; -inf for one that cannot be lowered.
-std::vector<double> score_states(const std::vector<schedule::State>& states, costmodel::CostModel& model,
-                                 SearchStats* stats = nullptr);
+std::vector<double> score_states(const std::vector<schedule::State>& states, const std::string& target,
+                                 costmodel::CostModel& model, SearchStats* stats = nullptr);
 
 // Up to `out_size` distinct States whose canonical strings are not in
 // `measured`, best predicted first.

@@ -97,7 +97,7 @@ void SearchPolicy::observe(const std::vector<State>& states, const std::vector<r
   BCD_CHECK(states.size() == results.size(), "{} states, {} results", states.size(), results.size());
   std::vector<costmodel::TrainingSample> samples;
   std::vector<costmodel::ProgramFeatures> features;
-  if (train_model) features = featurize(states);
+  if (train_model) features = featurize(states, task_.target);
   double flops = task_.dag.flop_count();
   for (size_t i = 0; i < states.size(); ++i) {
     measured_.insert(states[i].canonical_string());

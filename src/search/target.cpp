@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
+#include "lower/lower.h"
 #include "runtime/cuda_compiler.h"
 #include "runtime/cuda_driver.h"
 #include "support/error.h"
@@ -51,6 +54,23 @@ void require_device(const std::string& target) {
   if (!is_gpu_target(target)) return;
   std::string why;
   if (!runtime::cuda_device_available(&why)) fail("target cuda needs a GPU: {}", why);
+}
+
+namespace {
+bool layout_rewrite_enabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("BCD_LAYOUT_REWRITE");
+    return !v || std::string(v) != "0";
+  }();
+  return enabled;
+}
+}  // namespace
+
+lower::Program lower_for_target(const schedule::State& state, const std::string& name, const std::string& target) {
+  if (!is_gpu_target(target) && layout_rewrite_enabled()) return lower::lower_with_layout_rewrite(state, name);
+  lower::Program p;
+  p.kernel = lower::lower_state(state, name);
+  return p;
 }
 
 }  // namespace bcd::search

@@ -5,6 +5,7 @@
 #pragma once
 #include <string>
 
+#include "lower/layout_rewrite.h"
 #include "search/search_task.h"
 
 namespace bcd::search {
@@ -22,5 +23,13 @@ TargetHardware hardware_for_target(const std::string& target);
 // Fails with one line saying why when `target` needs a device this process cannot
 // use (measuring or running on "cuda" without a GPU).
 void require_device(const std::string& target);
+
+// The program of `state` as it is built for `target`, and as the cost model sees
+// it: on llvm, with its DAG's layout-free inputs (weights) rewritten to the order
+// the loops read them (lower_with_layout_rewrite); on cuda, lower_state alone
+// (GPU kernels stage weights through shared memory instead).
+// BCD_LAYOUT_REWRITE=0 in the environment turns the rewrite off everywhere
+// (tuning, the cost model, `bcd run`, `bcd op`), for ablations.
+lower::Program lower_for_target(const schedule::State& state, const std::string& name, const std::string& target);
 
 }  // namespace bcd::search

@@ -4,9 +4,8 @@
 #include <cmath>
 #include <random>
 
-#include "codegen/codegen.h"
-#include "lower/lower.h"
 #include "runtime/run_dag.h"
+#include "search/target.h"
 #include "support/error.h"
 
 namespace bcd::tuning {
@@ -45,10 +44,8 @@ std::vector<runtime::MeasureResult> TaskMeasurer::measure(const std::vector<sche
   std::vector<runtime::BuildInput> inputs(states.size());
   std::vector<std::string> lower_errors(states.size());
   for (size_t i = 0; i < states.size(); ++i) {
-    inputs[i].kernel_name = "candidate";
-    inputs[i].target = task_.target;
     try {
-      inputs[i].source = codegen::codegen_for_target(task_.target, {lower::lower_state(states[i], inputs[i].kernel_name)});
+      inputs[i] = runtime::build_input(search::lower_for_target(states[i], "candidate", task_.target), task_.target);
     } catch (const Error& e) {
       lower_errors[i] = e.what();
     }

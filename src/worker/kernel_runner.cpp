@@ -50,6 +50,13 @@ Reply KernelRunner::handle(const Request& request) {
       for (size_t i = 0; i < data_.inputs.size(); ++i)
         std::memcpy(data_.inputs[i].data(), pristine_inputs_[i].data(),
                     static_cast<size_t>(data_.inputs[i].size()) * sizeof(float));
+      // A rewritten input has as many elements as the original: its pack
+      // function fills the same buffer in the kernel's layout.
+      for (const auto& pack : request.packs) {
+        if (pack.input < 0 || pack.input >= static_cast<int>(data_.inputs.size()))
+          fail("pack {} names input {} of {}", pack.function, pack.input, data_.inputs.size());
+        it->second.get(pack.function).run(std::vector<float*>{pristine_inputs_[pack.input].data(), data_.inputs[pack.input].data()});
+      }
       for (NDArray& o : outputs_) o.fill(std::numeric_limits<float>::quiet_NaN());
       kernel.run(args_);
       for (size_t j = 0; j < outputs_.size(); ++j) {

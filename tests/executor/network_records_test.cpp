@@ -9,6 +9,7 @@
 #include "executor/network.h"
 #include "executor/verify.h"
 #include "frontends/zoo.h"
+#include "schedule/hand_schedule.h"
 #include "testing/error_of.h"
 
 namespace bcd::executor {
@@ -53,6 +54,8 @@ TEST(ExecutorRecords, RecordedScheduleIsUsedAndStillMatchesTheReference) {
       EXPECT_TRUE(k.tuned) << k.name;
       EXPECT_DOUBLE_EQ(k.record_seconds, 2e-3);  // the fastest successful record
       EXPECT_NE(k.source.find("#pragma omp parallel"), std::string::npos) << k.source;
+      // Its loops read the conv weight in another order: the network rewrites it.
+      EXPECT_EQ(k.packs.size(), 1u);
     } else {
       EXPECT_FALSE(k.tuned) << k.name;
       EXPECT_EQ(k.source.find("#pragma omp"), std::string::npos) << k.name << " is not the default program";
@@ -60,6 +63,32 @@ TEST(ExecutorRecords, RecordedScheduleIsUsedAndStillMatchesTheReference) {
   }
   Verification v = verify_network(net, g, /*seed=*/5);
   EXPECT_TRUE(v.ok) << "max rel error " << v.worst.max_rel;
+}
+
+// A weight that the tuned kernel reads rewritten (lower/layout_rewrite.h): a
+// constant is rewritten once when the network is built, a graph input before
+// every call; the network computes the reference's answer either way.
+TEST(ExecutorRecords, RewrittenWeightsArePackedOnceWhenConstantAndEveryRunOtherwise) {
+  for (bool constant : {true, false}) {
+    graph::Graph g;
+    int x = g.add_input("x", {4, 16});
+    int w = constant ? g.add_constant("w", {8, 16}, graph::ConstantInit{.seed = 3}) : g.add_input("w", {8, 16});
+    g.mark_output(g.add_op(graph::OpType::Dense, {x, w}));
+    graph::TaskSet set = graph::extract_tasks(g);
+    ASSERT_EQ(set.tasks.size(), 1u);
+    const graph::Task& task = set.tasks[0];
+    schedule::HandSchedule h(*task.dag);
+    auto [n0, n1] = h.split2("dense", "dense_i1", 4);
+    h.reorder("dense", {"dense_i0", n0, "k", n1});
+    Network net = Network::build(g, {testutil::record_of(task, h.state(), 1e-3)});
+    const TaskKernel& k = net.kernels().kernels[0];
+    ASSERT_TRUE(k.tuned);
+    ASSERT_EQ(k.packs.size(), 1u);
+    EXPECT_EQ(k.packs[0].input, 1);
+    EXPECT_NE(k.source.find("_rewritten"), std::string::npos) << k.source;
+    Verification v = verify_network(net, g, /*seed=*/5);
+    EXPECT_TRUE(v.ok) << (constant ? "constant" : "input") << " weight: max rel error " << v.worst.max_rel;
+  }
 }
 
 TEST(ExecutorRecords, RecordsOfAnotherTargetAreIgnored) {

@@ -13,6 +13,7 @@
 
 #include "runtime/compiler.h"
 #include "runtime/measure.h"
+#include "runtime/worker_protocol.h"
 #include "support/error.h"
 
 using namespace bcd;
@@ -229,6 +230,29 @@ TEST(MeasureRun, WrongAnswerOnlyWhenVerified) {
   EXPECT_TRUE(checked[0].costs.empty());
   auto unchecked = runtime::run_all(builds, spec, {false});
   expect_measured(unchecked[0], 3);
+}
+
+TEST(MeasureRun, AVerifiedRunPacksTheRewrittenInputsFirst) {
+  // "reversed" reads its input in a rewritten layout (back to front); its pack
+  // makes that layout from the original input.
+  std::string source = kernel_source("reversed", "for (int i = 0; i < 64; ++i) b[i] = a[63 - i] * 2.0f;") +
+                       kernel_source("reversed_pack0", "for (int i = 0; i < 64; ++i) b[i] = a[63 - i];");
+  runtime::BuildInput input{source, "reversed", "llvm", {{0, "reversed_pack0"}}};
+  auto builds = runtime::build_all({input, input});
+  ASSERT_EQ(builds[0].error, MeasureError::None) << builds[0].error_message;
+  ASSERT_EQ(builds[0].packs.size(), 1u);
+  EXPECT_EQ(builds[0].packs[0].function, "reversed_pack0");
+  builds[1].packs.clear();
+  // Twice in one worker: the second run starts again from the original input.
+  auto results = runtime::run_all({builds[0], builds[0], builds[1]}, make_spec(true), {true, true, true});
+  expect_measured(results[0], 3);
+  expect_measured(results[1], 3);
+  EXPECT_EQ(results[2].error, MeasureError::WrongAnswer) << "without its pack the kernel reads the original order";
+
+  auto request = runtime::worker::decode_request(runtime::worker::encode_request({.kernel = "k", .packs = {{1, "k_pack1"}}}));
+  ASSERT_EQ(request.packs.size(), 1u);
+  EXPECT_EQ(request.packs[0].input, 1);
+  EXPECT_EQ(request.packs[0].function, "k_pack1");
 }
 
 TEST(MeasureRun, StaleOutputsCannotPassVerification) {
