@@ -66,14 +66,16 @@ Network Network::build(const graph::Graph& graph, const std::vector<tuning::Reco
     for (size_t a = 0; a < sg.inputs.size(); ++a) {
       BCD_CHECK(dag.inputs()[a]->shape == graph.node(sg.inputs[a]).shape, "argument {} of subgraph {} has shape {}",
                 a, i, shape_string(graph.node(sg.inputs[a]).shape));
-      auto pack = std::find_if(packs.begin(), packs.end(), [&](const auto& p) { return p.input == static_cast<int>(a); });
+      auto pack =
+          std::find_if(packs.begin(), packs.end(), [&](const auto& p) { return p.input == static_cast<int>(a); });
       int node = sg.inputs[a];
       if (pack == packs.end()) {
         step.args.push_back(arg_of(node));
       } else if (graph.node(node).op == graph::OpType::Constant) {
         std::shared_ptr<const NDArray> weight = graph.constant_value(node);
         auto rewritten = std::make_shared<NDArray>(weight->shape());
-        pack->kernel.run(std::vector<float*>{const_cast<float*>(weight->data()), rewritten->data()});  // packs never write inputs
+        // Packs never write their inputs.
+        pack->kernel.run(std::vector<float*>{const_cast<float*>(weight->data()), rewritten->data()});
         net.constants_.push_back(rewritten);
         net.weight_bytes_ += rewritten->size() * static_cast<int64_t>(sizeof(float));
         step.args.push_back({.kind = Arg::Fixed, .fixed = rewritten->data()});

@@ -110,7 +110,8 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
     else {
       runtime::Module module = runtime::Module::load(built[i].library_path);
       out.kernels[i].kernel = module.get(sources[i].kernel_name);
-      for (const runtime::InputPack& p : sources[i].packs) out.kernels[i].packs.push_back({p.input, module.get(p.function)});
+      for (const runtime::InputPack& p : sources[i].packs)
+        out.kernels[i].packs.push_back({p.input, module.get(p.function)});
     }
   }
   out.compile_seconds = since(start);

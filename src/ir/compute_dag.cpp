@@ -145,18 +145,6 @@ int ComputeDAG::index_of(const OpNode* op) const {
   return it == index_.end() ? -1 : it->second;
 }
 
-std::vector<int> ComputeDAG::layout_free_inputs() const {
-  std::vector<int> out;
-  for (size_t i = 0; i < inputs_.size(); ++i) {
-    bool free = std::any_of(ops_.begin(), ops_.end(), [&](const Tensor& op) {
-      const auto& f = op->layout_free_inputs;
-      return std::find(f.begin(), f.end(), inputs_[i].op()) != f.end();
-    });
-    if (free) out.push_back(static_cast<int>(i));
-  }
-  return out;
-}
-
 void ComputeDAG::analyze() {
   access_.assign(ops_.size(), OpAccessInfo{});
   std::unordered_set<const OpNode*> output_set;
@@ -219,6 +207,14 @@ void ComputeDAG::analyze() {
   canonical_ = canonical;
   key_ = stable_hash_hex(canonical_);
   description_ = description.empty() ? "empty" : description;
+  // Asked for every candidate the search lowers: computed once here.
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    bool free = std::any_of(ops_.begin(), ops_.end(), [&](const Tensor& op) {
+      const auto& f = op->layout_free_inputs;
+      return std::find(f.begin(), f.end(), inputs_[i].op()) != f.end();
+    });
+    if (free) layout_free_inputs_.push_back(static_cast<int>(i));
+  }
 }
 
 }  // namespace bcd::ir

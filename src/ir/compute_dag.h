@@ -50,7 +50,7 @@ class ComputeDAG {
   // Tags of the compute ops joined by '_', e.g. "conv2d_add_relu".
   const std::string& description() const { return description_; }
   // Indices in inputs() of the placeholders some op declares layout-free, ascending.
-  std::vector<int> layout_free_inputs() const;
+  const std::vector<int>& layout_free_inputs() const { return layout_free_inputs_; }
 
  private:
   void analyze();
@@ -59,6 +59,7 @@ class ComputeDAG {
   std::vector<OpAccessInfo> access_;
   double flops_ = 0;
   std::string canonical_, key_, description_;
+  std::vector<int> layout_free_inputs_;
 };
 
 // The per-op parts of the access analysis, usable on ops a schedule creates

@@ -54,7 +54,8 @@ BuildInput build_input(const lower::Program& program, const std::string& target)
   in.kernel_name = program.kernel.name;
   in.target = target;
   in.source = codegen::codegen_for_target(target, program.funcs());
-  for (size_t i = 0; i < program.packs.size(); ++i) in.packs.push_back({program.packed_inputs[i], program.packs[i].name});
+  for (size_t i = 0; i < program.packs.size(); ++i)
+    in.packs.push_back({program.packed_inputs[i], program.packs[i].name});
   return in;
 }
 

@@ -47,7 +47,8 @@ std::vector<NDArray> run_packs(const Module& module, const std::vector<InputPack
               p.input, inputs.size());
     const NDArray& original = *inputs[p.input];
     NDArray& packed = out.emplace_back(original.shape());
-    module.get(p.function).run(std::vector<float*>{const_cast<float*>(original.data()), packed.data()});  // packs never write inputs
+    // Packs never write their inputs.
+    module.get(p.function).run(std::vector<float*>{const_cast<float*>(original.data()), packed.data()});
   }
   return out;
 }

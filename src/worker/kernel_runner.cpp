@@ -55,7 +55,8 @@ Reply KernelRunner::handle(const Request& request) {
       for (const auto& pack : request.packs) {
         if (pack.input < 0 || pack.input >= static_cast<int>(data_.inputs.size()))
           fail("pack {} names input {} of {}", pack.function, pack.input, data_.inputs.size());
-        it->second.get(pack.function).run(std::vector<float*>{pristine_inputs_[pack.input].data(), data_.inputs[pack.input].data()});
+        it->second.get(pack.function)
+            .run(std::vector<float*>{pristine_inputs_[pack.input].data(), data_.inputs[pack.input].data()});
       }
       for (NDArray& o : outputs_) o.fill(std::numeric_limits<float>::quiet_NaN());
       kernel.run(args_);

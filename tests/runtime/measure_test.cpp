@@ -249,7 +249,8 @@ TEST(MeasureRun, AVerifiedRunPacksTheRewrittenInputsFirst) {
   expect_measured(results[1], 3);
   EXPECT_EQ(results[2].error, MeasureError::WrongAnswer) << "without its pack the kernel reads the original order";
 
-  auto request = runtime::worker::decode_request(runtime::worker::encode_request({.kernel = "k", .packs = {{1, "k_pack1"}}}));
+  auto request =
+      runtime::worker::decode_request(runtime::worker::encode_request({.kernel = "k", .packs = {{1, "k_pack1"}}}));
   ASSERT_EQ(request.packs.size(), 1u);
   EXPECT_EQ(request.packs[0].input, 1);
   EXPECT_EQ(request.packs[0].function, "k_pack1");
