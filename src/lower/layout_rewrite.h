@@ -36,7 +36,15 @@ struct Program {
   std::vector<LoweredFunc> funcs() const;  // kernel then packs: one translation unit
 };
 
-// lower_state, then rewrite_input_layout of each layout-free input of the State's DAG.
-Program lower_with_layout_rewrite(const schedule::State& state, const std::string& name);
+// Which layouts a CPU program chooses for itself.
+struct LayoutRewrites {
+  bool weights = true;       // rewrite_input_layout of the DAG's layout-free inputs
+  bool accumulators = true;  // reorder_local_accumulators (lower/local_layout.h)
+};
+
+// lower_state, then the rewrites asked for: local accumulators in loop order, and
+// rewrite_input_layout of each layout-free input of the State's DAG.
+Program lower_with_layout_rewrite(const schedule::State& state, const std::string& name,
+                                  LayoutRewrites rewrites = {});
 
 }  // namespace bcd::lower

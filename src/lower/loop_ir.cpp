@@ -73,6 +73,17 @@ Stmt with_body(const Stmt& s, std::vector<Stmt> body) {
   return n;
 }
 
+Stmt map_exprs(const Stmt& s, const std::function<Expr(const Expr&)>& fn) {
+  auto n = std::make_shared<StmtNode>(*s);
+  if (s->kind == StmtKind::Store) {
+    for (auto& i : n->indices) i = fn(i);
+    n->value = fn(n->value);
+  }
+  if (s->kind == StmtKind::IfThenElse) n->condition = fn(n->condition);
+  for (auto& b : n->body) b = map_exprs(b, fn);
+  return n;
+}
+
 const char* for_kind_name(ForKind kind) {
   static const char* names[] = {"serial",     "parallel",   "vectorize",  "unroll",
                                 "vthread",    "blockIdx.x", "blockIdx.y", "blockIdx.z",

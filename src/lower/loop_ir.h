@@ -4,6 +4,7 @@
 // tensors, allocated at a scope with a (possibly shrunk) shape, and every load and
 // store in the program uses indices relative to that allocation.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,6 +55,9 @@ Stmt make_seq(std::vector<Stmt> stmts);  // flattens nested sequences; one stmt 
 Stmt make_if(Expr condition, Stmt then_case, Stmt else_case = nullptr);
 Stmt make_sync();
 Stmt with_body(const Stmt& s, std::vector<Stmt> body);
+// The statement with every expression in it (store indices and values, conditions)
+// passed through `fn`.
+Stmt map_exprs(const Stmt& s, const std::function<Expr(const Expr&)>& fn);
 
 const char* for_kind_name(ForKind kind);
 bool is_gpu_binding(ForKind kind);

@@ -57,17 +57,23 @@ void require_device(const std::string& target) {
 }
 
 namespace {
-bool layout_rewrite_enabled() {
-  static const bool enabled = [] {
+// BCD_LAYOUT_REWRITE, for ablations: 0 (none), weights, accumulators; anything
+// else, or unset, both.
+lower::LayoutRewrites cpu_layout_rewrites() {
+  static const lower::LayoutRewrites rewrites = [] {
     const char* v = std::getenv("BCD_LAYOUT_REWRITE");
-    return !v || std::string(v) != "0";
+    std::string value = v ? v : "";
+    lower::LayoutRewrites r;
+    if (value == "0" || value == "accumulators") r.weights = false;
+    if (value == "0" || value == "weights") r.accumulators = false;
+    return r;
   }();
-  return enabled;
+  return rewrites;
 }
 }  // namespace
 
 lower::Program lower_for_target(const schedule::State& state, const std::string& name, const std::string& target) {
-  if (!is_gpu_target(target) && layout_rewrite_enabled()) return lower::lower_with_layout_rewrite(state, name);
+  if (!is_gpu_target(target)) return lower::lower_with_layout_rewrite(state, name, cpu_layout_rewrites());
   lower::Program p;
   p.kernel = lower::lower_state(state, name);
   return p;

@@ -25,11 +25,12 @@ TargetHardware hardware_for_target(const std::string& target);
 void require_device(const std::string& target);
 
 // The program of `state` as it is built for `target`, and as the cost model sees
-// it: on llvm, with its DAG's layout-free inputs (weights) rewritten to the order
-// the loops read them (lower_with_layout_rewrite); on cuda, lower_state alone
-// (GPU kernels stage weights through shared memory instead).
-// BCD_LAYOUT_REWRITE=0 in the environment turns the rewrite off everywhere
-// (tuning, the cost model, `bcd run`, `bcd op`), for ablations.
+// it: on llvm, with its local accumulators and its DAG's layout-free inputs
+// (weights) stored in the order the loops use them (lower_with_layout_rewrite); on
+// cuda, lower_state alone (GPU kernels stage weights through shared memory, and
+// their accumulators are registers). BCD_LAYOUT_REWRITE in the environment picks
+// the rewrites everywhere (tuning, the cost model, `bcd run`, `bcd op`), for
+// ablations: 0 for none, `weights` or `accumulators` for one of them.
 lower::Program lower_for_target(const schedule::State& state, const std::string& name, const std::string& target);
 
 }  // namespace bcd::search

@@ -14,6 +14,7 @@
 #include <random>
 
 #include "codegen/codegen_c.h"
+#include "lower/local_layout.h"
 #include "lower/lower.h"
 #include "ops/nn.h"
 #include "ops/reference.h"
@@ -168,7 +169,9 @@ std::vector<std::string> check_case(const OracleCase& c, uint64_t seed, int coun
       std::string name = "oracle_" + std::to_string(k);
       histories.push_back(schedule::history_to_json(s.history()).dump());
       try {
-        funcs.push_back(lower::lower_state(s, name));
+        // As the CPU builds it: local accumulators in loop order (an identity for
+        // the many States without a reordered one, so plain lowering is checked too).
+        funcs.push_back(lower::reorder_local_accumulators(lower::lower_state(s, name)));
       } catch (const Error& e) {
         failures.push_back(c.op + ": valid state failed to lower: " + e.what() + "\n  steps " + histories.back());
         histories.pop_back();
