@@ -86,9 +86,16 @@ Stmt rewrite_accesses(const Stmt& s, const NewLayout& l, ir::RangeMap& ranges) {
   return n;
 }
 
+// Unchanged subtrees come back as the same nodes: the search lowers every
+// candidate it scores, and most have nothing to reorder.
 Stmt reorder(const Stmt& s) {
-  auto n = std::make_shared<StmtNode>(*s);
-  for (auto& b : n->body) b = reorder(b);
+  std::vector<Stmt> body;
+  bool changed = false;
+  for (const auto& b : s->body) {
+    body.push_back(reorder(b));
+    changed = changed || body.back() != b;
+  }
+  Stmt n = changed ? with_body(s, std::move(body)) : s;
   if (s->kind != StmtKind::Allocate || s->scope != MemScope::Local) return n;
   LoopStack loops;
   Accumulation acc;
@@ -110,10 +117,11 @@ Stmt reorder(const Stmt& s) {
   for (const Term& t : layout.order) shape.push_back(t.axis.extent);
   layout.reordered = ir::placeholder(shape, s->buffer->name).op();
   ir::RangeMap ranges;
-  n->body[0] = rewrite_accesses(n->body[0], layout, ranges);
-  n->buffer = layout.reordered;
-  n->alloc_shape = shape;
-  return n;
+  auto out = std::make_shared<StmtNode>(*n);
+  out->body[0] = rewrite_accesses(n->body[0], layout, ranges);
+  out->buffer = layout.reordered;
+  out->alloc_shape = shape;
+  return out;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "runtime/module.h"
 #include "schedule/hand_schedule.h"
 #include "testing/fused_ops.h"
+#include "testing/lower_fixtures.h"
 #include "testing/random_states.h"
 
 using namespace bcd;
@@ -18,26 +19,7 @@ using namespace bcd::ir;
 
 namespace {
 
-// out[m, n] = sum_k data[m, k] * weight[n, k]
-ComputeDAG dense_dag() {
-  Tensor data = placeholder({8, 12}, "data");
-  Tensor weight = placeholder({16, 12}, "weight");
-  IterVar k = reduce_axis(12, "k");
-  Tensor out = compute(
-      {8, 16}, [&](const std::vector<Expr>& i) { return sum(data(i[0], k.var) * weight(i[1], k.var), {k}); }, "out",
-      "dense");
-  return ComputeDAG({data, weight}, {out});
-}
-
-std::vector<NDArray> random_inputs(const ComputeDAG& dag, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<NDArray> inputs;
-  for (const auto& t : dag.inputs()) {
-    inputs.emplace_back(t->shape);
-    inputs.back().fill_random(rng, -1.0f, 1.0f);
-  }
-  return inputs;
-}
+using testutil::random_inputs;
 
 std::vector<float*> pointers(std::vector<NDArray>& arrays) {
   std::vector<float*> p;
@@ -79,7 +61,7 @@ void expect_same_outputs(const std::vector<NDArray>& actual, const std::vector<N
 }  // namespace
 
 TEST(LayoutRewrite, TheWeightTakesTheOrderOfTheLoopsThatReadIt) {
-  ComputeDAG dag = dense_dag();
+  ComputeDAG dag = testutil::small_dense_dag();
   schedule::HandSchedule h(dag);
   auto [n0, n1] = h.split2("out", "out_i1", 4);
   auto [k0, k1] = h.split2("out", "k", 3);
@@ -105,7 +87,7 @@ TEST(LayoutRewrite, TheWeightTakesTheOrderOfTheLoopsThatReadIt) {
 }
 
 TEST(LayoutRewrite, AFusedLoopContributesItsParts) {
-  ComputeDAG dag = dense_dag();
+  ComputeDAG dag = testutil::small_dense_dag();
   schedule::HandSchedule h(dag);
   auto [n0, n1] = h.split2("out", "out_i1", 4);
   h.reorder("out", {n0, "out_i0", "k", n1});
@@ -135,7 +117,7 @@ TEST(LayoutRewrite, SlidingWindowsOutputsAndUnknownParametersAreNotRewritten) {
 }
 
 TEST(LayoutRewrite, LoopsThatReadTheWeightInItsOwnOrderLeaveItAlone) {
-  ComputeDAG dag = dense_dag();
+  ComputeDAG dag = testutil::small_dense_dag();
   schedule::HandSchedule h(dag);
   auto [n0, n1] = h.split2("out", "out_i1", 4);
   h.reorder("out", {n0, n1, "out_i0", "k"});  // weight[n0*4 + n1, k]: n0, n1, k is its order

@@ -11,6 +11,7 @@
 #include "runtime/module.h"
 #include "schedule/hand_schedule.h"
 #include "testing/fused_ops.h"
+#include "testing/lower_fixtures.h"
 #include "testing/random_states.h"
 
 using namespace bcd;
@@ -18,26 +19,7 @@ using namespace bcd::ir;
 
 namespace {
 
-// out[m, n] = sum_k data[m, k] * weight[n, k]
-ComputeDAG dense_dag() {
-  Tensor data = placeholder({8, 12}, "data");
-  Tensor weight = placeholder({16, 12}, "weight");
-  IterVar k = reduce_axis(12, "k");
-  Tensor out = compute(
-      {8, 16}, [&](const std::vector<Expr>& i) { return sum(data(i[0], k.var) * weight(i[1], k.var), {k}); }, "out",
-      "dense");
-  return ComputeDAG({data, weight}, {out});
-}
-
-std::vector<NDArray> random_inputs(const ComputeDAG& dag, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<NDArray> inputs;
-  for (const auto& t : dag.inputs()) {
-    inputs.emplace_back(t->shape);
-    inputs.back().fill_random(rng, -1.0f, 1.0f);
-  }
-  return inputs;
-}
+using testutil::random_inputs;
 
 std::vector<NDArray> run(const runtime::Module& module, const std::string& name, const ComputeDAG& dag,
                          std::vector<NDArray>& inputs) {
@@ -84,7 +66,7 @@ lower::LoweredFunc dense_with_local(const ComputeDAG& dag, const std::vector<std
 }
 
 TEST(LocalLayout, TheAccumulatorTakesTheOrderOfTheLoopsThatAccumulateIntoIt) {
-  ComputeDAG dag = dense_dag();
+  ComputeDAG dag = testutil::small_dense_dag();
   // local[a*2 + b, i1] accumulated in the order b, a, i1.
   lower::LoweredFunc f = dense_with_local(dag, {"b", "k", "a", "out_i1"}, "dense_local");
   ASSERT_EQ(local_shapes(f), (std::vector<std::vector<int64_t>>{{8, 4}})) << lower::to_string(f);
@@ -105,7 +87,7 @@ TEST(LocalLayout, TheAccumulatorTakesTheOrderOfTheLoopsThatAccumulateIntoIt) {
 }
 
 TEST(LocalLayout, TheInnermostDigitStaysInnermost) {
-  ComputeDAG dag = dense_dag();
+  ComputeDAG dag = testutil::small_dense_dag();
   // Accumulated in the order a, i1, b: storing it so would make b, a digit of the
   // rows, the contiguous one in place of the columns.
   lower::LoweredFunc f = dense_with_local(dag, {"a", "out_i1", "k", "b"}, "row_innermost");
@@ -113,7 +95,7 @@ TEST(LocalLayout, TheInnermostDigitStaysInnermost) {
 }
 
 TEST(LocalLayout, AccumulatorsAlreadyInLoopOrderAndProgramsWithoutThemAreLeftAlone) {
-  ComputeDAG dag = dense_dag();
+  ComputeDAG dag = testutil::small_dense_dag();
   lower::LoweredFunc f = dense_with_local(dag, {"k", "a", "b", "out_i1"}, "in_order");  // its own order
   EXPECT_EQ(lower::to_string(lower::reorder_local_accumulators(f)), lower::to_string(f));
 
