@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 
-#include "ir/simplify.h"
 
 namespace bcd::lower {
 
