@@ -101,14 +101,16 @@ bool fills_constants(const Stmt& s) {
   return std::all_of(s->body.begin(), s->body.end(), fills_constants);
 }
 
-// True if `s` holds loops and every one of them is printed fully unrolled: the
-// loop around `s` becomes the innermost after unrolling.
+// True if `s` holds loops and clang's full unroller unrolls every one of them (an
+// unrolled loop, or a vectorized one it does not keep a loop): the loop around `s`
+// becomes the innermost after unrolling.
 bool only_unrolled_loops(const Stmt& s) {
   bool any = false, all = true;
   std::function<void(const Stmt&)> visit = [&](const Stmt& x) {
     if (x->kind == StmtKind::For) {
       any = true;
-      all = all && printed_kind(x) == ForKind::Unrolled;
+      ForKind kind = printed_kind(x);
+      all = all && (kind == ForKind::Unrolled || (kind == ForKind::Vectorized && !kept_vector_loop(x)));
     }
     for (const auto& b : x->body) visit(b);
   };
@@ -263,7 +265,9 @@ class FunctionPrinter : detail::ExprPrinter {
           case ForKind::Serial: {
             std::string options;
             // Vectorized across its iterations, a loop around an unrolled tile reads
-            // with gathers (measured 10x slower than leaving the tile to SLP).
+            // with gathers (measured 10x slower than leaving the tile to SLP; and
+            // 17x on a 7x7 conv whose 3-iteration kernel-row loop clang vectorized
+            // 4 wide around a 2 x 7 x 7-lane tile).
             if (only_unrolled_loops(s->body[0])) options += " vectorize(disable)";
             // clang's unroller finds a nest of constant stores free to unroll, and its
             // instruction selection is quadratic in the stores of a block: a 98 KB
@@ -277,6 +281,12 @@ class FunctionPrinter : detail::ExprPrinter {
           default: break;
         }
         line(indent, fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {{", v, s->extent));
+        // Reassociation, which clang needs to vectorize a floating-point reduction,
+        // only in innermost reduction loops (see the compiler flags in
+        // runtime/compiler.cpp for why not everywhere).
+        if ((kind == ForKind::Vectorized || kind == ForKind::Serial) && !contains_loop(s->body[0]) &&
+            has_loop_carried_store(s->body[0], s->loop_var))
+          line(indent + 1, "#pragma clang fp reassociate(on)");
         in_scope_.push_back({"int", v});
         bool enclosing_long_unroll = in_long_unroll_;
         if (kind == ForKind::Unrolled && !in_long_unroll_ && unrolled_statements(s) > kMaxUnrolledStatements)

@@ -20,6 +20,7 @@
 #include "ops/reference.h"
 #include "ops/registry.h"
 #include "runtime/module.h"
+#include "schedule/transform_step.h"
 #include "support/error.h"
 #include "testing/fused_ops.h"
 #include "testing/random_states.h"
@@ -277,4 +278,25 @@ TEST(EquivalenceOracle, SampledAndMutatedSearchStatesMatchTheReference) {
               selected.size(), failed);
   EXPECT_EQ(failed, 0);
   EXPECT_GE(total, static_cast<int>(selected.size()) * kSearchStatesPerCase * 9 / 10);
+}
+
+TEST(EquivalenceOracle, AStateClang19MiscompiledWithReassociationEverywhere) {
+  // A search State of the first case that clang 19.1.7's SLP vectorizer got wrong
+  // (off by up to 0.44) when every kernel was compiled with -fassociative-math: a
+  // 2 x 5 x 2 accumulator tile with its 18-term sums fully unrolled. Reassociation
+  // is now only asked for in innermost reduction loops (runtime/compiler.cpp).
+  const std::string steps = R"([["CHW",3,"local"],["SP",3,6,3,[1],1],["SP",3,5,3,[1],1],["SP",3,4,4,[2],1],
+    ["SP",3,3,10,[1,1,2],1],["SP",3,2,10,[2,1,5],1],["SP",3,1,8,[2,1,2],1],["SP",3,0,1,[1,1,1],1],
+    ["RE",3,[0,4,8,12,1,5,9,13,16,18,20,2,6,10,14,17,19,21,3,7,11,15]],["FSP",4,3,4,1],["FSP",4,2,5,1],
+    ["FSP",4,1,6,1],["FSP",4,0,7,1],["RE",4,[0,2,4,6,1,3,5,7]],["CA",3,4,3],["FU",2,[0,1,2]],
+    ["AN",2,0,"parallel"],["FU",4,[0,1,2,3]],["AN",4,0,"parallel"],["AN",2,1,"vectorize"],
+    ["AN",3,21,"vectorize"],["AN",4,4,"vectorize"],["PR",3,0,"auto_unroll_max_step$512"]])";
+  ASSERT_EQ(kCases[0].params, "n=1,c=4,h=10,w=10,o=8,kernel=3,stride=1,pad=1");
+  int checked = 0;
+  StepCoverage coverage;
+  auto failures = check_case(kCases[0], 1, 1, &checked, coverage, [&](const ir::ComputeDAG& dag, std::mt19937_64&) {
+    return schedule::replay(dag, schedule::history_from_json(nlohmann::json::parse(steps)));
+  });
+  EXPECT_EQ(checked, 1);
+  for (const auto& f : failures) ADD_FAILURE() << f;
 }
