@@ -127,8 +127,8 @@ class StateLowerer {
     }
     root_extents = in.region;
     for (const auto& r : s.op->reduce_axes) root_extents.push_back(r.extent);
-    in.node_extents = under_gpu_threads(i) ? tight_node_extents(s, root_extents)
-                                           : schedule::derive_node_extents(s, root_extents);
+    in.node_extents = tightens_tiles(i) ? tight_node_extents(s, root_extents)
+                                        : schedule::derive_node_extents(s, root_extents);
     for (const auto& it : s.iters) {
       in.leaf_vars.push_back(ir::var(it.name));
       ranges_[in.leaf_vars.back().get()] = ir::Interval{0, in.node_extents[it.node] - 1};
@@ -255,6 +255,24 @@ class StateLowerer {
     const Stage& s = state_.stage(i);
     if (s.compute_at != ComputeAtKind::Iter) return false;
     return !enclosing_thread_vars(s.attach_stage, state_.stage(s.attach_stage).leaf_index(s.attach_node)).empty();
+  }
+
+  // Whether stage i's split parts shrink to the region it computes (as TVM's bound
+  // inference tightens a split's inner extent to its parent's). A stage computed
+  // inside another covers only the consumer's tile, and tiled for more than that (a
+  // cache-write stage computed at its consumer's outer tile keeps that tile's
+  // loops) it would run its outer loops, with every producer computed inside them,
+  // for guarded-off iterations: a tuned 7x7 conv ran its reduction twice, one of
+  // them for nothing. Not for a stage whose own loops are bound to GPU threads or
+  // vthreads outside a thread-bound loop: its thread counts are the kernel's.
+  bool tightens_tiles(int i) const {
+    const Stage& s = state_.stage(i);
+    if (s.compute_at != ComputeAtKind::Iter) return false;
+    if (under_gpu_threads(i)) return true;
+    return std::none_of(s.iters.begin(), s.iters.end(), [](const schedule::Iterator& it) {
+      return it.annotation == IterAnnotation::VThread ||
+             (it.annotation >= IterAnnotation::BlockIdxX && it.annotation <= IterAnnotation::ThreadIdxZ);
+    });
   }
 
   // Like derive_node_extents, but a split part whose inner parts already cover

@@ -10,6 +10,7 @@
 #include "runtime/run_dag.h"
 #include "schedule/hand_schedule.h"
 #include "support/error.h"
+#include "testing/lower_fixtures.h"
 
 using namespace bcd;
 using namespace bcd::ir;
@@ -148,6 +149,70 @@ TEST(CodegenC, UnrolledTilesLeaveTheLoopVectorizerTheRightLoop) {
       codegen::codegen_c({annotated_affine(16, 32, lower::ForKind::Serial, lower::ForKind::Unrolled, "long")});
   EXPECT_EQ(long_rows.find("unroll(full)"), std::string::npos) << long_rows;
   EXPECT_EQ(long_rows.find("vectorize(disable)"), std::string::npos) << long_rows;
+}
+
+TEST(CodegenC, ALoopAroundUnrolledRowsOfShortVectorsIsNotVectorizedEither) {
+  // 4 unrolled rows of 4 vectorized columns: clang unrolls both, so the column-tile
+  // loop around them becomes the innermost one; vectorized across its iterations
+  // it gathered (a 7x7 conv's kernel-row loop: 17x slower). It must not be.
+  Tensor a = placeholder({16, 32}, "A");
+  Tensor b = compute({16, 32}, [&](const std::vector<Expr>& i) { return a(i[0], i[1]) + 1.0; }, "B", "add");
+  schedule::HandSchedule h(ComputeDAG({a}, {b}));
+  auto [r0, r1] = h.split2("B", "B_i0", 4);
+  auto [c0, c1] = h.split2("B", "B_i1", 4);
+  h.reorder("B", {r0, c0, r1, c1});
+  h.unroll("B", r1);
+  h.vectorize("B", c1);
+  std::string src = codegen::codegen_c({lower::lower_state(h.state(), "tiles")});
+  EXPECT_NE(src.find("vectorize(disable)\n    for (int B_i1_0"), std::string::npos) << src;
+}
+
+TEST(CodegenC, OnlyInnermostReductionLoopsAreReassociated) {
+  // Reassociation lets clang vectorize a sum; asked for everywhere, clang 19's SLP
+  // vectorizer miscompiled an unrolled conv tile (runtime/compiler.cpp). The
+  // matmul's k loop is the only innermost reduction.
+  Tensor a = placeholder({2, 3}, "A");
+  Tensor b = placeholder({3, 4}, "B");
+  IterVar k = reduce_axis(3, "k");
+  Tensor c = compute({2, 4}, [&](const std::vector<Expr>& i) { return sum(a(i[0], k.var) * b(k.var, i[1]), {k}); },
+                     "C", "matmul");
+  std::string src = codegen::codegen_c({lower::lower_default(ComputeDAG({a, b}, {c}), "mm")});
+  size_t at = src.find("#pragma clang fp reassociate(on)");
+  ASSERT_NE(at, std::string::npos) << src;
+  EXPECT_EQ(src.find("#pragma clang fp reassociate(on)", at + 1), std::string::npos) << src;
+  // The first line of the k loop's body.
+  const std::string loop = "for (int k = 0; k < 3; ++k) {\n";
+  size_t k_loop = src.find(loop);
+  ASSERT_NE(k_loop, std::string::npos) << src;
+  EXPECT_EQ(src.find_first_not_of(' ', k_loop + loop.size()), at) << src;
+}
+
+TEST(LowerState, AStageInsideItsConsumerRunsOnlyTheTileItComputes) {
+  // The accumulator of 4 output columns, its columns split 4 x 2 for the whole row
+  // of 16: as TVM's bound inference does, the part of 4 shrinks to the 2 the tile
+  // needs, instead of running 4 with two of them guarded off.
+  ComputeDAG dag = testutil::small_dense_dag();
+  schedule::HandSchedule h(dag);
+  std::string local = h.cache_write("out", "local");
+  auto [j0, j1] = h.split2("out", "out_ax1", 4);
+  h.reorder("out", {j0, "out_ax0", j1});
+  h.compute_at(local, "out", j0);
+  std::vector<std::string> parts = h.split(local, "out_i1", {4, 2});
+  lower::LoweredFunc f = lower::lower_state(h.state(), "tight");
+  std::string text = lower::to_string(f);
+  EXPECT_NE(text.find("for " + parts[1] + " in 0..2"), std::string::npos) << text;
+  EXPECT_EQ(text.find("if "), std::string::npos) << text;
+
+  auto inputs = testutil::random_inputs(dag, 3);
+  lower::LoweredFunc plain = lower::lower_default(dag, "plain");
+  runtime::Module module = runtime::Module::from_source(codegen::codegen_c({f, plain}));
+  std::vector<NDArray> outs;
+  for (const auto& name : {"tight", "plain"}) {
+    outs.emplace_back(std::vector<int64_t>{8, 16});
+    outs.back().fill(12345.0f);
+    module.get(name).run(std::vector<NDArray*>{&inputs[0], &inputs[1], &outs.back()});
+  }
+  EXPECT_TRUE(arrays_close(outs[0], outs[1], 1e-5, 1e-5));
 }
 
 TEST(CodegenC, VectorizedLoopBecomesSimdCode) {
