@@ -17,7 +17,8 @@ namespace bcd::lower {
 // the copy-out, whose loops split it differently) are rewritten by floordiv/floormod
 // of their indices, simplified over their loops' ranges. Buffers with no such store,
 // already stored in loop order, or whose loops would put another digit innermost
-// (clang then vectorizes with gathers), are left as they are. The result computes
+// (clang then vectorizes with gathers) other than a vectorized innermost loop's,
+// are left as they are. The result computes
 // the same function as `f`.
 LoweredFunc reorder_local_accumulators(const LoweredFunc& f);
 

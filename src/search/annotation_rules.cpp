@@ -1,6 +1,11 @@
 #include "search/annotation_rules.h"
 
+#include <algorithm>
+#include <unordered_set>
+
 #include <fmt/format.h>
+
+#include "ir/expr_functor.h"
 
 #include "schedule/transform_step.h"
 #include "search/annotation_rules_gpu.h"
@@ -11,6 +16,7 @@ namespace bcd::search {
 using schedule::ComputeAtKind;
 using schedule::IterAnnotation;
 using schedule::IterKind;
+using schedule::IterRelation;
 using schedule::Stage;
 using schedule::StageKind;
 using schedule::State;
@@ -118,6 +124,69 @@ void parallel_stage(const SearchTask& task, State& s, int id, int offset) {
 
 }  // namespace
 
+namespace {
+
+// The root axis the iterator on relation `node` was split from, or -1 if a fuse
+// made it.
+int root_axis_of(const Stage& st, int node) {
+  while (node >= st.num_root_axes()) {
+    auto rel = std::find_if(st.relations.begin(), st.relations.end(), [&](const IterRelation& r) {
+      return std::find(r.outputs.begin(), r.outputs.end(), node) != r.outputs.end();
+    });
+    if (rel == st.relations.end() || rel->kind != IterRelation::Split) return -1;
+    node = rel->inputs[0];
+  }
+  return node;
+}
+
+// True if vectorizing along spatial axis `axis` of the stage's op reads every
+// tensor either contiguously or as one broadcast value: a tensor whose layout the
+// schedule chooses (a weight, stored in loop order) always qualifies, any other
+// only if the axis indexes no dimension but its last.
+bool reads_vectorize_along(const State& s, const Stage& st, int axis) {
+  std::unordered_set<const ir::OpNode*> chosen_layout;
+  for (int i : s.dag().layout_free_inputs()) chosen_layout.insert(s.dag().inputs()[i].op().get());
+  const ir::Expr& v = st.op->axes[axis].var;
+  bool ok = true;
+  ir::visit(st.op->body, [&](const ir::Expr& e) {
+    if (e->kind == ir::ExprKind::Load && !chosen_layout.count(e->tensor.get()))
+      for (size_t d = 0; d + 1 < e->operands.size(); ++d) ok = ok && !ir::uses_var(e->operands[d], v);
+    return ok;
+  });
+  return ok;
+}
+
+}  // namespace
+
+void reorder_inner_tile(const SearchOptions& options, State& s, std::mt19937_64& rng) {
+  for (int id = 0; id < s.num_stages(); ++id) {
+    const Stage& st = s.stage(id);
+    // An accumulator computed inside its consumer's tile (a cache write, or a
+    // stage fused into its elementwise consumer): a local buffer, which lowering
+    // stores with a vectorized innermost loop's digit innermost (lower/local_layout.h).
+    if (skipped(st) || !is_tiled(st) || st.compute_at != ComputeAtKind::Iter || !st.op->has_reduce()) continue;
+    int n = static_cast<int>(st.iters.size()), first = n;
+    while (first > 0 && st.iters[first - 1].kind == IterKind::Spatial &&
+           st.iters[first - 1].annotation == IterAnnotation::None && !has_attached_at(s, id, first - 1))
+      --first;
+    // The innermost tile: the spatial loops inside the last reduction loop.
+    if (first == 0 || first == n || st.iters[first - 1].kind != IterKind::Reduce) continue;
+    std::vector<int> candidates;
+    for (int i = first; i < n - 1; ++i) {
+      int axis = root_axis_of(st, st.iters[i].node);
+      if (st.iters[i].extent > 1 && axis >= 0 && axis < st.num_spatial_axes() && reads_vectorize_along(s, st, axis))
+        candidates.push_back(i);
+    }
+    if (candidates.empty() || !std::bernoulli_distribution(options.inner_tile_reorder_prob)(rng)) continue;
+    int moved = candidates[std::uniform_int_distribution<size_t>(0, candidates.size() - 1)(rng)];
+    std::vector<int> order;
+    for (int i = 0; i < n; ++i)
+      if (i != moved) order.push_back(i);
+    order.push_back(moved);
+    s.apply(schedule::reorder_step(id, order));
+  }
+}
+
 void annotate_parallel(const SearchTask& task, State& s) {
   for (int id = 0; id < s.num_stages(); ++id) {
     const Stage& st = s.stage(id);
@@ -168,6 +237,7 @@ void annotate_unroll(const SearchOptions& options, State& s, std::mt19937_64& rn
 
 State annotate_tiled(const SearchTask& task, const SearchOptions& options, State s, std::mt19937_64& rng) {
   if (task.is_gpu()) return annotate_gpu_tiled(task, options, std::move(s), rng);
+  reorder_inner_tile(options, s, rng);
   change_compute_locations(task, s, rng);
   annotate_parallel(task, s);
   annotate_vectorize(task, s, rng);

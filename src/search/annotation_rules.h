@@ -1,8 +1,8 @@
-// Random annotation of sketches (Ansor's initial-population rules for CPUs): fill
-// the unknown split lengths, move small stages' compute locations, fuse and
-// parallelize outer loops, fuse and vectorize inner loops, pick an auto-unroll
-// depth. Each rule applies ordinary transform steps, so the result is a State
-// with a complete step history.
+// Random annotation of sketches (Ansor's initial-population rules for CPUs, and one
+// of ours): fill the unknown split lengths, maybe reorder the innermost tile, move
+// small stages' compute locations, fuse and parallelize outer loops, fuse and
+// vectorize inner loops, pick an auto-unroll depth. Each rule applies ordinary
+// transform steps, so the result is a State with a complete step history.
 #pragma once
 #include <random>
 #include <vector>
@@ -18,13 +18,22 @@ namespace bcd::search {
 // history is replayed. Fails (bcd::Error) if the replay does.
 schedule::State fill_tile_sizes(const SearchTask& task, const schedule::State& sketch, FactorizationCache& cache,
                                 std::mt19937_64& rng);
+// Not an Ansor rule. Ansor's innermost tile keeps the tensor's dimension order, so
+// the loop vectorized is the last dimension's: the w of an NCHW conv, 7 lanes at
+// 7x7. With probability options.inner_tile_reorder_prob this moves another spatial
+// loop innermost in the inner tile of a tiled reduction computed inside its
+// consumer (a local accumulator): one along which every read is contiguous or a
+// broadcast. For an NCHW conv that is the output channel: the (rewritten) weight
+// is read contiguously and the input broadcast, the register tile of oneDNN's
+// direct convolution. Dense and NHWC convs have no such loop.
+void reorder_inner_tile(const SearchOptions& options, schedule::State& state, std::mt19937_64& rng);
 void change_compute_locations(const SearchTask& task, schedule::State& state, std::mt19937_64& rng);
 void annotate_parallel(const SearchTask& task, schedule::State& state);
 void annotate_vectorize(const SearchTask& task, schedule::State& state, std::mt19937_64& rng);
 void annotate_unroll(const SearchOptions& options, schedule::State& state, std::mt19937_64& rng);
 
-// What follows the tile sizes: compute locations, parallel, vectorize and unroll
-// (for a GPU task: annotate_gpu_tiled). Diffusion fills tile sizes its own way and
+// What follows the tile sizes: the inner tile's order, compute locations, parallel,
+// vectorize and unroll (for a GPU task: annotate_gpu_tiled). Diffusion fills tile sizes its own way and
 // annotates the rest with this.
 schedule::State annotate_tiled(const SearchTask& task, const SearchOptions& options, schedule::State tiled,
                                std::mt19937_64& rng);

@@ -1,4 +1,4 @@
-// Every hyper-parameter of the search, with Ansor's default.
+// Every hyper-parameter of the search, with Ansor's default (one addition, marked).
 #pragma once
 #include <vector>
 
@@ -18,6 +18,10 @@ struct SearchOptions {
   std::vector<int> auto_unroll_configs = {0, 16, 64, 512};
   std::vector<int> gpu_auto_unroll_configs = {0, 16, 64, 512, 1024};
   int max_sample_attempts = 8;        // per wanted sample before giving up on progress
+  // Not Ansor's (0 is its space): the share of sampled CPU States whose innermost
+  // tile of a cached multi-level tiling gets another spatial loop innermost, where
+  // that loop may be vectorized (see reorder_inner_tile).
+  double inner_tile_reorder_prob = 0.5;
 };
 
 }  // namespace bcd::search

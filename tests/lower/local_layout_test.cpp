@@ -52,7 +52,7 @@ std::vector<std::vector<int64_t>> local_shapes(const lower::LoweredFunc& f) {
 // dense with its accumulator computed per 4 columns (all 8 rows by 4 columns), the
 // rows split 4 x 2 (a, b) and accumulated in the order `order`.
 lower::LoweredFunc dense_with_local(const ComputeDAG& dag, const std::vector<std::string>& order,
-                                    const std::string& name) {
+                                    const std::string& name, bool vectorize_innermost = false) {
   schedule::HandSchedule h(dag);
   std::string local = h.cache_write("out", "local");
   auto [j0, j1] = h.split2("out", "out_ax1", 4);
@@ -62,6 +62,7 @@ lower::LoweredFunc dense_with_local(const ComputeDAG& dag, const std::vector<std
   std::vector<std::string> names;
   for (const auto& o : order) names.push_back(o == "a" ? a : o == "b" ? b : o);
   h.reorder(local, names);
+  if (vectorize_innermost) h.vectorize(local, names.back());
   return lower::lower_state(h.state(), name);
 }
 
@@ -92,6 +93,23 @@ TEST(LocalLayout, TheInnermostDigitStaysInnermost) {
   // rows, the contiguous one in place of the columns.
   lower::LoweredFunc f = dense_with_local(dag, {"a", "out_i1", "k", "b"}, "row_innermost");
   EXPECT_EQ(lower::to_string(lower::reorder_local_accumulators(f)), lower::to_string(f));
+}
+
+TEST(LocalLayout, AVectorizedInnermostLoopTakesTheInnermostDimension) {
+  // The same order with b vectorized (what the search's inner-tile reorder makes of
+  // an NCHW conv's output channels): its lanes then store contiguously, so b's
+  // digit becomes the innermost dimension.
+  ComputeDAG dag = testutil::small_dense_dag();
+  lower::LoweredFunc f = dense_with_local(dag, {"a", "out_i1", "k", "b"}, "row_lanes", true);
+  lower::LoweredFunc g = lower::reorder_local_accumulators(f);
+  g.name += "_reordered";
+  EXPECT_EQ(local_shapes(g), (std::vector<std::vector<int64_t>>{{4, 4, 2}})) << lower::to_string(g);
+
+  auto inputs = random_inputs(dag, 2);
+  runtime::Module module = runtime::Module::from_source(codegen::codegen_c({f, g}));
+  auto expected = run(module, f.name, dag, inputs);
+  auto actual = run(module, g.name, dag, inputs);
+  EXPECT_TRUE(arrays_close(actual[0], expected[0], 1e-5, 1e-5));
 }
 
 TEST(LocalLayout, AccumulatorsAlreadyInLoopOrderAndProgramsWithoutThemAreLeftAlone) {

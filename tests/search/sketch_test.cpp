@@ -1,5 +1,6 @@
 #include "search/sketch_rules.h"
 
+#include <algorithm>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -150,4 +151,80 @@ TEST(Annotation, PaddingOfAConvIsComputedAtTheRootOrInsideTheConvsLoops) {
       }
     }
   for (const char* kind : {"root", "spatial", "reduce"}) EXPECT_GT(seen[kind], 0) << kind;
+}
+
+namespace {
+
+// The axis a tiled iterator was split from: "ff.3" -> "ff".
+std::string axis_of(const schedule::Iterator& it) { return it.name.substr(0, it.name.find('.')); }
+
+int reorder_steps(const schedule::State& s) {
+  int n = 0;
+  for (const auto& step : s.history()) n += step.kind == schedule::StepKind::Reorder;
+  return n;
+}
+
+}  // namespace
+
+TEST(Annotation, InnerTileReorderVectorizesAnNchwConvAlongItsOutputChannels) {
+  // An NCHW conv computed inside its consumer's tile (a local accumulator) gets its
+  // inner output-channel tile innermost (and vectorized) when that tile is longer
+  // than 1 (vectorized when it fits the vectorize rule): the input is then a
+  // broadcast and the weight is stored in loop order.
+  // Never h: input rows are W apart. A conv at the root (writing a global buffer)
+  // keeps its order.
+  SearchTask task = conv_bias_relu_task();
+  SearchOptions options;
+  options.inner_tile_reorder_prob = 1;
+  FactorizationCache cache;
+  std::mt19937_64 rng(11);
+  int moved = 0, kept = 0, uncached = 0;
+  for (const auto& sketch : generate_sketches(task))
+    for (int k = 0; k < 30; ++k) {
+      schedule::State s = annotate_sketch(task, options, sketch, cache, rng);
+      int added = reorder_steps(s) - reorder_steps(sketch);
+      auto local = std::find_if(s.stages().begin(), s.stages().end(), [](const schedule::Stage& st) {
+        return st.op->has_reduce() && st.compute_at == schedule::ComputeAtKind::Iter;
+      });
+      if (local == s.stages().end()) {
+        EXPECT_EQ(added, 0);
+        ++uncached;
+        continue;
+      }
+      std::string o = local->op->axes[1].var->name, w = local->op->axes[3].var->name;
+      auto inner_o = std::find_if(local->iters.begin(), local->iters.end(),
+                                  [&](const schedule::Iterator& it) { return it.name == o + ".3"; });
+      ASSERT_NE(inner_o, local->iters.end());
+      const auto& innermost = local->iters.back();
+      if (inner_o->extent > 1) {
+        EXPECT_EQ(axis_of(innermost), o) << s.canonical_string();
+        if (innermost.extent <= task.hardware.max_vectorize_size)
+          EXPECT_EQ(innermost.annotation, schedule::IterAnnotation::Vectorize);
+        EXPECT_EQ(added, 1);
+        ++moved;
+      } else {
+        EXPECT_EQ(axis_of(innermost), w);
+        EXPECT_EQ(added, 0);
+        ++kept;
+      }
+    }
+  EXPECT_GT(moved, 10);
+  EXPECT_GT(kept, 0);
+  EXPECT_GT(uncached, 0);
+}
+
+TEST(Annotation, InnerTileReorderLeavesDenseAndNhwcConvsInTheirOrder) {
+  // Dense reads A[i, k]: i innermost would gather. An NHWC conv's innermost is its
+  // output channel already, and h or w there would gather the input.
+  SearchOptions options;
+  options.inner_tile_reorder_prob = 1;
+  FactorizationCache cache;
+  std::mt19937_64 rng(12);
+  for (const auto& [op, params] : std::vector<std::pair<std::string, std::string>>{
+           {"dense", "m=64,k=128,n=256"}, {"conv2d", "layout=NHWC,h=14,w=14,c=32,o=64"}}) {
+    SearchTask task = task_of(op, params);
+    for (const auto& sketch : generate_sketches(task))
+      for (int k = 0; k < 20; ++k)
+        EXPECT_EQ(reorder_steps(annotate_sketch(task, options, sketch, cache, rng)), reorder_steps(sketch)) << op;
+  }
 }
