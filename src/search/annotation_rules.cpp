@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "ir/expr_functor.h"
-
 #include "schedule/transform_step.h"
 #include "search/annotation_rules_gpu.h"
 #include "support/error.h"
@@ -121,10 +120,6 @@ void parallel_stage(const SearchTask& task, State& s, int id, int offset) {
   if (to_fuse.size() > 1) s.apply(schedule::fuse_step(id, to_fuse));
   s.apply(schedule::annotation_step(id, to_fuse.front(), IterAnnotation::Parallel));
 }
-
-}  // namespace
-
-namespace {
 
 // The root axis the iterator on relation `node` was split from, or -1 if a fuse
 // made it.
