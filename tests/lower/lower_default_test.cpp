@@ -15,14 +15,22 @@
 using namespace bcd;
 using namespace bcd::ir;
 
-TEST(LowerDefault, MatmulLoopProgramHasInitThenReduction) {
+namespace {
+
+// C[2, 4] = A[2, 3] x B[3, 4].
+ComputeDAG small_matmul_dag() {
   Tensor a = placeholder({2, 3}, "A");
   Tensor b = placeholder({3, 4}, "B");
   IterVar k = reduce_axis(3, "k");
   Tensor c = compute({2, 4}, [&](const std::vector<Expr>& i) { return sum(a(i[0], k.var) * b(k.var, i[1]), {k}); },
                      "C", "matmul");
-  ComputeDAG dag({a, b}, {c});
-  lower::LoweredFunc f = lower::lower_default(dag, "mm");
+  return ComputeDAG({a, b}, {c});
+}
+
+}  // namespace
+
+TEST(LowerDefault, MatmulLoopProgramHasInitThenReduction) {
+  lower::LoweredFunc f = lower::lower_default(small_matmul_dag(), "mm");
   EXPECT_EQ(lower::to_string(f),
             "func mm(A, B, C)\n"
             "  for C_i0 in 0..2\n"
@@ -171,12 +179,7 @@ TEST(CodegenC, OnlyInnermostReductionLoopsAreReassociated) {
   // Reassociation lets clang vectorize a sum; asked for everywhere, clang 19's SLP
   // vectorizer miscompiled an unrolled conv tile (runtime/compiler.cpp). The
   // matmul's k loop is the only innermost reduction.
-  Tensor a = placeholder({2, 3}, "A");
-  Tensor b = placeholder({3, 4}, "B");
-  IterVar k = reduce_axis(3, "k");
-  Tensor c = compute({2, 4}, [&](const std::vector<Expr>& i) { return sum(a(i[0], k.var) * b(k.var, i[1]), {k}); },
-                     "C", "matmul");
-  std::string src = codegen::codegen_c({lower::lower_default(ComputeDAG({a, b}, {c}), "mm")});
+  std::string src = codegen::codegen_c({lower::lower_default(small_matmul_dag(), "mm")});
   size_t at = src.find("#pragma clang fp reassociate(on)");
   ASSERT_NE(at, std::string::npos) << src;
   EXPECT_EQ(src.find("#pragma clang fp reassociate(on)", at + 1), std::string::npos) << src;
