@@ -41,6 +41,7 @@ PriorSchedule prior_schedule(const schedule::State& prior) {
     if (steps[i].kind == StepKind::Split) out.splits[keys[i]] = steps[i];
     if (is_unroll_pragma(steps[i])) out.unroll_pragmas[stages[i]] = steps[i].pragma;
   }
+  for (auto [stage_id, axis] : search::inner_tile_axes(prior)) out.inner_tile_axes[stage_key(prior, stage_id)] = axis;
   return out;
 }
 
@@ -69,7 +70,13 @@ schedule::State diffuse_state(const search::SearchTask& task, const search::Sear
     s.lengths = diffuse_split(match->second.lengths, match->second.extent, s.extent, pick_split_rule(weights, rng),
                               max_inner, cache, rng);
   }
-  schedule::State state = search::annotate_tiled(task, options, schedule::replay(task.dag, steps), rng);
+  schedule::State tiled = schedule::replay(task.dag, steps);
+  search::InnerTileAxes inner_axes;
+  for (int id = 0; id < tiled.num_stages(); ++id) {
+    auto it = prior.inner_tile_axes.find(stage_key(tiled, id));
+    if (it != prior.inner_tile_axes.end()) inner_axes[id] = it->second;
+  }
+  schedule::State state = search::annotate_tiled(task, options, std::move(tiled), rng, &inner_axes);
 
   // The unroll depth the prior found best for a stage carries over. Annotation adds
   // no stages, so the final State's stage indices are those of its pragma steps.

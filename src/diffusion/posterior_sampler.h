@@ -1,7 +1,8 @@
 // The posterior's initial population (DESIGN.md section 7, step 4): a sketch's
 // unknown split lengths are diffused from a prior State chosen at random (matching
 // split steps by stage, iterator id and occurrence), the remaining annotation
-// rules (compute location, parallel, vectorize) run as in Ansor, and the
+// rules (compute location, parallel, vectorize) run as in Ansor, the inner-tile
+// order (search::reorder_inner_tile, not in the artifact) is the prior's, and the
 // auto-unroll pragma of each stage is copied from the prior (with probability
 // `unroll_copy_rate`; otherwise the annotation's random depth stays). Stages are matched by
 // their keys (sketch_signature.h), not their indices, which differ between tasks.
@@ -25,6 +26,10 @@ struct PriorSchedule {
   // (stage key, iterator id, how many earlier splits had the same two) -> split.
   std::map<std::tuple<std::string, int, int>, schedule::Step> splits;
   std::map<std::string, std::string> unroll_pragmas;  // stage key -> pragma
+  // Stage key -> the root axis innermost in its inner tile. The split lengths
+  // diffused were tuned for that order (16 output channels as the vector, say):
+  // drawing the order again would pair them with the other one half the time.
+  std::map<std::string, int> inner_tile_axes;
 };
 PriorSchedule prior_schedule(const schedule::State& prior);
 

@@ -151,15 +151,19 @@ bool reads_vectorize_along(const State& s, const Stage& st, int axis) {
   return ok;
 }
 
+// An accumulator computed inside its consumer's tile (a cache write, or a stage
+// fused into its elementwise consumer): a local buffer, which lowering stores with
+// a vectorized innermost loop's digit innermost (lower/local_layout.h).
+bool has_inner_tile(const Stage& st) {
+  return !skipped(st) && is_tiled(st) && st.compute_at == ComputeAtKind::Iter && st.op->has_reduce();
+}
+
 }  // namespace
 
-void reorder_inner_tile(const SearchOptions& options, State& s, std::mt19937_64& rng) {
+void reorder_inner_tile(const SearchOptions& options, State& s, std::mt19937_64& rng, const InnerTileAxes* chosen) {
   for (int id = 0; id < s.num_stages(); ++id) {
     const Stage& st = s.stage(id);
-    // An accumulator computed inside its consumer's tile (a cache write, or a
-    // stage fused into its elementwise consumer): a local buffer, which lowering
-    // stores with a vectorized innermost loop's digit innermost (lower/local_layout.h).
-    if (skipped(st) || !is_tiled(st) || st.compute_at != ComputeAtKind::Iter || !st.op->has_reduce()) continue;
+    if (!has_inner_tile(st)) continue;
     int n = static_cast<int>(st.iters.size()), first = n;
     while (first > 0 && st.iters[first - 1].kind == IterKind::Spatial &&
            st.iters[first - 1].annotation == IterAnnotation::None && !has_attached_at(s, id, first - 1))
@@ -172,14 +176,32 @@ void reorder_inner_tile(const SearchOptions& options, State& s, std::mt19937_64&
       if (st.iters[i].extent > 1 && axis >= 0 && axis < st.num_spatial_axes() && reads_vectorize_along(s, st, axis))
         candidates.push_back(i);
     }
-    if (candidates.empty() || !std::bernoulli_distribution(options.inner_tile_reorder_prob)(rng)) continue;
-    int moved = candidates[std::uniform_int_distribution<size_t>(0, candidates.size() - 1)(rng)];
+    int moved = -1;
+    auto given = chosen ? chosen->find(id) : InnerTileAxes::const_iterator{};
+    if (chosen && given != chosen->end()) {
+      for (int i : candidates)
+        if (root_axis_of(st, st.iters[i].node) == given->second) moved = i;
+    } else if (!candidates.empty() && std::bernoulli_distribution(options.inner_tile_reorder_prob)(rng)) {
+      moved = candidates[std::uniform_int_distribution<size_t>(0, candidates.size() - 1)(rng)];
+    }
+    if (moved < 0) continue;
     std::vector<int> order;
     for (int i = 0; i < n; ++i)
       if (i != moved) order.push_back(i);
     order.push_back(moved);
     s.apply(schedule::reorder_step(id, order));
   }
+}
+
+InnerTileAxes inner_tile_axes(const State& s) {
+  InnerTileAxes out;
+  for (int id = 0; id < s.num_stages(); ++id) {
+    const Stage& st = s.stage(id);
+    if (!has_inner_tile(st) || st.iters.empty()) continue;
+    int axis = root_axis_of(st, st.iters.back().node);
+    if (axis >= 0) out[id] = axis;
+  }
+  return out;
 }
 
 void annotate_parallel(const SearchTask& task, State& s) {
@@ -230,9 +252,10 @@ void annotate_unroll(const SearchOptions& options, State& s, std::mt19937_64& rn
   }
 }
 
-State annotate_tiled(const SearchTask& task, const SearchOptions& options, State s, std::mt19937_64& rng) {
+State annotate_tiled(const SearchTask& task, const SearchOptions& options, State s, std::mt19937_64& rng,
+                     const InnerTileAxes* inner_axes) {
   if (task.is_gpu()) return annotate_gpu_tiled(task, options, std::move(s), rng);
-  reorder_inner_tile(options, s, rng);
+  reorder_inner_tile(options, s, rng, inner_axes);
   change_compute_locations(task, s, rng);
   annotate_parallel(task, s);
   annotate_vectorize(task, s, rng);

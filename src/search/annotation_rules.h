@@ -4,6 +4,7 @@
 // vectorize inner loops, pick an auto-unroll depth. Each rule applies ordinary
 // transform steps, so the result is a State with a complete step history.
 #pragma once
+#include <map>
 #include <random>
 #include <vector>
 
@@ -26,7 +27,15 @@ schedule::State fill_tile_sizes(const SearchTask& task, const schedule::State& s
 // broadcast. For an NCHW conv that is the output channel: the (rewritten) weight
 // is read contiguously and the input broadcast, the register tile of oneDNN's
 // direct convolution. Dense and NHWC convs have no such loop.
-void reorder_inner_tile(const SearchOptions& options, schedule::State& state, std::mt19937_64& rng);
+// With `chosen` (stage id -> root axis, from inner_tile_axes of another State) a
+// listed stage draws nothing: it takes that axis innermost if it is a candidate,
+// and keeps its order otherwise (diffusion copies the prior's choice this way).
+using InnerTileAxes = std::map<int, int>;
+void reorder_inner_tile(const SearchOptions& options, schedule::State& state, std::mt19937_64& rng,
+                        const InnerTileAxes* chosen = nullptr);
+// Stage id -> the root axis of the innermost loop, for each tiled reduction stage
+// computed inside its consumer: the stages reorder_inner_tile considers.
+InnerTileAxes inner_tile_axes(const schedule::State& state);
 void change_compute_locations(const SearchTask& task, schedule::State& state, std::mt19937_64& rng);
 void annotate_parallel(const SearchTask& task, schedule::State& state);
 void annotate_vectorize(const SearchTask& task, schedule::State& state, std::mt19937_64& rng);
@@ -34,9 +43,9 @@ void annotate_unroll(const SearchOptions& options, schedule::State& state, std::
 
 // What follows the tile sizes: the inner tile's order, compute locations, parallel,
 // vectorize and unroll (for a GPU task: annotate_gpu_tiled). Diffusion fills tile sizes its own way and
-// annotates the rest with this.
+// annotates the rest with this, passing the prior's inner-tile order as `inner_axes`.
 schedule::State annotate_tiled(const SearchTask& task, const SearchOptions& options, schedule::State tiled,
-                               std::mt19937_64& rng);
+                               std::mt19937_64& rng, const InnerTileAxes* inner_axes = nullptr);
 
 // All of the above on one sketch (for a GPU task: annotate_gpu_sketch).
 schedule::State annotate_sketch(const SearchTask& task, const SearchOptions& options, const schedule::State& sketch,

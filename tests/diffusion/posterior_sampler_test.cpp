@@ -115,6 +115,51 @@ TEST(PosteriorSampler, UnrollCopyRateZeroKeepsTheAnnotationsOwnDepth) {
   EXPECT_GE(own_depth, 12);
 }
 
+TEST(PosteriorSampler, TakesThePriorsInnerTileOrderWhateverItsOwnDrawWouldBe) {
+  // NCHW convs with the same output: the inner tile may put the output channel
+  // innermost (search::reorder_inner_tile). A prior made with that rule always on,
+  // or always off, passes its order on even to a posterior whose own options say
+  // the opposite.
+  search::SearchTask prior_task = task_of("conv2d", "c=16,o=32,h=14,w=14,kernel=1,pad=0");
+  search::SearchTask post_task = task_of("conv2d", "c=8,o=32,h=14,w=14,kernel=3,pad=1");
+  std::vector<schedule::State> prior_sketches = search::generate_sketches(prior_task);
+  std::vector<schedule::State> post_sketches = search::generate_sketches(post_task);
+  search::FactorizationCache cache;
+  SplitRuleWeights copy_only{1, 0, 0};
+  auto innermost = [](const schedule::State& s) {
+    std::map<std::string, int> out;
+    for (auto [id, axis] : search::inner_tile_axes(s)) out[stage_key(s, id)] = axis;
+    return out;
+  };
+  int reordered = 0, kept = 0;
+  for (double prior_prob : {0.0, 1.0}) {
+    search::SearchOptions prior_options, post_options;
+    prior_options.inner_tile_reorder_prob = prior_prob;
+    post_options.inner_tile_reorder_prob = 1 - prior_prob;
+    for (size_t k = 0; k < prior_sketches.size(); ++k) {
+      for (uint64_t seed = 0; seed < 6; ++seed) {
+        std::mt19937_64 rng(seed);
+        schedule::State prior = search::annotate_sketch(prior_task, prior_options, prior_sketches[k], cache, rng);
+        PriorSchedule ps = prior_schedule(prior);
+        EXPECT_EQ(ps.inner_tile_axes, innermost(prior));
+        if (ps.inner_tile_axes.empty()) continue;  // a sketch without a local accumulator
+        schedule::State post = diffuse_state(post_task, post_options, post_sketches[k], {ps}, copy_only, cache, rng);
+        EXPECT_EQ(innermost(post), ps.inner_tile_axes) << "sketch " << k << " seed " << seed;
+        // The output channel (axis 1; with the rule always on, unless its inner
+        // tile is 1) or w (axis 3, the tensor's own order).
+        for (auto [key, axis] : ps.inner_tile_axes) {
+          if (prior_prob == 0) {
+            EXPECT_EQ(axis, 3) << key;
+          }
+          (axis == 1 ? reordered : kept)++;
+        }
+      }
+    }
+  }
+  EXPECT_GT(reordered, 0);
+  EXPECT_GT(kept, 0);
+}
+
 TEST(SketchSignature, NamesStagesByOperationSoShiftedIndicesStillAgree) {
   search::SearchTask a = task_of("conv2d", "c=16,o=32,h=14,w=14,kernel=1,pad=0");
   search::SearchTask b = task_of("conv2d", "c=16,o=32,h=14,w=14,kernel=3,pad=1");

@@ -198,8 +198,9 @@ TEST(Annotation, InnerTileReorderVectorizesAnNchwConvAlongItsOutputChannels) {
       const auto& innermost = local->iters.back();
       if (inner_o->extent > 1) {
         EXPECT_EQ(axis_of(innermost), o) << s.canonical_string();
-        if (innermost.extent <= task.hardware.max_vectorize_size)
+        if (innermost.extent <= task.hardware.max_vectorize_size) {
           EXPECT_EQ(innermost.annotation, schedule::IterAnnotation::Vectorize);
+        }
         EXPECT_EQ(added, 1);
         ++moved;
       } else {
