@@ -26,12 +26,18 @@ search::SearchTask task_of(const std::string& op, const std::string& params) {
   return t;
 }
 
-TEST(PosteriorSampler, CopiesTilesBetweenConvsWithAndWithoutAPadStage) {
+// A prior conv and a posterior conv with the same 14x14x32 output; only the
+// posterior has a pad stage.
+class PosteriorSampler : public ::testing::Test {
+ protected:
   search::SearchTask prior_task = task_of("conv2d", "c=16,o=32,h=14,w=14,kernel=1,pad=0");
-  search::SearchTask post_task = task_of("conv2d", "c=8,o=32,h=14,w=14,kernel=3,pad=1");  // same 14x14x32 output
-  ASSERT_NE(prior_task.dag.ops().size(), post_task.dag.ops().size());  // the pad stage
+  search::SearchTask post_task = task_of("conv2d", "c=8,o=32,h=14,w=14,kernel=3,pad=1");
   std::vector<schedule::State> prior_sketches = search::generate_sketches(prior_task);
   std::vector<schedule::State> post_sketches = search::generate_sketches(post_task);
+};
+
+TEST_F(PosteriorSampler, CopiesTilesBetweenConvsWithAndWithoutAPadStage) {
+  ASSERT_NE(prior_task.dag.ops().size(), post_task.dag.ops().size());  // the pad stage
   ASSERT_EQ(prior_sketches.size(), post_sketches.size());
   for (size_t k = 0; k < prior_sketches.size(); ++k)
     EXPECT_EQ(sketch_signature(prior_sketches[k]), sketch_signature(post_sketches[k])) << "sketch " << k;
@@ -78,11 +84,7 @@ TEST(PosteriorSampler, CopiesTilesBetweenConvsWithAndWithoutAPadStage) {
   EXPECT_GT(unroll_checked, 0);
 }
 
-TEST(PosteriorSampler, UnrollCopyRateZeroKeepsTheAnnotationsOwnDepth) {
-  search::SearchTask prior_task = task_of("conv2d", "c=16,o=32,h=14,w=14,kernel=1,pad=0");
-  search::SearchTask post_task = task_of("conv2d", "c=8,o=32,h=14,w=14,kernel=3,pad=1");
-  std::vector<schedule::State> prior_sketches = search::generate_sketches(prior_task);
-  std::vector<schedule::State> post_sketches = search::generate_sketches(post_task);
+TEST_F(PosteriorSampler, UnrollCopyRateZeroKeepsTheAnnotationsOwnDepth) {
   search::SearchOptions options;
   search::FactorizationCache cache;
   auto pragmas = [](const schedule::State& s) {
@@ -115,15 +117,11 @@ TEST(PosteriorSampler, UnrollCopyRateZeroKeepsTheAnnotationsOwnDepth) {
   EXPECT_GE(own_depth, 12);
 }
 
-TEST(PosteriorSampler, TakesThePriorsInnerTileOrderWhateverItsOwnDrawWouldBe) {
+TEST_F(PosteriorSampler, TakesThePriorsInnerTileOrderWhateverItsOwnDrawWouldBe) {
   // NCHW convs with the same output: the inner tile may put the output channel
   // innermost (search::reorder_inner_tile). A prior made with that rule always on,
   // or always off, passes its order on even to a posterior whose own options say
   // the opposite.
-  search::SearchTask prior_task = task_of("conv2d", "c=16,o=32,h=14,w=14,kernel=1,pad=0");
-  search::SearchTask post_task = task_of("conv2d", "c=8,o=32,h=14,w=14,kernel=3,pad=1");
-  std::vector<schedule::State> prior_sketches = search::generate_sketches(prior_task);
-  std::vector<schedule::State> post_sketches = search::generate_sketches(post_task);
   search::FactorizationCache cache;
   SplitRuleWeights copy_only{1, 0, 0};
   auto innermost = [](const schedule::State& s) {
