@@ -13,7 +13,8 @@
 # A variant is a cluster kind (operator, sketch), optionally followed by options:
 # "-releaseN" for `--release-after-rounds N`, "-priorN" for `--max-prior-rounds N`,
 # "-belowP" for `--release-below-rate P/100`, "-unrollP" for `--unroll-copy-rate
-# P/100` (e.g. "operator-prior3-release3", "operator-below50", "sketch-unroll0").
+# P/100`, "-persketch" for `--prior-per-sketch` (e.g. "operator-prior3-release3",
+# "operator-below50", "sketch-unroll0", "operator-prior2-persketch").
 #
 # Run it on a quiet machine: it measures tuning time. $BCD_MODEL_ARGS go to `bcd
 # tune` and `bcd run` (e.g. "--image-size 64" for a quick check), $BCD_TUNE_ARGS to
@@ -78,6 +79,7 @@ for seed in $seeds; do
         prior[0-9]*) extra+=(--max-prior-rounds "${p#prior}") ;;
         below[0-9]*) extra+=(--release-below-rate "$(awk -v p="${p#below}" 'BEGIN { print p / 100 }')") ;;
         unroll[0-9]*) extra+=(--unroll-copy-rate "$(awk -v p="${p#unroll}" 'BEGIN { print p / 100 }')") ;;
+        persketch) extra+=(--prior-per-sketch) ;;
         *) echo "unknown variant option '$p' in '$v' (releaseN, priorN, belowP, unrollP)" >&2; exit 2 ;;
       esac
     done

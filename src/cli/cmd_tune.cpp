@@ -225,6 +225,9 @@ CommandRunner add_tune_command(CLI::App& app) {
                   "artifact)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_flag("--prior-per-sketch", d.prior_per_sketch,
+                "diffusion: keep the top-n prior States of every sketch the representative measured and let "
+                "posteriors search all those sketches (default: the best prior's sketch only, as the artifact)");
   cmd->add_option("--split-rule-weights", o->split_rule_weights,
                   "diffusion: weights of copy-or-snap, scale, random (default 1,1,1)")
       ->delimiter(',');

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <map>
 #include <memory>
+#include <set>
 
 #include "diffusion/posterior_sampler.h"
 #include "diffusion/sketch_signature.h"
@@ -46,6 +49,17 @@ bool rate_below(tuning::TaskScheduler& scheduler, int t, int reference, double f
   return scheduler.task(t).policy->best_throughput() < fraction * scheduler.task(reference).policy->best_throughput();
 }
 
+std::vector<schedule::State> top_per_sketch(const std::vector<schedule::State>& ranked,
+                                            const std::vector<schedule::State>& sketches, int n) {
+  std::vector<schedule::State> out;
+  std::map<int, int> taken;  // sketch -> States kept from it
+  for (const auto& s : ranked) {
+    std::optional<int> k = sketch_of(s.history(), sketches);
+    if (k && taken[*k]++ < n) out.push_back(s);
+  }
+  return out;
+}
+
 void release_prior(search::SearchPolicy& policy) {
   policy.restore_all_sketches();
   policy.set_init_sampler(nullptr);
@@ -63,36 +77,45 @@ void reduce_search(tuning::TaskScheduler& scheduler, int t, const DiffusionOptio
   scheduler.task(t).measures_per_round = posterior_measures(scheduler, o);
 }
 
-// Makes task `t` a posterior of the prior States `priors` (of another task of the
-// cluster): its own sketch matching theirs, diffused initial populations (the
-// caller reduces its search).
+// Makes task `t` a posterior of the prior States `priors` (best first, of another
+// task of the cluster): its sketches are those of the priors it keeps (the best
+// prior's, or with `prior_per_sketch` every prior's), each sampled from diffused
+// States of its own priors (the caller reduces its search). Priors whose sketch
+// the task lacks leave its sketches alone, as Ansor's.
 void make_posterior(tuning::TaskScheduler& scheduler, int t, const std::vector<schedule::State>& priors,
                     const std::vector<schedule::State>& prior_sketches, const DiffusionOptions& o) {
   search::SearchPolicy& policy = *scheduler.task(t).policy;
-  // The best prior's sketch, and the priors that share it.
-  std::optional<int> k = sketch_of(priors.front().history(), prior_sketches);
-  std::vector<PriorSchedule> schedules;
+  std::optional<int> best_sketch = sketch_of(priors.front().history(), prior_sketches);
+  std::map<std::string, std::vector<PriorSchedule>> by_signature;  // sketch signature -> its priors
+  std::vector<PriorSchedule> fallback;  // for a sketch without priors: the best prior's
   for (const auto& p : priors) {
-    std::optional<int> pk = sketch_of(p.history(), prior_sketches);
-    if (!k || pk == k) schedules.push_back(prior_schedule(p));
-  }
-  if (k) {
-    std::string signature = sketch_signature(prior_sketches[*k]);
-    for (const auto& sketch : policy.sketches()) {
-      if (sketch_signature(sketch) == signature) {
-        policy.set_sketches({sketch});
-        break;
-      }
+    std::optional<int> k = sketch_of(p.history(), prior_sketches);
+    if (!best_sketch) {
+      fallback.push_back(prior_schedule(p));
+    } else if (k && (k == best_sketch || o.prior_per_sketch)) {
+      by_signature[sketch_signature(prior_sketches[*k])].push_back(prior_schedule(p));
     }
+  }
+  if (best_sketch) {
+    fallback = by_signature[sketch_signature(prior_sketches[*best_sketch])];
+    std::vector<schedule::State> kept;  // the first of the task's sketches with each prior signature
+    std::set<std::string> seen;
+    for (const auto& sketch : policy.sketches()) {
+      std::string signature = sketch_signature(sketch);
+      if (by_signature.count(signature) && seen.insert(signature).second) kept.push_back(sketch);
+    }
+    if (!kept.empty()) policy.set_sketches(std::move(kept));
   }
   auto cache = std::make_shared<search::FactorizationCache>();
   search::SearchPolicy* p = &policy;
   SplitRuleWeights weights = o.split_rules;
   double unroll_copy_rate = o.unroll_copy_rate;
-  policy.set_init_sampler(
-      [p, schedules, weights, cache, unroll_copy_rate](const schedule::State& sketch, std::mt19937_64& rng) {
-        return diffuse_state(p->task(), p->options(), sketch, schedules, weights, *cache, rng, unroll_copy_rate);
-      });
+  policy.set_init_sampler([p, by_signature, fallback, weights, cache, unroll_copy_rate](
+                              const schedule::State& sketch, std::mt19937_64& rng) {
+    auto it = by_signature.size() > 1 ? by_signature.find(sketch_signature(sketch)) : by_signature.end();
+    const auto& schedules = it != by_signature.end() ? it->second : fallback;
+    return diffuse_state(p->task(), p->options(), sketch, schedules, weights, *cache, rng, unroll_copy_rate);
+  });
 }
 
 }  // namespace
@@ -140,7 +163,9 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
       continue;
     }
     search::SearchPolicy& rep = *scheduler.task(c.representative).policy;
-    std::vector<schedule::State> priors = rep.top_states(o.top_n);
+    std::vector<schedule::State> priors =
+        o.prior_per_sketch ? top_per_sketch(rep.top_states(std::numeric_limits<int>::max()), rep.sketches(), o.top_n)
+                           : rep.top_states(o.top_n);
     for (int m : c.members) {
       if (m == c.representative) continue;
       posteriors.push_back(m);

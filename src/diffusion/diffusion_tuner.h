@@ -51,6 +51,14 @@ struct DiffusionOptions {
   // diffused from a 28x28 one), available after one round instead of a stall's
   // several: at small budgets a posterior gets only a few rounds.
   double release_below_rate = 0;
+  // Not in the artifact (false: its behaviour): keep the top_n prior States of every
+  // sketch the representative measured, not only of the best one's, and let a
+  // posterior search each of those sketches, diffused from that sketch's priors. A
+  // representative's best sketch need not suit its cluster: after two prior rounds
+  // SqueezeNet's 1000-class 1x1 conv was best without fusing its bias and relu, and
+  // every posterior conv, held to that sketch, warmed up about twice as slow as with
+  // the fused one (whose Ansor bests all are fused; session 16).
+  bool prior_per_sketch = false;
 };
 
 // Whether a task's best latency did not improve over its last `rounds` rounds
@@ -60,6 +68,11 @@ bool stalled(const tuning::TaskProgress& progress, int rounds);
 // Whether task `t`'s best FLOP rate is below `fraction` of task `reference`'s (a
 // task without a valid measurement has rate 0).
 bool rate_below(tuning::TaskScheduler& scheduler, int t, int reference, double fraction);
+
+// The first `n` States of `ranked` (best first) from each of `sketches` (States of
+// one task), in rank order; States from none of them are dropped.
+std::vector<schedule::State> top_per_sketch(const std::vector<schedule::State>& ranked,
+                                            const std::vector<schedule::State>& sketches, int n);
 
 // Drops a posterior's prior: every sketch of its task, Ansor's initialization.
 void release_prior(search::SearchPolicy& policy);

@@ -3,7 +3,9 @@
 // States of the prior's sketch (which compute the right function), searches with
 // the reduced settings, and the shared cost model keeps growing from the priors;
 // with --release-after-rounds, a reduced task that stalls searches as Ansor does,
-// and with --release-below-rate a posterior far slower than its representative.
+// and with --release-below-rate a posterior far slower than its representative;
+// with --prior-per-sketch a posterior searches every sketch the representative
+// measured.
 #include "diffusion/diffusion_tuner.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +15,7 @@
 #include "costmodel/cost_model.h"
 #include "diffusion/sketch_signature.h"
 #include "ops/nn.h"
+#include "search/annotation_rules.h"
 #include "search/sketch_rules.h"
 
 namespace bcd::diffusion {
@@ -96,6 +99,61 @@ TEST(DiffusionTuner, PosteriorsStartFromThePriorsSketchAndTheModelKeepsGrowing) 
       EXPECT_NE(r.error, runtime::MeasureError::WrongAnswer) << r.error_message;
     for (const auto& s : policy.propose(2)) EXPECT_EQ(sketch_of(s.history(), policy.sketches()), std::optional<int>(0));
   }
+}
+
+// The signatures of the sketches `states` (of `policy`'s task) come from.
+std::set<std::string> sketches_of(const std::vector<schedule::State>& states, search::SearchPolicy& policy) {
+  std::set<std::string> out;
+  for (const auto& s : states) {
+    std::optional<int> k = sketch_of(s.history(), policy.sketches());
+    out.insert(k ? sketch_signature(policy.sketches()[*k]) : "none");
+  }
+  return out;
+}
+
+TEST(DiffusionTuner, WithPriorPerSketchPosteriorsSearchEverySketchTheRepresentativeMeasured) {
+  auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
+  tuning::SchedulerOptions so;
+  so.num_measures_per_round = 4;
+  tuning::TaskScheduler scheduler(three_conv_cluster(model), so, nullptr, nullptr);
+  DiffusionOptions o;
+  o.prior_per_sketch = true;
+  DiffusionReport report = tune_with_diffusion(scheduler, o, 16);
+  const int rep = report.clusters.at(0).representative;
+  auto& prior_policy = *scheduler.task(rep).policy;
+  std::set<std::string> measured = sketches_of(prior_policy.top_states(1000), prior_policy);
+  ASSERT_GE(measured.size(), 2u);  // else the option would change nothing here
+  ASSERT_FALSE(measured.count("none"));
+  for (int t = 0; t < scheduler.size(); ++t) {
+    if (t == rep) continue;
+    auto& policy = *scheduler.task(t).policy;
+    EXPECT_EQ(sketches_of(policy.sketches(), policy), measured) << t;
+    EXPECT_EQ(policy.sketches().size(), measured.size()) << t;
+    std::vector<schedule::State> population = policy.sample_initial_population(60);
+    ASSERT_GE(population.size(), 50u);
+    EXPECT_EQ(sketches_of(population, policy), measured) << t;  // every kept sketch is sampled
+    std::vector<schedule::State> some(population.begin(), population.begin() + 6);
+    for (const auto& r : scheduler.task(t).measurer->measure(some))
+      EXPECT_NE(r.error, runtime::MeasureError::WrongAnswer) << r.error_message;
+  }
+}
+
+TEST(DiffusionTuner, TopPerSketchKeepsTheFirstNOfEachSketchInRankOrder) {
+  search::SearchTask task = conv_task(8, 16, 14);
+  std::vector<schedule::State> sketches = search::generate_sketches(task);
+  ASSERT_GE(sketches.size(), 2u);
+  search::SearchOptions so;
+  search::FactorizationCache cache;
+  std::mt19937_64 rng(7);
+  auto draw = [&](int k) { return search::annotate_sketch(task, so, sketches[k], cache, rng); };
+  std::vector<schedule::State> ranked = {draw(1), draw(0), schedule::State(task.dag), draw(1),
+                                         draw(1), draw(0), draw(0)};
+  std::vector<schedule::State> top = top_per_sketch(ranked, sketches, 2);
+  std::vector<int> expected = {0, 1, 3, 5};  // the third of each sketch and the State of none are dropped
+  ASSERT_EQ(top.size(), expected.size());
+  for (size_t i = 0; i < top.size(); ++i)
+    EXPECT_EQ(top[i].canonical_string(), ranked[expected[i]].canonical_string()) << i;
+  EXPECT_EQ(top_per_sketch(ranked, sketches, 1).size(), 2u);
 }
 
 TEST(DiffusionTuner, SingletonsGetTheReducedSearchUnlessAskedOtherwise) {
