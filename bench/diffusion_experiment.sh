@@ -80,7 +80,7 @@ for seed in $seeds; do
         below[0-9]*) extra+=(--release-below-rate "$(awk -v p="${p#below}" 'BEGIN { print p / 100 }')") ;;
         unroll[0-9]*) extra+=(--unroll-copy-rate "$(awk -v p="${p#unroll}" 'BEGIN { print p / 100 }')") ;;
         persketch) extra+=(--prior-per-sketch) ;;
-        *) echo "unknown variant option '$p' in '$v' (releaseN, priorN, belowP, unrollP)" >&2; exit 2 ;;
+        *) echo "unknown variant option '$p' in '$v' (releaseN, priorN, belowP, unrollP, persketch)" >&2; exit 2 ;;
       esac
     done
     tune diffusion "${v%%-*}" "$seed" "$d" "${extra[@]}"
