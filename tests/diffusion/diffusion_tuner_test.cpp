@@ -56,12 +56,17 @@ std::vector<tuning::ScheduledTask> three_conv_cluster(const std::shared_ptr<cost
   return tasks;
 }
 
+// The cluster under a scheduler that measures `per_round` candidates a round.
+tuning::TaskScheduler cluster_scheduler(const std::shared_ptr<costmodel::CostModel>& model, int per_round = 4) {
+  tuning::SchedulerOptions so;
+  so.num_measures_per_round = per_round;
+  return tuning::TaskScheduler(three_conv_cluster(model), so, nullptr, nullptr);
+}
+
 TEST(DiffusionTuner, PosteriorsStartFromThePriorsSketchAndTheModelKeepsGrowing) {
   if (!costmodel::xgboost_available()) GTEST_SKIP() << "built without XGBoost";
   std::shared_ptr<costmodel::CostModel> model = costmodel::make_xgboost_model();
-  tuning::SchedulerOptions so;
-  so.num_measures_per_round = 4;
-  tuning::TaskScheduler scheduler(three_conv_cluster(model), so, nullptr, nullptr);
+  tuning::TaskScheduler scheduler = cluster_scheduler(model);
 
   DiffusionOptions o;
   // Prior: min(3, 10) = 3 rounds of 4; posterior warm-up: 2 rounds of 2.
@@ -113,9 +118,7 @@ std::set<std::string> sketches_of(const std::vector<schedule::State>& states, se
 
 TEST(DiffusionTuner, WithPriorPerSketchPosteriorsSearchEverySketchTheRepresentativeMeasured) {
   auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
-  tuning::SchedulerOptions so;
-  so.num_measures_per_round = 4;
-  tuning::TaskScheduler scheduler(three_conv_cluster(model), so, nullptr, nullptr);
+  tuning::TaskScheduler scheduler = cluster_scheduler(model);
   DiffusionOptions o;
   o.prior_per_sketch = true;
   DiffusionReport report = tune_with_diffusion(scheduler, o, 16);
@@ -262,9 +265,7 @@ TEST(DiffusionTuner, TasksThatStallOnTheReducedSearchSearchAsAnsorDoesWhenAsked)
 TEST(DiffusionTuner, PosteriorsSlowerThanTheirRepresentativeDropTheirPriorAfterTheWarmUp) {
   for (double fraction : {0.0, 1.0}) {
     auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
-    tuning::SchedulerOptions so;
-    so.num_measures_per_round = 4;
-    tuning::TaskScheduler scheduler(three_conv_cluster(model), so, nullptr, nullptr);
+    tuning::TaskScheduler scheduler = cluster_scheduler(model);
     DiffusionOptions o;
     o.release_below_rate = fraction;
     std::vector<std::string> lines;
@@ -297,9 +298,7 @@ TEST(DiffusionTuner, PosteriorsSlowerThanTheirRepresentativeDropTheirPriorAfterT
 
 TEST(DiffusionTuner, AnUnmeasuredTaskRunsBelowAnyPositiveFractionOfAMeasuredOne) {
   auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
-  tuning::SchedulerOptions so;
-  so.num_measures_per_round = 2;
-  tuning::TaskScheduler scheduler(three_conv_cluster(model), so, nullptr, nullptr);
+  tuning::TaskScheduler scheduler = cluster_scheduler(model, 2);
   ASSERT_TRUE(scheduler.tune_round(0, 2));
   ASSERT_LT(scheduler.progress(0).best_seconds, 1.0);
   EXPECT_TRUE(rate_below(scheduler, 1, 0, 1e-9));  // task 1 has no measurement: rate 0
