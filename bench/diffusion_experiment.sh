@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The diffusion experiment (issue "Bayesian Code Diffusion"), like the artifact's
 # experiments/script.sh + eval.py: for each seed, tune MODEL with the Ansor strategy
-# and with diffusion (operator and/or sketch clusters) under the same budget, then
+# and with diffusion (operator, sketch and/or loops clusters) under the same budget, then
 # compare each diffusion run with the Ansor run of its seed (compilation-time
 # speedup to reach Ansor's best, first/last latency ratios), build and verify
 # every final network end to end with `bcd run`, and write summary.md with the
@@ -10,7 +10,7 @@
 #   bash bench/diffusion_experiment.sh MODEL [NUM_TRIALS] [SEEDS] [VARIANTS] [OUT]
 #   e.g. bash bench/diffusion_experiment.sh squeezenet_v1.1 100 "0 1 2" "operator sketch"
 #
-# A variant is a cluster kind (operator, sketch), optionally followed by options:
+# A variant is a cluster kind (operator, sketch, loops), optionally followed by options:
 # "-releaseN" for `--release-after-rounds N`, "-priorN" for `--max-prior-rounds N`,
 # "-belowP" for `--release-below-rate P/100`, "-unrollP" for `--unroll-copy-rate
 # P/100`, "-persketch" for `--prior-per-sketch` (e.g. "operator-prior3-release3",

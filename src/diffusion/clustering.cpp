@@ -10,10 +10,18 @@ namespace bcd::diffusion {
 GroupType parse_group_type(const std::string& name) {
   if (name == "operator") return GroupType::Operator;
   if (name == "sketch") return GroupType::Sketch;
-  fail("unknown group type '{}' (operator or sketch)", name);
+  if (name == "loops") return GroupType::Loops;
+  fail("unknown group type '{}' (operator, sketch or loops)", name);
 }
 
-const char* group_type_name(GroupType type) { return type == GroupType::Operator ? "operator" : "sketch"; }
+const char* group_type_name(GroupType type) {
+  switch (type) {
+    case GroupType::Operator: return "operator";
+    case GroupType::Sketch: return "sketch";
+    case GroupType::Loops: return "loops";
+  }
+  return "?";
+}
 
 int representative_index(const std::vector<std::vector<int64_t>>& vectors) {
   BCD_CHECK(!vectors.empty(), "no vectors to choose a representative from");

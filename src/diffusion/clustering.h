@@ -9,9 +9,11 @@
 namespace bcd::diffusion {
 
 // `operator`: the task name without its "_N" suffix; `sketch`: the canonical form of
-// the task's first sketch.
-enum class GroupType { Operator, Sketch };
-GroupType parse_group_type(const std::string& name);  // fails naming both kinds
+// the task's first sketch; `loops` (not the artifact's): the operator plus which loops
+// of its reduction ops have extent 1, so that a 1x1 conv and a 3x3 conv (or a
+// matrix-vector and a matrix-matrix dense) fall in different clusters.
+enum class GroupType { Operator, Sketch, Loops };
+GroupType parse_group_type(const std::string& name);  // fails naming every kind
 const char* group_type_name(GroupType type);
 
 struct Cluster {

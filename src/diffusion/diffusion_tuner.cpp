@@ -16,8 +16,25 @@
 
 namespace bcd::diffusion {
 
-std::string cluster_key(GroupType type, const std::string& task_name, const std::vector<schedule::State>& sketches) {
+std::string unit_loop_pattern(const ir::ComputeDAG& dag) {
+  std::string out;
+  auto append = [&out](const std::vector<ir::IterVar>& loops) {
+    for (const auto& v : loops) out += v.extent == 1 ? '1' : 'n';
+  };
+  for (const auto& op : dag.ops()) {
+    if (!op->is_compute() || !op->has_reduce()) continue;
+    if (!out.empty()) out += '/';
+    append(op->axes);
+    out += '.';
+    append(op->reduce_axes);
+  }
+  return out;
+}
+
+std::string cluster_key(GroupType type, const std::string& task_name, const ir::ComputeDAG& dag,
+                        const std::vector<schedule::State>& sketches) {
   if (type == GroupType::Operator) return graph::strip_task_suffix(task_name);
+  if (type == GroupType::Loops) return graph::strip_task_suffix(task_name) + ":" + unit_loop_pattern(dag);
   return sketches.empty() ? std::string("no-sketch") : sketch_signature(sketches.front());
 }
 
@@ -33,7 +50,7 @@ std::vector<Cluster> cluster_scheduled_tasks(tuning::TaskScheduler& scheduler, G
   std::vector<std::vector<int64_t>> shapes;
   for (int t = 0; t < scheduler.size(); ++t) {
     auto& policy = *scheduler.task(t).policy;
-    keys.push_back(cluster_key(type, scheduler.task(t).name, policy.sketches()));
+    keys.push_back(cluster_key(type, scheduler.task(t).name, policy.task().dag, policy.sketches()));
     shapes.push_back(workload_shape_vector(policy.task().dag));
   }
   return cluster_tasks(keys, shapes);

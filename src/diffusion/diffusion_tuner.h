@@ -77,9 +77,15 @@ std::vector<schedule::State> top_per_sketch(const std::vector<schedule::State>& 
 // Drops a posterior's prior: every sketch of its task, Ansor's initialization.
 void release_prior(search::SearchPolicy& policy);
 
-// The key a task is clustered by: its name without "_N" (operator) or the
-// signature of its first sketch (sketch; `sketches` are the task's, in order).
-std::string cluster_key(GroupType type, const std::string& task_name, const std::vector<schedule::State>& sketches);
+// The key a task is clustered by: its name without "_N" (operator), the signature
+// of its first sketch (sketch; `sketches` are the task's, in order), or the name
+// without "_N" and unit_loop_pattern(dag) (loops).
+std::string cluster_key(GroupType type, const std::string& task_name, const ir::ComputeDAG& dag,
+                        const std::vector<schedule::State>& sketches);
+// One character per loop of each op with a reduction, spatial loops then reduction
+// loops: '1' for extent 1, 'n' otherwise; ops separated by '/', the two kinds by '.'.
+// A 1x1 NCHW conv2d at batch 1 gives "1nnn.n11", a 3x3 one "1nnn.nnn".
+std::string unit_loop_pattern(const ir::ComputeDAG& dag);
 // Every tensor shape of the workload (inputs, then outputs), flattened.
 std::vector<int64_t> workload_shape_vector(const ir::ComputeDAG& dag);
 
