@@ -32,7 +32,7 @@ int run_tasks(const TasksOptions& o) {
   for (int i : tuned) {
     const graph::Task& t = set.tasks[i];
     std::vector<schedule::State> sketches;
-    if (group == diffusion::GroupType::Sketch) sketches = search::generate_sketches(search::SearchTask(*t.dag, o.target, hw));
+    if (group != diffusion::GroupType::Operator) sketches = search::generate_sketches(search::SearchTask(*t.dag, o.target, hw));
     keys.push_back(diffusion::cluster_key(group, t.name, *t.dag, sketches));
     shapes.push_back(diffusion::workload_shape_vector(*t.dag));
   }
@@ -65,7 +65,7 @@ CommandRunner add_tasks_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("tasks", "list the tuning tasks of a model: weights, FLOPs, workload keys, clusters");
   add_model_options(cmd, o->model);
   cmd->add_option("--target", o->target, "llvm (this CPU) or cuda (an NVIDIA GPU)")->capture_default_str();
-  cmd->add_option("--group-type", o->group_type, "diffusion clusters: operator, sketch or loops (operator and its unit-extent loops)")->capture_default_str();
+  cmd->add_option("--group-type", o->group_type, "diffusion clusters: operator, sketch or loops (sketch and unit-extent loops)")->capture_default_str();
   return [o] { return run_tasks(*o); };
 }
 

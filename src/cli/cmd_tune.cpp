@@ -180,7 +180,7 @@ CommandRunner add_tune_command(CLI::App& app) {
   add_model_options(cmd, o->model);
   cmd->add_option("--target", o->target, "llvm (this CPU) or cuda (an NVIDIA GPU)")->capture_default_str();
   cmd->add_option("--strategy", o->strategy, "ansor or diffusion")->capture_default_str();
-  cmd->add_option("--group-type", o->group_type, "diffusion clusters: operator, sketch or loops (operator and its unit-extent loops)")->capture_default_str();
+  cmd->add_option("--group-type", o->group_type, "diffusion clusters: operator, sketch or loops (sketch and unit-extent loops)")->capture_default_str();
   cmd->add_option("--num-trials", o->num_trials, "budget per task: the run measures num_trials x tasks candidates")
       ->check(positive)
       ->capture_default_str();

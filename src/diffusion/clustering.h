@@ -9,7 +9,7 @@
 namespace bcd::diffusion {
 
 // `operator`: the task name without its "_N" suffix; `sketch`: the canonical form of
-// the task's first sketch; `loops` (not the artifact's): the operator plus which loops
+// the task's first sketch; `loops` (not the artifact's): the sketch plus which loops
 // of its reduction ops have extent 1, so that a 1x1 conv and a 3x3 conv (or a
 // matrix-vector and a matrix-matrix dense) fall in different clusters.
 enum class GroupType { Operator, Sketch, Loops };

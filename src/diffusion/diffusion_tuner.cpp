@@ -34,8 +34,8 @@ std::string unit_loop_pattern(const ir::ComputeDAG& dag) {
 std::string cluster_key(GroupType type, const std::string& task_name, const ir::ComputeDAG& dag,
                         const std::vector<schedule::State>& sketches) {
   if (type == GroupType::Operator) return graph::strip_task_suffix(task_name);
-  if (type == GroupType::Loops) return graph::strip_task_suffix(task_name) + ":" + unit_loop_pattern(dag);
-  return sketches.empty() ? std::string("no-sketch") : sketch_signature(sketches.front());
+  std::string sketch = sketches.empty() ? std::string("no-sketch") : sketch_signature(sketches.front());
+  return type == GroupType::Loops ? sketch + ":" + unit_loop_pattern(dag) : sketch;
 }
 
 std::vector<int64_t> workload_shape_vector(const ir::ComputeDAG& dag) {

@@ -78,8 +78,8 @@ std::vector<schedule::State> top_per_sketch(const std::vector<schedule::State>& 
 void release_prior(search::SearchPolicy& policy);
 
 // The key a task is clustered by: its name without "_N" (operator), the signature
-// of its first sketch (sketch; `sketches` are the task's, in order), or the name
-// without "_N" and unit_loop_pattern(dag) (loops).
+// of its first sketch (sketch; `sketches` are the task's, in order), or that
+// signature and unit_loop_pattern(dag) (loops).
 std::string cluster_key(GroupType type, const std::string& task_name, const ir::ComputeDAG& dag,
                         const std::vector<schedule::State>& sketches);
 // One character per loop of each op with a reduction, spatial loops then reduction

@@ -173,4 +173,13 @@ TEST(TasksCommand, ShowsClustersAndTheirRepresentatives) {
   // Operator clusters: conv2d_add_relu, max_pool2d, conv2d_add_add_relu, conv2d_add,
   // global_avg_pool2d, dense_add.
   EXPECT_NE(r.output.find("(18 tuned), 6 operator clusters"), std::string::npos) << r.output;
+  // Loops clusters split SqueezeNet's convs into 1x1 and 3x3 ones (plus max_pool2d
+  // and global_avg_pool2d); operator (and sketch) clusters keep them together. On
+  // resnet-18 they are the sketch clusters: its 1x1 convs have a sketch of their own.
+  r = run_bcd({"tasks", "--model", "squeezenet_v1.1", "--group-type", "loops"});
+  EXPECT_NE(r.output.find("(22 tuned), 4 loops clusters"), std::string::npos) << r.output;
+  r = run_bcd({"tasks", "--model", "squeezenet_v1.1"});
+  EXPECT_NE(r.output.find("(22 tuned), 3 operator clusters"), std::string::npos) << r.output;
+  r = run_bcd({"tasks", "--model", "resnet-18", "--group-type", "loops"});
+  EXPECT_NE(r.output.find("(18 tuned), 5 loops clusters"), std::string::npos) << r.output;
 }

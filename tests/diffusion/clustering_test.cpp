@@ -46,18 +46,19 @@ ir::ComputeDAG dag_of(const std::string& op, const std::string& params) {
   return ops::build_op(op, ops::OpParams::parse(params)).dag;
 }
 
+std::vector<schedule::State> sketches_of(const ir::ComputeDAG& dag) {
+  search::SearchTask t{dag};
+  t.hardware.num_cores = 2;
+  return search::generate_sketches(t);
+}
+
 TEST(ClusterKey, OperatorStripsTheSuffixSketchComparesStructure) {
   ir::ComputeDAG conv = dag_of("conv2d", "c=16,o=32,h=14,w=14");
   EXPECT_EQ(cluster_key(GroupType::Operator, "conv2d_add_relu_13", conv, {}), "conv2d_add_relu");
   EXPECT_EQ(cluster_key(GroupType::Operator, "max_pool2d", conv, {}), "max_pool2d");
-  auto sketches_of = [](const std::string& op, const std::string& params) {
-    search::SearchTask t{dag_of(op, params)};
-    t.hardware.num_cores = 2;
-    return search::generate_sketches(t);
-  };
-  std::string conv_a = cluster_key(GroupType::Sketch, "conv2d", conv, sketches_of("conv2d", "c=16,o=32,h=14,w=14"));
-  std::string conv_b = cluster_key(GroupType::Sketch, "conv2d_1", conv, sketches_of("conv2d", "c=64,o=64,h=56,w=56"));
-  std::string dense = cluster_key(GroupType::Sketch, "dense", conv, sketches_of("dense", "m=16,n=32,k=64"));
+  std::string conv_a = cluster_key(GroupType::Sketch, "conv2d", conv, sketches_of(conv));
+  std::string conv_b = cluster_key(GroupType::Sketch, "conv2d_1", conv, sketches_of(dag_of("conv2d", "c=64,o=64,h=56,w=56")));
+  std::string dense = cluster_key(GroupType::Sketch, "dense", conv, sketches_of(dag_of("dense", "m=16,n=32,k=64")));
   EXPECT_EQ(conv_a, conv_b);  // extents differ, the sketch does not
   EXPECT_NE(conv_a, dense);
   EXPECT_EQ(parse_group_type("sketch"), GroupType::Sketch);
@@ -72,13 +73,16 @@ TEST(ClusterKey, LoopsSeparatesKernelSizesButNotChannelsOrImageSizes) {
   EXPECT_EQ(unit_loop_pattern(dag_of("dense", "m=1,n=32,k=64")), "1n.n");
   EXPECT_EQ(unit_loop_pattern(dag_of("relu", "")), "");  // no reduction
   auto key = [](const std::string& name, const std::string& params) {
-    return cluster_key(GroupType::Loops, name, dag_of("conv2d", params), {});
+    ir::ComputeDAG dag = dag_of("conv2d", params);
+    return cluster_key(GroupType::Loops, name, dag, sketches_of(dag));
   };
   std::string squeeze = key("conv2d_add_relu_2", "c=128,o=16,h=55,w=55,kernel=1,pad=0");
   std::string classifier = key("conv2d_add_relu_17", "c=512,o=1000,h=13,w=13,kernel=1,pad=0");
   std::string expand3x3 = key("conv2d_add_relu_3", "c=16,o=64,h=55,w=55,kernel=3");
   std::string stem = key("conv2d_add_relu", "c=3,o=64,h=224,w=224,kernel=3,stride=2,pad=0");
-  EXPECT_EQ(squeeze, "conv2d_add_relu:1nnn.n11");
+  // The sketch's signature, then the loop pattern.
+  ir::ComputeDAG squeeze_dag = dag_of("conv2d", "c=128,o=16,h=55,w=55,kernel=1,pad=0");
+  EXPECT_EQ(squeeze, cluster_key(GroupType::Sketch, "x", squeeze_dag, sketches_of(squeeze_dag)) + ":1nnn.n11");
   EXPECT_EQ(squeeze, classifier);
   EXPECT_EQ(expand3x3, stem);
   EXPECT_NE(squeeze, expand3x3);
