@@ -76,12 +76,12 @@ TEST(ClusterKey, LoopsSeparatesKernelSizesButNotChannelsOrImageSizes) {
     ir::ComputeDAG dag = dag_of("conv2d", params);
     return cluster_key(GroupType::Loops, name, dag, sketches_of(dag));
   };
-  std::string squeeze = key("conv2d_add_relu_2", "c=128,o=16,h=55,w=55,kernel=1,pad=0");
+  ir::ComputeDAG squeeze_dag = dag_of("conv2d", "c=128,o=16,h=55,w=55,kernel=1,pad=0");
+  std::string squeeze = cluster_key(GroupType::Loops, "conv2d_add_relu_2", squeeze_dag, sketches_of(squeeze_dag));
   std::string classifier = key("conv2d_add_relu_17", "c=512,o=1000,h=13,w=13,kernel=1,pad=0");
   std::string expand3x3 = key("conv2d_add_relu_3", "c=16,o=64,h=55,w=55,kernel=3");
   std::string stem = key("conv2d_add_relu", "c=3,o=64,h=224,w=224,kernel=3,stride=2,pad=0");
   // The sketch's signature, then the loop pattern.
-  ir::ComputeDAG squeeze_dag = dag_of("conv2d", "c=128,o=16,h=55,w=55,kernel=1,pad=0");
   EXPECT_EQ(squeeze, cluster_key(GroupType::Sketch, "x", squeeze_dag, sketches_of(squeeze_dag)) + ":1nnn.n11");
   EXPECT_EQ(squeeze, classifier);
   EXPECT_EQ(expand3x3, stem);
