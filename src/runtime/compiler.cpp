@@ -69,8 +69,8 @@ CompilerConfig make_config() {
   // dense and conv kernels plateaued at 175-180 GFLOP/s on 2 Sapphire Rapids cores
   // (the 256-bit FMA peak) while oneDNN ran at 315-370. Without AVX-512 the flag
   // changes nothing: the width stays what the CPU has.
-  c.flags = {"-O3", "-march=native", "-mprefer-vector-width=512", "-std=c11", "-fPIC", "-shared", "-fopenmp",
-             "-fno-math-errno", "-fno-trapping-math", "-fno-signed-zeros", "-ffp-contract=fast", "-w"};
+  c.flags = {"-O3", "-march=native", "-mprefer-vector-width=512", "-std=c11", "-fPIC", "-shared",
+             "-fopenmp", "-fno-math-errno", "-fno-trapping-math", "-fno-signed-zeros", "-ffp-contract=fast", "-w"};
   c.cache_dir = default_cache_dir();
   return c;
 }
