@@ -43,8 +43,10 @@ inline const std::string kCudaWrong = "b[i] = a[i] * 2.0f + 0.5f;";
 // A store through a null pointer: an illegal address on every GPU. The pointer is
 // volatile so that the compiler cannot see (and drop) the null store.
 inline const std::string kCudaIllegalAddress = "float* volatile p = nullptr; p[i] = a[i];";
-// Spins forever: `spin` is volatile, so the loop cannot be optimised away.
-inline const std::string kCudaHang = "volatile int spin = 1; while (spin) {} b[i] = a[i];";
+// Spins forever. The loop reads the SM clock, an opaque volatile instruction: a
+// volatile local flag was not enough, NVRTC dropped that loop on an H200 and the
+// kernel finished in 0.3 ms.
+inline const std::string kCudaHang = "while (clock64() >= 0) {} b[i] = a[i];";
 
 }  // namespace bcd::test
 
