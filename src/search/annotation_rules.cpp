@@ -35,18 +35,34 @@ bool has_attached_at(const State& s, int stage_id, int iter) {
 
 }  // namespace
 
-State fill_tile_sizes(const SearchTask& task, const State& sketch, FactorizationCache& cache, std::mt19937_64& rng) {
-  std::vector<schedule::Step> steps = sketch.history();
-  for (auto& step : steps) {
-    if (step.kind != schedule::StepKind::Split) continue;
+State fill_tile_sizes(const SearchTask& task, const SearchOptions& options, const State& sketch,
+                      FactorizationCache& cache, std::mt19937_64& rng) {
+  // Replayed step by step: whether a split's loop is spatial is known only in the
+  // State just before it.
+  State s(task.dag);
+  const std::vector<schedule::Step>& steps = sketch.history();
+  const int64_t lanes = task.hardware.vector_lanes;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    schedule::Step step = steps[i];
     bool unknown = false;
     for (int64_t l : step.lengths) unknown = unknown || l == 0;
-    if (!unknown) continue;
-    BCD_CHECK(step.extent > 0, "split of an unknown extent in a sketch");
-    step.lengths = cache.sample(step.extent, static_cast<int>(step.lengths.size()),
-                                task.hardware.max_innermost_split_factor, rng);
+    if (step.kind == schedule::StepKind::Split && unknown) {
+      BCD_CHECK(step.extent > 0, "split of an unknown extent in a sketch");
+      int n = static_cast<int>(step.lengths.size());
+      int64_t max_inner = task.hardware.max_innermost_split_factor;
+      bool whole_vectors = !task.is_gpu() && lanes > 1 && step.extent % lanes == 0 &&
+                           s.stage(step.stage_id).iters[step.iter_id].kind == IterKind::Spatial &&
+                           std::bernoulli_distribution(options.full_vector_tile_prob)(rng);
+      step.lengths = whole_vectors ? cache.sample_inner_multiple(step.extent, n, max_inner, lanes, rng)
+                                   : cache.sample(step.extent, n, max_inner, rng);
+    }
+    try {
+      s.apply(step);
+    } catch (const Error& e) {
+      fail("replaying step {} ({}): {}", i, schedule::step_kind_name(step.kind), e.what());
+    }
   }
-  return schedule::replay(task.dag, steps);
+  return s;
 }
 
 std::vector<std::pair<int, int>> compute_location_candidates(const State& s, int stage_id) {
@@ -265,7 +281,7 @@ State annotate_tiled(const SearchTask& task, const SearchOptions& options, State
 
 State annotate_sketch(const SearchTask& task, const SearchOptions& options, const State& sketch,
                       FactorizationCache& cache, std::mt19937_64& rng) {
-  return annotate_tiled(task, options, fill_tile_sizes(task, sketch, cache, rng), rng);
+  return annotate_tiled(task, options, fill_tile_sizes(task, options, sketch, cache, rng), rng);
 }
 
 }  // namespace bcd::search

@@ -138,7 +138,7 @@ void bind_gpu_threads(const SearchTask& task, State& s) {
 
 State annotate_gpu_sketch(const SearchTask& task, const SearchOptions& options, const State& sketch,
                           FactorizationCache& cache, std::mt19937_64& rng) {
-  return annotate_gpu_tiled(task, options, fill_tile_sizes(task, sketch, cache, rng), rng);
+  return annotate_gpu_tiled(task, options, fill_tile_sizes(task, options, sketch, cache, rng), rng);
 }
 
 State annotate_gpu_tiled(const SearchTask& task, const SearchOptions& options, State s, std::mt19937_64& rng) {

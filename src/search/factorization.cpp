@@ -49,4 +49,21 @@ const std::vector<int64_t>& FactorizationCache::sample(int64_t extent, int n, in
   return all[std::uniform_int_distribution<size_t>(0, all.size() - 1)(rng)];
 }
 
+const std::vector<int64_t>& FactorizationCache::sample_inner_multiple(int64_t extent, int n, int64_t max_innermost,
+                                                                     int64_t multiple, std::mt19937_64& rng) {
+  BCD_CHECK(multiple >= 1, "innermost multiple {}", multiple);
+  const auto& all = schemes(extent, n, max_innermost);
+  auto key = std::make_tuple(extent, n, max_innermost, multiple);
+  auto it = inner_multiple_memo_.find(key);
+  if (it == inner_multiple_memo_.end()) {
+    std::vector<size_t> picked;
+    for (size_t i = 0; i < all.size(); ++i)
+      if (all[i].back() % multiple == 0) picked.push_back(i);
+    it = inner_multiple_memo_.emplace(key, std::move(picked)).first;
+  }
+  const std::vector<size_t>& picked = it->second;
+  if (picked.empty()) return sample(extent, n, max_innermost, rng);
+  return all[picked[std::uniform_int_distribution<size_t>(0, picked.size() - 1)(rng)]];
+}
+
 }  // namespace bcd::search

@@ -14,9 +14,15 @@ class FactorizationCache {
   const std::vector<std::vector<int64_t>>& schemes(int64_t extent, int n, int64_t max_innermost);
   // A scheme drawn uniformly.
   const std::vector<int64_t>& sample(int64_t extent, int n, int64_t max_innermost, std::mt19937_64& rng);
+  // A scheme drawn uniformly among those whose innermost length is a multiple of
+  // `multiple`; from all of them (sample()) where there is none.
+  const std::vector<int64_t>& sample_inner_multiple(int64_t extent, int n, int64_t max_innermost, int64_t multiple,
+                                                    std::mt19937_64& rng);
 
  private:
   std::map<std::tuple<int64_t, int, int64_t>, std::vector<std::vector<int64_t>>> memo_;
+  // Indices into memo_'s schemes whose innermost length is a multiple of the last key.
+  std::map<std::tuple<int64_t, int, int64_t, int64_t>, std::vector<size_t>> inner_multiple_memo_;
 };
 
 std::vector<int64_t> divisors_of(int64_t n);

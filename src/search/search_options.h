@@ -22,6 +22,10 @@ struct SearchOptions {
   // tile of a cached multi-level tiling gets another spatial loop innermost, where
   // that loop may be vectorized (see reorder_inner_tile).
   double inner_tile_reorder_prob = 0.5;
+  // Not Ansor's either (0 is its space): the chance that a sampled CPU State's split
+  // of a spatial loop whose extent the vector lanes divide gets an innermost length
+  // that is a multiple of the lanes (see fill_tile_sizes).
+  double full_vector_tile_prob = 0.5;
 };
 
 }  // namespace bcd::search

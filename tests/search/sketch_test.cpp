@@ -9,6 +9,7 @@
 #include "ops/registry.h"
 #include "schedule/transform_step.h"
 #include "search/annotation_rules.h"
+#include "support/error.h"
 
 using namespace bcd;
 using namespace bcd::search;
@@ -228,4 +229,67 @@ TEST(Annotation, InnerTileReorderLeavesDenseAndNhwcConvsInTheirOrder) {
       for (int k = 0; k < 20; ++k)
         EXPECT_EQ(reorder_steps(annotate_sketch(task, options, sketch, cache, rng)), reorder_steps(sketch)) << op;
   }
+}
+
+TEST(Annotation, FullVectorTilesGiveSpatialSplitsAWholeVectorInnermost) {
+  // With full_vector_tile_prob 1, the innermost output-channel tile of an NCHW conv
+  // (64 channels) is a multiple of the lanes in every sample; w (56) has no such
+  // factorization and keeps Ansor's draw, and so do reduction loops (rc, 64).
+  // With 0 (Ansor's space) the innermost channel tile is often a part of a vector.
+  SearchTask task = conv_bias_relu_task();
+  FactorizationCache cache;
+  std::mt19937_64 rng(13);
+  for (int lanes : {16, 8}) {
+    task.hardware.vector_lanes = lanes;
+    for (double prob : {1.0, 0.0}) {
+      SearchOptions options;
+      options.full_vector_tile_prob = prob;
+      int samples = 0, part_vector = 0, rc_part_vector = 0;
+      for (const auto& sketch : generate_sketches(task))
+        for (int k = 0; k < 40; ++k) {
+          schedule::State s = annotate_sketch(task, options, sketch, cache, rng);
+          for (const auto& st : s.stages()) {
+            if (!st.op->has_reduce()) continue;
+            std::string o = st.op->axes[1].var->name, rc = st.op->reduce_axes[0].var->name;
+            for (const auto& it : st.iters) {
+              if (it.name == o + ".3") {
+                ++samples;
+                part_vector += it.extent % lanes != 0;
+              }
+              if (it.name == rc + ".1") rc_part_vector += it.extent % lanes != 0;
+            }
+          }
+        }
+      ASSERT_GT(samples, 40) << lanes;
+      if (prob == 1) {
+        EXPECT_EQ(part_vector, 0) << lanes;
+      } else {
+        EXPECT_GT(part_vector, samples / 2) << lanes;
+      }
+      EXPECT_GT(rc_part_vector, 0) << lanes << " " << prob;
+    }
+  }
+}
+
+TEST(Annotation, FullVectorTilesLeaveGpuSamplingAlone) {
+  // The GPU rules bind tiles to threads, not vector lanes: the same seed gives the
+  // same States whatever the probability.
+  SearchTask task{ops::build_op("dense", ops::OpParams::parse("m=64,k=128,n=256")).dag, "cuda",
+                  default_gpu_hardware()};
+  std::vector<std::string> drawn[2];
+  for (int p = 0; p < 2; ++p) {
+    SearchOptions options;
+    options.full_vector_tile_prob = p;
+    FactorizationCache cache;
+    std::mt19937_64 rng(14);
+    for (const auto& sketch : generate_sketches(task))
+      for (int k = 0; k < 10; ++k) {
+        try {
+          drawn[p].push_back(annotate_sketch(task, options, sketch, cache, rng).canonical_string());
+        } catch (const Error& e) {  // a sample over a hardware limit, redrawn in the search
+          drawn[p].push_back(e.what());
+        }
+      }
+  }
+  EXPECT_EQ(drawn[0], drawn[1]);
 }
