@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -11,6 +12,7 @@
 #include "search/mutation_rules.h"
 #include "search/target.h"
 #include "support/error.h"
+#include "support/parallel_for.h"
 
 namespace bcd::search {
 
@@ -24,13 +26,13 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 std::vector<costmodel::ProgramFeatures> featurize(const std::vector<State>& states, const std::string& target) {
   std::vector<costmodel::ProgramFeatures> features(states.size());
-  for (size_t i = 0; i < states.size(); ++i) {
+  parallel_for(states.size(), [&](size_t i) {
     try {
       features[i] = costmodel::extract_features(lower_for_target(states[i], "candidate", target).kernel);
     } catch (const Error&) {
       // Not lowerable: no rows, the model gives it the lowest score.
     }
-  }
+  });
   return features;
 }
 
@@ -88,16 +90,32 @@ std::vector<State> evolutionary_search(const SearchTask& task, const SearchOptio
     std::uniform_real_distribution<double> coin(0, 1);
     std::vector<State> next;
     int attempts = 0, limit = options.population * 4;
-    while (static_cast<int>(next.size()) < options.population && attempts++ < limit) {
-      const State& p = population[parent(rng)];
-      if (coin(rng) < options.mutation_prob) {
-        auto child = mutate(task, options, p, rng);
-        if (child)
-          next.push_back(std::move(*child));
+    while (static_cast<int>(next.size()) < options.population && attempts < limit) {
+      // A batch of children: parents, coins and seeds drawn here in order, the
+      // mutations (which lower GPU programs to check their limits) in parallel.
+      int batch = std::min(options.population - static_cast<int>(next.size()), limit - attempts);
+      attempts += batch;
+      std::vector<size_t> parents(batch);
+      std::vector<uint64_t> seeds(batch);
+      std::vector<char> mutated(batch);
+      for (int i = 0; i < batch; ++i) {
+        parents[i] = parent(rng);
+        mutated[i] = coin(rng) < options.mutation_prob;
+        seeds[i] = rng();
+      }
+      std::vector<std::optional<State>> children(batch);
+      parallel_for(batch, [&](size_t i) {
+        if (!mutated[i]) return;
+        std::mt19937_64 child_rng(seeds[i]);
+        children[i] = mutate(task, options, population[parents[i]], child_rng);
+      });
+      for (int i = 0; i < batch; ++i) {
+        if (!mutated[i])
+          next.push_back(population[parents[i]]);
+        else if (children[i])
+          next.push_back(std::move(*children[i]));
         else if (stats)
           ++stats->mutations_failed;
-      } else {
-        next.push_back(p);
       }
     }
     population = std::move(next);

@@ -34,6 +34,7 @@ void enumerate(int64_t rest, int n, int64_t max_innermost, std::vector<int64_t>&
 
 const std::vector<std::vector<int64_t>>& FactorizationCache::schemes(int64_t extent, int n, int64_t max_innermost) {
   BCD_CHECK(extent >= 1 && n >= 1, "factorize {} into {}", extent, n);
+  std::lock_guard<std::mutex> lock(*mutex_);
   auto key = std::make_tuple(extent, n, max_innermost);
   auto it = memo_.find(key);
   if (it != memo_.end()) return it->second;
@@ -54,14 +55,19 @@ const std::vector<int64_t>& FactorizationCache::sample_inner_multiple(int64_t ex
   BCD_CHECK(multiple >= 1, "innermost multiple {}", multiple);
   const auto& all = schemes(extent, n, max_innermost);
   auto key = std::make_tuple(extent, n, max_innermost, multiple);
-  auto it = inner_multiple_memo_.find(key);
-  if (it == inner_multiple_memo_.end()) {
-    std::vector<size_t> picked;
-    for (size_t i = 0; i < all.size(); ++i)
-      if (all[i].back() % multiple == 0) picked.push_back(i);
-    it = inner_multiple_memo_.emplace(key, std::move(picked)).first;
+  const std::vector<size_t>* found;
+  {
+    std::lock_guard<std::mutex> lock(*mutex_);
+    auto it = inner_multiple_memo_.find(key);
+    if (it == inner_multiple_memo_.end()) {
+      std::vector<size_t> picked;
+      for (size_t i = 0; i < all.size(); ++i)
+        if (all[i].back() % multiple == 0) picked.push_back(i);
+      it = inner_multiple_memo_.emplace(key, std::move(picked)).first;
+    }
+    found = &it->second;
   }
-  const std::vector<size_t>& picked = it->second;
+  const std::vector<size_t>& picked = *found;
   if (picked.empty()) return sample(extent, n, max_innermost, rng);
   return all[picked[std::uniform_int_distribution<size_t>(0, picked.size() - 1)(rng)]];
 }

@@ -2,13 +2,17 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <random>
 #include <vector>
 
 namespace bcd::search {
 
 // All tuples of `n` lengths (outer to inner) whose product divides `extent`, with
-// the innermost at most `max_innermost`. Memoized: the same extents recur.
+// the innermost at most `max_innermost`. Memoized: the same extents recur. Safe to
+// use from several threads (the search annotates and mutates in parallel); the
+// schemes returned stay valid as the memo grows.
 class FactorizationCache {
  public:
   const std::vector<std::vector<int64_t>>& schemes(int64_t extent, int n, int64_t max_innermost);
@@ -23,6 +27,7 @@ class FactorizationCache {
   std::map<std::tuple<int64_t, int, int64_t>, std::vector<std::vector<int64_t>>> memo_;
   // Indices into memo_'s schemes whose innermost length is a multiple of the last key.
   std::map<std::tuple<int64_t, int, int64_t, int64_t>, std::vector<size_t>> inner_multiple_memo_;
+  std::shared_ptr<std::mutex> mutex_ = std::make_shared<std::mutex>();  // shared_ptr: the cache stays copyable
 };
 
 std::vector<int64_t> divisors_of(int64_t n);

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "search/annotation_rules.h"
 #include "search/sketch_rules.h"
 #include "support/error.h"
+#include "support/parallel_for.h"
 
 namespace bcd::search {
 
@@ -37,14 +39,29 @@ std::vector<State> SearchPolicy::sample_initial_population(int n) {
   if (all.empty()) return out;
   int attempts = 0, limit = std::max(n, 1) * options_.max_sample_attempts;
   std::uniform_int_distribution<size_t> pick(0, all.size() - 1);
-  while (static_cast<int>(out.size()) < n && attempts++ < limit) {
-    const State& sketch = all[pick(rng_)];
-    try {
-      out.push_back(init_sampler_ ? init_sampler_(sketch, rng_)
-                                  : annotate_sketch(task_, options_, sketch, factorizations_, rng_));
-    } catch (const Error&) {
-      // An annotation the State rejects: sample again.
+  while (static_cast<int>(out.size()) < n && attempts < limit) {
+    // A batch of samples: sketches and seeds drawn here in order, the annotation
+    // (which lowers GPU programs to check their limits) in parallel.
+    int batch = std::min(n - static_cast<int>(out.size()), limit - attempts);
+    attempts += batch;
+    std::vector<const State*> sketch_of(batch);
+    std::vector<uint64_t> seeds(batch);
+    for (int i = 0; i < batch; ++i) {
+      sketch_of[i] = &all[pick(rng_)];
+      seeds[i] = rng_();
     }
+    std::vector<std::optional<State>> made(batch);
+    parallel_for(batch, [&](size_t i) {
+      std::mt19937_64 rng(seeds[i]);
+      try {
+        made[i] = init_sampler_ ? init_sampler_(*sketch_of[i], rng)
+                                : annotate_sketch(task_, options_, *sketch_of[i], factorizations_, rng);
+      } catch (const Error&) {
+        // An annotation the State rejects: sample again.
+      }
+    });
+    for (auto& m : made)
+      if (m) out.push_back(std::move(*m));
   }
   stats_.sample_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
