@@ -207,7 +207,7 @@ Result run_case(const Case& c, const Options& o) {
   r.schedule = schedule::history_to_json(state.history());
   std::string kernel_name = "bench_" + c.name;
   // The program as bcd builds it for this CPU: weights in the order its loops read them.
-  lower::Program program = search::lower_for_target(state, kernel_name, "llvm");
+  lower::Program program = search::lower_for_target(state, kernel_name, Target::cpu());
   runtime::BuildInput build = runtime::build_input(program, "llvm");
   const std::string& source = build.source;
   if (o.show_code) fmt::print("---- {}\n{}\n{}\n", c.name, lower::to_string(program.kernel), source);

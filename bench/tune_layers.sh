@@ -23,7 +23,7 @@ layers=(
 for layer in "${layers[@]}"; do
   read -r op params <<<"$layer"
   echo "== tuning $op $params ($trials trials)"
-  "$build/bcd" tune-op "$op" --params "$params" --trials "$trials" --log "$records" --resume -v \
+  "$build/bcd" tune-op "$op" --params "$params" --num-trials "$trials" --log "$records" --resume -v \
     | tee -a "$out/tune.log"
 done
 "$build/bench/bcd_bench_kernels" --tuned "$records" --json "$out/kernels.json" \

@@ -15,12 +15,12 @@ namespace bcd::cli {
 namespace {
 
 struct ExportOnnxOptions {
-  ModelOptions model;
+  api::ModelSpec model;
   std::string out;
 };
 
 int run_export_onnx(const ExportOnnxOptions& o) {
-  graph::Graph g = load_model(o.model);
+  graph::Graph g = o.model.load();
   frontends::export_onnx(g, o.out);
   int64_t weights = 0;
   std::string inputs;

@@ -83,23 +83,25 @@ int run_op(const OpOptions& o) {
   }
   for (auto& a : outputs) args.push_back(a.data());
 
-  search::check_target(o.target);
-  const bool gpu = search::is_gpu_target(o.target);
+  const Target target = search::resolve_target(o.target);
+  const bool gpu = target.is_gpu();
   std::optional<schedule::State> tuned;
   if (!o.records.empty()) {
     std::vector<std::string> warnings;
     std::vector<tuning::Record> records = tuning::load_records(o.records, &warnings);
     for (const auto& w : warnings) fmt::print(stderr, "warning: {}\n", w);
-    tuned = tuning::apply_best(dag, records, o.target);
-    if (!tuned) fail("{} has no successful {} record of workload {}", o.records, o.target, dag.workload_key());
+    tuned = tuning::apply_best(dag, records, &target);
+    if (!tuned)
+      fail("{} has no successful record of workload {} measured on this target ({})", o.records, dag.workload_key(),
+           target.str());
   }
   lower::Program program;
   if (tuned)
-    program = search::lower_for_target(*tuned, "op_kernel", o.target);
+    program = search::lower_for_target(*tuned, "op_kernel", target);
   else
     program.kernel = gpu ? lower::lower_state(search::gpu_default_state(dag), "op_kernel")
                          : lower::lower_default(dag, "op_kernel");
-  runtime::BuildInput build = runtime::build_input(program, o.target);
+  runtime::BuildInput build = runtime::build_input(program, target.kind_name());
   const std::string& source = build.source;
   if (o.show_code) {
     for (const auto& f : program.funcs()) fmt::print("{}", lower::to_string(f));

@@ -24,9 +24,9 @@ namespace bcd::cli {
 namespace {
 
 struct RunOptions {
-  ModelOptions model;
+  api::ModelSpec model;
   std::string records;
-  std::string target = "llvm";
+  std::string target = "llvm";  // a target string (search::resolve_target)
   int repeat = 5;
   uint64_t seed = 0;
   bool no_verify = false;
@@ -48,19 +48,20 @@ std::vector<tuning::Record> load_records_file(const std::string& path) {
 }
 
 int run_network(const RunOptions& o) {
-  search::require_device(o.target);
+  Target target = search::resolve_target(o.target);
+  search::require_device(target);
   std::vector<tuning::Record> records = load_records_file(o.records);
-  graph::Graph graph = load_model(o.model);
+  graph::Graph graph = o.model.load();
 
   auto start = std::chrono::steady_clock::now();
-  executor::Network net = executor::Network::build(graph, records, {.target = o.target});
+  executor::Network net = executor::Network::build(graph, records, {.target = target});
   const double build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const executor::TaskKernels& kernels = net.kernels();
   for (const auto& w : kernels.warnings) fmt::print(stderr, "bcd: warning: {}\n", w);
   const int total = static_cast<int>(kernels.kernels.size());
   const int tuned = kernels.tuned_count();
   fmt::print("model        {} ({} subgraphs, target {})\n", o.model.model, net.num_steps(), o.target);
-  if (o.verbose) fmt::print("target       {}\n", search::hardware_for_target(o.target).description);
+  if (o.verbose) fmt::print("target       {}\n              {}\n", target.str(), search::describe_target(target));
   fmt::print("tasks        {} total: {} tuned from records, {} default schedules{}\n", total, tuned, total - tuned,
              o.records.empty() ? " (no --records)" : "");
   if (o.verbose)

@@ -14,15 +14,15 @@ namespace bcd::cli {
 namespace {
 
 struct TasksOptions {
-  ModelOptions model;
+  api::ModelSpec model;
   std::string target = "llvm";
   std::string group_type = "operator";
 };
 
 int run_tasks(const TasksOptions& o) {
-  search::HardwareParams hw = search::hardware_for_target(o.target).params;
+  Target target = search::resolve_target(o.target);
   diffusion::GroupType group = diffusion::parse_group_type(o.group_type);
-  graph::Graph g = load_model(o.model);
+  graph::Graph g = o.model.load();
   graph::TaskSet set = graph::extract_tasks(g);
 
   // The clusters the diffusion strategy would form over the tuned tasks.
@@ -32,7 +32,7 @@ int run_tasks(const TasksOptions& o) {
   for (int i : tuned) {
     const graph::Task& t = set.tasks[i];
     std::vector<schedule::State> sketches;
-    if (group != diffusion::GroupType::Operator) sketches = search::generate_sketches(search::SearchTask(*t.dag, o.target, hw));
+    if (group != diffusion::GroupType::Operator) sketches = search::generate_sketches(search::SearchTask(*t.dag, target));
     keys.push_back(diffusion::cluster_key(group, t.name, *t.dag, sketches));
     shapes.push_back(diffusion::workload_shape_vector(*t.dag));
   }

@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
   } catch (const bcd::Error& e) {
     fmt::print(stderr, "bcd: error: {}\n", e.what());
     return 1;
+  } catch (const bcd::InternalError& e) {
+    fmt::print(stderr, "bcd: internal error (a bug in bcd; please report it): {}\n", e.what());
+    return 70;
   } catch (const std::exception& e) {
     fmt::print(stderr, "bcd: error: {}\n", e.what());
     return 1;

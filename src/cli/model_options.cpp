@@ -4,23 +4,13 @@
 
 namespace bcd::cli {
 
-void add_model_options(CLI::App* cmd, ModelOptions& o) {
+void add_model_options(CLI::App* cmd, api::ModelSpec& o) {
   cmd->add_option("--model", o.model, "zoo model name or .onnx path")->capture_default_str();
   cmd->add_option("--image-size", o.zoo.image_size, "zoo CNNs: input height and width (default: the model's own)")
       ->check(positive);
   cmd->add_option("--bert-layers", o.zoo.bert_layers, "bert: encoder layers (default 12)")->check(positive);
   cmd->add_option("--weight-seed", o.zoo.seed, "seed of the zoo's random weights");
   cmd->add_option("--bert-seq-len", o.zoo.bert_seq_len, "bert: tokens (default 128)")->check(positive);
-}
-
-graph::Graph load_model(const ModelOptions& o) { return frontends::build_model(o.model, o.zoo); }
-
-nlohmann::json model_identity(const ModelOptions& o) {
-  return {{"model", o.model},
-          {"image_size", o.zoo.image_size},
-          {"bert_layers", o.zoo.bert_layers},
-          {"bert_seq_len", o.zoo.bert_seq_len},
-          {"weight_seed", o.zoo.seed}};
 }
 
 }  // namespace bcd::cli

@@ -50,20 +50,10 @@ std::vector<Cluster> cluster_scheduled_tasks(tuning::TaskScheduler& scheduler, G
   std::vector<std::vector<int64_t>> shapes;
   for (int t = 0; t < scheduler.size(); ++t) {
     auto& policy = *scheduler.task(t).policy;
-    keys.push_back(cluster_key(type, scheduler.task(t).name, policy.task().dag, policy.sketches()));
+    keys.push_back(cluster_key(type, scheduler.task(t).name, policy.task().dag, policy.all_sketches()));
     shapes.push_back(workload_shape_vector(policy.task().dag));
   }
   return cluster_tasks(keys, shapes);
-}
-
-bool stalled(const tuning::TaskProgress& progress, int rounds) {
-  const auto& h = progress.best_history;
-  if (rounds <= 0 || static_cast<int>(h.size()) <= rounds) return false;
-  return h.back() >= h[h.size() - 1 - rounds];
-}
-
-bool rate_below(tuning::TaskScheduler& scheduler, int t, int reference, double fraction) {
-  return scheduler.task(t).policy->best_throughput() < fraction * scheduler.task(reference).policy->best_throughput();
 }
 
 std::vector<schedule::State> top_per_sketch(const std::vector<schedule::State>& ranked,
@@ -77,11 +67,6 @@ std::vector<schedule::State> top_per_sketch(const std::vector<schedule::State>& 
   return out;
 }
 
-void release_prior(search::SearchPolicy& policy) {
-  policy.restore_all_sketches();
-  policy.set_init_sampler(nullptr);
-}
-
 namespace {
 
 int posterior_measures(const tuning::TaskScheduler& scheduler, const DiffusionOptions& o) {
@@ -89,19 +74,29 @@ int posterior_measures(const tuning::TaskScheduler& scheduler, const DiffusionOp
                                                   o.posterior_measure_fraction)));
 }
 
-void reduce_search(tuning::TaskScheduler& scheduler, int t, const DiffusionOptions& o) {
-  scheduler.task(t).policy->mutable_options().num_iterations = o.posterior_iterations;
-  scheduler.task(t).measures_per_round = posterior_measures(scheduler, o);
+// The reduced search of a posterior or a singleton: the posterior's iterations
+// and measures, and the release rule of the options.
+tuning::TaskPlan reduced_plan(const tuning::TaskScheduler& scheduler, const std::string& label,
+                              const DiffusionOptions& o) {
+  tuning::TaskPlan plan;
+  plan.label = label;
+  plan.search.num_iterations = o.posterior_iterations;
+  plan.measures_per_round = posterior_measures(scheduler, o);
+  plan.release.after_stalled_rounds = o.release_after_rounds;
+  return plan;
 }
 
-// Makes task `t` a posterior of the prior States `priors` (best first, of another
-// task of the cluster): its sketches are those of the priors it keeps (the best
-// prior's, or with `prior_per_sketch` every prior's), each sampled from diffused
-// States of its own priors (the caller reduces its search). Priors whose sketch
-// the task lacks leave its sketches alone, as Ansor's.
-void make_posterior(tuning::TaskScheduler& scheduler, int t, const std::vector<schedule::State>& priors,
-                    const std::vector<schedule::State>& prior_sketches, const DiffusionOptions& o) {
+// Adds to `plan` (task `t`'s reduced search) the posterior of the prior States
+// `priors` (best first, of task `representative` of its cluster): its sketches are
+// those of the priors it keeps (the best prior's, or with `prior_per_sketch`
+// every prior's), each sampled from diffused States of its own priors. Priors
+// whose sketch the task lacks leave its sketches alone, as Ansor's.
+void add_posterior(tuning::TaskScheduler& scheduler, int t, int representative,
+                   const std::vector<schedule::State>& priors, const std::vector<schedule::State>& prior_sketches,
+                   const DiffusionOptions& o, tuning::TaskPlan& plan) {
   search::SearchPolicy& policy = *scheduler.task(t).policy;
+  plan.release.reference = representative;
+  plan.release.below_rate = o.release_below_rate;
   std::optional<int> best_sketch = sketch_of(priors.front().history(), prior_sketches);
   std::map<std::string, std::vector<PriorSchedule>> by_signature;  // sketch signature -> its priors
   std::vector<PriorSchedule> fallback;  // for a sketch without priors: the best prior's
@@ -117,22 +112,22 @@ void make_posterior(tuning::TaskScheduler& scheduler, int t, const std::vector<s
     fallback = by_signature[sketch_signature(prior_sketches[*best_sketch])];
     std::vector<schedule::State> kept;  // the first of the task's sketches with each prior signature
     std::set<std::string> seen;
-    for (const auto& sketch : policy.sketches()) {
+    for (const auto& sketch : policy.all_sketches()) {
       std::string signature = sketch_signature(sketch);
       if (by_signature.count(signature) && seen.insert(signature).second) kept.push_back(sketch);
     }
-    if (!kept.empty()) policy.set_sketches(std::move(kept));
+    plan.search.sketches = std::move(kept);
   }
   auto cache = std::make_shared<search::FactorizationCache>();
   search::SearchPolicy* p = &policy;
   SplitRuleWeights weights = o.split_rules;
   double unroll_copy_rate = o.unroll_copy_rate;
-  policy.set_init_sampler([p, by_signature, fallback, weights, cache, unroll_copy_rate](
-                              const schedule::State& sketch, std::mt19937_64& rng) {
+  plan.search.init_sampler = [p, by_signature, fallback, weights, cache, unroll_copy_rate](
+                                 const schedule::State& sketch, std::mt19937_64& rng) {
     auto it = by_signature.size() > 1 ? by_signature.find(sketch_signature(sketch)) : by_signature.end();
     const auto& schedules = it != by_signature.end() ? it->second : fallback;
     return diffuse_state(p->task(), p->options(), sketch, schedules, weights, *cache, rng, unroll_copy_rate);
-  });
+  };
 }
 
 }  // namespace
@@ -161,77 +156,53 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
   report.prior_trials = scheduler.total_trials() - before;
   report.model_trees_after_prior = scheduler.task(0).policy->model().num_trees();
 
-  // Posterior set-up. A released task gets back the iterations it had before.
+  // Posterior set-up: a plan per task, which the scheduler applies and, when its
+  // release rule fires, replaces with Ansor's search (keeping the reduced search
+  // made released tasks end worse than Ansor's in session 8's measurement).
   std::vector<int> posteriors;
-  std::vector<int> prior_of(scheduler.size(), -1);  // posteriors with a prior, while they keep it: its task
-  std::vector<bool> reduced(scheduler.size(), false);  // tasks on the reduced search, while they keep it
-  std::vector<int> full_iterations;
-  for (int t = 0; t < scheduler.size(); ++t)
-    full_iterations.push_back(scheduler.task(t).policy->options().num_iterations);
-  auto reduce = [&](int t) {
-    reduce_search(scheduler, t, o);
-    reduced[t] = true;
-  };
   for (const Cluster& c : report.clusters) {
     if (c.members.size() < 2) {
-      if (o.reduce_singletons) reduce(c.members[0]);
+      if (o.reduce_singletons) scheduler.set_plan(c.members[0], reduced_plan(scheduler, "reduced singleton", o));
       ++report.singleton_tasks;
       posteriors.push_back(c.members[0]);
       continue;
     }
     search::SearchPolicy& rep = *scheduler.task(c.representative).policy;
     std::vector<schedule::State> priors =
-        o.prior_per_sketch ? top_per_sketch(rep.top_states(std::numeric_limits<int>::max()), rep.sketches(), o.top_n)
-                           : rep.top_states(o.top_n);
+        o.prior_per_sketch
+            ? top_per_sketch(rep.top_states(std::numeric_limits<int>::max()), rep.all_sketches(), o.top_n)
+            : rep.top_states(o.top_n);
     for (int m : c.members) {
       if (m == c.representative) continue;
       posteriors.push_back(m);
-      reduce(m);
-      if (priors.empty()) continue;  // the prior never measured: plain reduced search
-      make_posterior(scheduler, m, priors, rep.sketches(), o);
-      prior_of[m] = c.representative;
+      if (priors.empty()) {  // the prior never measured: plain reduced search
+        scheduler.set_plan(m, reduced_plan(scheduler, "reduced (no prior)", o));
+        continue;
+      }
+      tuning::TaskPlan plan =
+          reduced_plan(scheduler, fmt::format("posterior of {}", scheduler.task(c.representative).name), o);
+      add_posterior(scheduler, m, c.representative, priors, rep.all_sketches(), o, plan);
+      scheduler.set_plan(m, std::move(plan));
       ++report.posterior_tasks;
     }
   }
   say(fmt::format("diffusion: prior phase done ({} trials, cost model {} trees); {} posterior tasks, {} singletons",
                   report.prior_trials, report.model_trees_after_prior, report.posterior_tasks,
                   report.singleton_tasks));
-
-  // Checked after every round of a task on the reduced search, its warm-up included.
-  // A released task searches as Ansor does: every sketch, random initialization,
-  // full iterations and measures (keeping the reduced search made released tasks
-  // end worse than Ansor's in session 8's measurement).
-  auto maybe_release = [&](int t) {
-    if (!reduced[t]) return;
-    std::string why;
-    if (o.release_after_rounds > 0 && stalled(scheduler.progress(t), o.release_after_rounds))
-      why = fmt::format("did not improve in {} rounds", o.release_after_rounds);
-    else if (prior_of[t] >= 0 && o.release_below_rate > 0 &&
-             rate_below(scheduler, t, prior_of[t], o.release_below_rate))
-      why = fmt::format("runs below {:g} of the FLOP rate of its representative {}", o.release_below_rate,
-                        scheduler.task(prior_of[t]).name);
-    if (why.empty()) return;
-    search::SearchPolicy& policy = *scheduler.task(t).policy;
-    if (prior_of[t] >= 0) release_prior(policy);
-    policy.mutable_options().num_iterations = full_iterations[t];
-    scheduler.task(t).measures_per_round = 0;
+  scheduler.set_on_release([&](int t, const std::string& why) {
     report.released.push_back(t);
-    say(fmt::format("diffusion: task {} {} {}; it {}searches as Ansor does", t, scheduler.task(t).name, why,
-                    prior_of[t] >= 0 ? "drops its prior and " : ""));
-    prior_of[t] = -1;
-    reduced[t] = false;
-  };
+    say(fmt::format("diffusion: task {} {} {}; it searches as Ansor does", t, scheduler.task(t).name, why));
+  });
 
   // Posterior warm-up, then the gradient scheduler over every task.
   std::sort(posteriors.begin(), posteriors.end());
   for (int t : posteriors) {
     if (scheduler.total_trials() >= budget) break;
-    if (scheduler.progress(t).trials == 0 && !scheduler.progress(t).dead) {
+    if (scheduler.progress(t).trials == 0 && !scheduler.progress(t).dead)
       scheduler.tune_round(t, budget - scheduler.total_trials());
-      maybe_release(t);
-    }
   }
-  scheduler.tune(budget, maybe_release);
+  scheduler.tune(budget);
+  scheduler.set_on_release(nullptr);
   return report;
 }
 

@@ -61,21 +61,10 @@ struct DiffusionOptions {
   bool prior_per_sketch = false;
 };
 
-// Whether a task's best latency did not improve over its last `rounds` rounds
-// (false while it has had no more than `rounds` rounds; `rounds` > 0).
-bool stalled(const tuning::TaskProgress& progress, int rounds);
-
-// Whether task `t`'s best FLOP rate is below `fraction` of task `reference`'s (a
-// task without a valid measurement has rate 0).
-bool rate_below(tuning::TaskScheduler& scheduler, int t, int reference, double fraction);
-
 // The first `n` States of `ranked` (best first) from each of `sketches` (States of
 // one task), in rank order; States from none of them are dropped.
 std::vector<schedule::State> top_per_sketch(const std::vector<schedule::State>& ranked,
                                             const std::vector<schedule::State>& sketches, int n);
-
-// Drops a posterior's prior: every sketch of its task, Ansor's initialization.
-void release_prior(search::SearchPolicy& policy);
 
 // The key a task is clustered by: its name without "_N" (operator), the signature
 // of its first sketch (sketch; `sketches` are the task's, in order), or that

@@ -54,7 +54,7 @@ schedule::State diffuse_state(const search::SearchTask& task, const search::Sear
 
   std::vector<Step> steps = sketch.history();
   std::vector<std::tuple<std::string, int, int>> keys = split_keys(steps, step_stage_keys(task.dag, steps));
-  const int64_t max_inner = task.hardware.max_innermost_split_factor;
+  const int64_t max_inner = task.hardware().max_innermost_split_factor;
   for (size_t i = 0; i < steps.size(); ++i) {
     Step& s = steps[i];
     if (s.kind != StepKind::Split) continue;

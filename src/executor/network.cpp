@@ -91,7 +91,7 @@ Network Network::build(const graph::Graph& graph, const std::vector<tuning::Reco
     net.steps_.push_back(std::move(step));
   }
   for (int n : graph.outputs()) net.outputs_.push_back({.shape = graph.node(n).shape, .source = arg_of(n)});
-  if (search::is_gpu_target(options.target)) net.mirror_on_device();
+  if (options.target.is_gpu()) net.mirror_on_device();
   return net;
 }
 

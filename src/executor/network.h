@@ -29,7 +29,7 @@
 namespace bcd::executor {
 
 struct NetworkOptions {
-  std::string target = "llvm";
+  Target target = Target::cpu();
   int jobs = 0;  // parallel compiles; 0 = number of cores
 };
 

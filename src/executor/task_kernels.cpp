@@ -31,17 +31,17 @@ constexpr const char* kDefaultKernelName = "default_kernel";
 // The program of `task` under `state` (nullopt: the default program), as the
 // builder takes it.
 runtime::BuildInput program_of(const graph::Task& task, std::optional<schedule::State> state,
-                               const std::string& target) {
+                               const Target& target) {
   auto lowered = [&] {
     if (state) return search::lower_for_target(*state, kTunedKernelName, target);
     lower::Program p;
-    p.kernel = search::is_gpu_target(target)
+    p.kernel = target.is_gpu()
                    ? lower::lower_state(search::gpu_default_state(*task.dag), kDefaultKernelName)
                    : lower::lower_default(*task.dag, kDefaultKernelName);
     return p;
   };
   try {
-    return runtime::build_input(lowered(), target);
+    return runtime::build_input(lowered(), target.kind_name());
   } catch (const Error& e) {
     fail("task {} ({} schedule) cannot be lowered: {}", task.name, state ? "recorded" : "default", e.what());
   }
@@ -58,7 +58,7 @@ int TaskKernels::tuned_count() const {
 TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std::vector<tuning::Record>& records,
                                const TaskKernelsOptions& options) {
   search::require_device(options.target);
-  const bool gpu = search::is_gpu_target(options.target);
+  const bool gpu = options.target.is_gpu();
   TaskKernels out;
   if (gpu) out.cuda_context = std::make_shared<runtime::CudaContext>(0);
   auto start = std::chrono::steady_clock::now();
@@ -68,9 +68,13 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
     k.name = task.name;
     k.workload_key = task.workload_key;
     k.weight = task.weight;
-    std::optional<schedule::State> state = tuning::apply_best(*task.dag, records, options.target);
+    std::optional<schedule::State> state = tuning::apply_best(*task.dag, records, &options.target);
     k.tuned = state.has_value();
-    if (k.tuned) k.record_seconds = tuning::best_record(records, task.workload_key, options.target)->cost();
+    if (k.tuned) k.record_seconds = tuning::best_record(records, task.workload_key, &options.target)->cost();
+    if (!k.tuned && tuning::best_record(records, task.workload_key))
+      out.warnings.push_back(fmt::format("task {}: its records were measured on another target ({}); it runs the "
+                                         "default schedule",
+                                         task.name, tuning::best_record(records, task.workload_key)->target));
     sources.push_back(program_of(task, std::move(state), options.target));
   }
   out.lower_seconds = since(start);

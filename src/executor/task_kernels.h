@@ -34,7 +34,7 @@ struct TaskKernel {
 };
 
 struct TaskKernelsOptions {
-  std::string target = "llvm";
+  Target target = Target::cpu();
   int jobs = 0;  // parallel compiles; 0 = number of cores
 };
 

@@ -217,4 +217,31 @@ std::string compile_shared_object(const std::string& source, double timeout_seco
   });
 }
 
+std::string host_cpu_name() {
+  static const std::string name = [] {
+    // The driver prints the cc1 command line it would run; -march=native appears
+    // there resolved, as -target-cpu NAME.
+    std::string log = (fs::temp_directory_path() / fmt::format("bcd-cpu-{}.log", getpid())).string();
+    std::string found;
+    try {
+      int rc = run_process({compiler_config().compiler, "-###", "-march=native", "-x", "c", "-c", "/dev/null", "-o",
+                            "/dev/null"},
+                           log, 30);
+      std::ifstream in(log);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const std::string key = "\"-target-cpu\" \"";
+      size_t at = text.find(key);
+      if (rc == 0 && at != std::string::npos) {
+        size_t begin = at + key.size(), end = text.find('"', begin);
+        if (end != std::string::npos) found = text.substr(begin, end - begin);
+      }
+    } catch (const Error&) {
+      // No compiler: the name stays unknown; compiling will say why.
+    }
+    fs::remove(log);
+    return found;
+  }();
+  return name;
+}
+
 }  // namespace bcd::runtime

@@ -47,4 +47,8 @@ class CompileTimeout : public Error {
 // the compiler is killed, so a pathological candidate costs at most that long).
 std::string compile_shared_object(const std::string& source, double timeout_seconds = 0);
 
+// The CPU that the compiler's -march=native resolves to on this machine
+// ("sapphirerapids"), asked once per process; "" when the compiler cannot tell.
+std::string host_cpu_name();
+
 }  // namespace bcd::runtime

@@ -41,7 +41,7 @@ State fill_tile_sizes(const SearchTask& task, const SearchOptions& options, cons
   // State just before it.
   State s(task.dag);
   const std::vector<schedule::Step>& steps = sketch.history();
-  const int64_t lanes = task.hardware.vector_lanes;
+  const int64_t lanes = task.hardware().vector_lanes;
   for (size_t i = 0; i < steps.size(); ++i) {
     schedule::Step step = steps[i];
     bool unknown = false;
@@ -49,10 +49,10 @@ State fill_tile_sizes(const SearchTask& task, const SearchOptions& options, cons
     if (step.kind == schedule::StepKind::Split && unknown) {
       BCD_CHECK(step.extent > 0, "split of an unknown extent in a sketch");
       int n = static_cast<int>(step.lengths.size());
-      int64_t max_inner = task.hardware.max_innermost_split_factor;
+      int64_t max_inner = task.hardware().max_innermost_split_factor;
       bool whole_vectors = !task.is_gpu() && lanes > 1 && step.extent % lanes == 0 &&
                            s.stage(step.stage_id).iters[step.iter_id].kind == IterKind::Spatial &&
-                           std::bernoulli_distribution(options.full_vector_tile_prob)(rng);
+                           std::bernoulli_distribution(task.target.full_vector_tile_prob)(rng);
       step.lengths = whole_vectors ? cache.sample_inner_multiple(step.extent, n, max_inner, lanes, rng)
                                    : cache.sample(step.extent, n, max_inner, rng);
     }
@@ -102,6 +102,8 @@ void change_compute_locations(const SearchTask&, State& s, std::mt19937_64& rng)
         auto [t, i] = candidates[choice - 2];
         s.apply(schedule::compute_at_step(id, t, i));
       }
+    } catch (const InternalError& e) {
+      note_swallowed(e);
     } catch (const Error&) {
       // That location is not legal for this state: keep the current one.
     }
@@ -120,7 +122,7 @@ void parallel_stage(const SearchTask& task, State& s, int id, int offset) {
     if (it.kind == IterKind::Reduce || it.annotation != IterAnnotation::None) break;
     to_fuse.push_back(i);
     degree *= it.extent;
-    if (degree > task.hardware.num_cores * 16) break;
+    if (degree > task.hardware().num_cores * 16) break;
     if (has_attached_at(s, id, i)) break;
   }
   if (degree == 1) {
@@ -176,7 +178,7 @@ bool has_inner_tile(const Stage& st) {
 
 }  // namespace
 
-void reorder_inner_tile(const SearchOptions& options, State& s, std::mt19937_64& rng, const InnerTileAxes* chosen) {
+void reorder_inner_tile(const SearchTask& task, State& s, std::mt19937_64& rng, const InnerTileAxes* chosen) {
   for (int id = 0; id < s.num_stages(); ++id) {
     const Stage& st = s.stage(id);
     if (!has_inner_tile(st)) continue;
@@ -197,7 +199,7 @@ void reorder_inner_tile(const SearchOptions& options, State& s, std::mt19937_64&
     if (chosen && given != chosen->end()) {
       for (int i : candidates)
         if (root_axis_of(st, st.iters[i].node) == given->second) moved = i;
-    } else if (!candidates.empty() && std::bernoulli_distribution(options.inner_tile_reorder_prob)(rng)) {
+    } else if (!candidates.empty() && std::bernoulli_distribution(task.target.inner_tile_reorder_prob)(rng)) {
       moved = candidates[std::uniform_int_distribution<size_t>(0, candidates.size() - 1)(rng)];
     }
     if (moved < 0) continue;
@@ -243,7 +245,7 @@ void annotate_vectorize(const SearchTask& task, State& s, std::mt19937_64& rng) 
       // In a tiled stage only the innermost loop is known to be contiguous.
       if (is_tiled(st) && fusible != 0) break;
       product *= it.extent;
-      if (product > task.hardware.max_vectorize_size) break;
+      if (product > task.hardware().max_vectorize_size) break;
       ++fusible;
     }
     if (fusible > 1) fusible = 1 + std::uniform_int_distribution<int>(0, fusible - 2)(rng);
@@ -271,7 +273,7 @@ void annotate_unroll(const SearchOptions& options, State& s, std::mt19937_64& rn
 State annotate_tiled(const SearchTask& task, const SearchOptions& options, State s, std::mt19937_64& rng,
                      const InnerTileAxes* inner_axes) {
   if (task.is_gpu()) return annotate_gpu_tiled(task, options, std::move(s), rng);
-  reorder_inner_tile(options, s, rng, inner_axes);
+  reorder_inner_tile(task, s, rng, inner_axes);
   change_compute_locations(task, s, rng);
   annotate_parallel(task, s);
   annotate_vectorize(task, s, rng);

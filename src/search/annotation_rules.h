@@ -17,7 +17,7 @@ namespace bcd::search {
 
 // Every split step with unknown lengths gets a random exact factorization; the
 // history is replayed. Fails (bcd::Error) if the replay does.
-// Not quite Ansor's: on a CPU, with probability options.full_vector_tile_prob, a
+// Not quite Ansor's: on a CPU, with probability task.target.full_vector_tile_prob, a
 // split of a spatial loop whose extent is a multiple of the vector lanes draws
 // only among the factorizations whose innermost length is one too. Uniform
 // factorizations rarely give the innermost tile a whole vector (a 4-level split of
@@ -28,7 +28,7 @@ schedule::State fill_tile_sizes(const SearchTask& task, const SearchOptions& opt
                                 FactorizationCache& cache, std::mt19937_64& rng);
 // Not an Ansor rule. Ansor's innermost tile keeps the tensor's dimension order, so
 // the loop vectorized is the last dimension's: the w of an NCHW conv, 7 lanes at
-// 7x7. With probability options.inner_tile_reorder_prob this moves another spatial
+// 7x7. With probability task.target.inner_tile_reorder_prob this moves another spatial
 // loop innermost in the inner tile of a tiled reduction computed inside its
 // consumer (a local accumulator): one along which every read is contiguous or a
 // broadcast. For an NCHW conv that is the output channel: the (rewritten) weight
@@ -38,7 +38,7 @@ schedule::State fill_tile_sizes(const SearchTask& task, const SearchOptions& opt
 // listed stage draws nothing: it takes that axis innermost if it is a candidate,
 // and keeps its order otherwise (diffusion copies the prior's choice this way).
 using InnerTileAxes = std::map<int, int>;
-void reorder_inner_tile(const SearchOptions& options, schedule::State& state, std::mt19937_64& rng,
+void reorder_inner_tile(const SearchTask& task, schedule::State& state, std::mt19937_64& rng,
                         const InnerTileAxes* chosen = nullptr);
 // Stage id -> the root axis of the innermost loop, for each tiled reduction stage
 // computed inside its consumer: the stages reorder_inner_tile considers.

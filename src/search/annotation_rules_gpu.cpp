@@ -65,7 +65,7 @@ void bind_simple_stage(const SearchTask& task, State& s, int id) {
   if (k == 0) return;
   fuse_if_several(s, id, 0, k);
   int64_t extent = s.stage(id).iters[0].extent;
-  int64_t threads = threads_for_extent(task.hardware, extent);
+  int64_t threads = threads_for_extent(task.hardware(), extent);
   s.apply(schedule::split_step(id, 0, extent, {threads}));
   s.apply(schedule::annotation_step(id, 0, IterAnnotation::BlockIdxX));
   s.apply(schedule::annotation_step(id, 1, IterAnnotation::ThreadIdxX));

@@ -24,11 +24,13 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 }
 }  // namespace
 
-std::vector<costmodel::ProgramFeatures> featurize(const std::vector<State>& states, const std::string& target) {
+std::vector<costmodel::ProgramFeatures> featurize(const std::vector<State>& states, const Target& target) {
   std::vector<costmodel::ProgramFeatures> features(states.size());
   parallel_for(states.size(), [&](size_t i) {
     try {
       features[i] = costmodel::extract_features(lower_for_target(states[i], "candidate", target).kernel);
+    } catch (const InternalError& e) {
+      note_swallowed(e);  // a lowering bug: counted, scored like an unlowerable State
     } catch (const Error&) {
       // Not lowerable: no rows, the model gives it the lowest score.
     }
@@ -36,7 +38,7 @@ std::vector<costmodel::ProgramFeatures> featurize(const std::vector<State>& stat
   return features;
 }
 
-std::vector<double> score_states(const std::vector<State>& states, const std::string& target,
+std::vector<double> score_states(const std::vector<State>& states, const Target& target,
                                  costmodel::CostModel& model, SearchStats* stats) {
   auto start = std::chrono::steady_clock::now();
   std::vector<costmodel::ProgramFeatures> features = featurize(states, target);

@@ -22,14 +22,17 @@ struct SearchStats {
   double train_seconds = 0;
   int64_t states_scored = 0;
   int64_t mutations_failed = 0;
+  // Internal errors (bugs, not invalid candidates) skipped while this policy
+  // proposed: sampling, mutation, lowering for the cost model.
+  int64_t internal_errors = 0;
 };
 
 // Features of each State's program for `target` (empty rows when it cannot be lowered).
 std::vector<costmodel::ProgramFeatures> featurize(const std::vector<schedule::State>& states,
-                                                  const std::string& target);
+                                                  const Target& target);
 
 // Model scores of each State; -inf for one that cannot be lowered.
-std::vector<double> score_states(const std::vector<schedule::State>& states, const std::string& target,
+std::vector<double> score_states(const std::vector<schedule::State>& states, const Target& target,
                                  costmodel::CostModel& model, SearchStats* stats = nullptr);
 
 // Up to `out_size` distinct States whose canonical strings are not in

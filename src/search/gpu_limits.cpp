@@ -86,6 +86,9 @@ std::string gpu_limit_violation(const HardwareParams& hw, const lower::LoweredFu
   std::vector<GpuKernelUsage> kernels;
   try {
     kernels = gpu_kernel_usage(f);
+  } catch (const InternalError& e) {
+    note_swallowed(e);
+    return e.what();
   } catch (const Error& e) {
     return e.what();
   }
@@ -107,7 +110,7 @@ std::string gpu_limit_violation(const HardwareParams& hw, const lower::LoweredFu
 }
 
 void check_gpu_limits(const SearchTask& task, const schedule::State& state) {
-  std::string why = gpu_limit_violation(task.hardware, lower::lower_state(state, "gpu_limits"));
+  std::string why = gpu_limit_violation(task.hardware(), lower::lower_state(state, "gpu_limits"));
   if (!why.empty()) fail("the GPU program breaks a hardware limit: {}", why);
 }
 

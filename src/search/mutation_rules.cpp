@@ -19,6 +19,9 @@ namespace {
 std::optional<State> try_replay(const SearchTask& task, const std::vector<Step>& steps) {
   try {
     return schedule::replay(task.dag, steps);
+  } catch (const InternalError& e) {
+    note_swallowed(e);
+    return std::nullopt;
   } catch (const Error&) {
     return std::nullopt;
   }
@@ -63,7 +66,7 @@ std::optional<State> mutate_tile_size(const SearchTask& task, const State& s, st
   if (dst >= src) ++dst;
   parts[src] /= factor;
   parts[dst] *= factor;
-  if (parts.back() > task.hardware.max_innermost_split_factor) return std::nullopt;
+  if (parts.back() > task.hardware().max_innermost_split_factor) return std::nullopt;
   parts.erase(parts.begin() + free);
   step.lengths = parts;
   return try_replay(task, steps);
@@ -162,6 +165,9 @@ std::optional<State> mutate_gpu(const SearchTask& task, const SearchOptions& o, 
   if (!child) return child;
   try {
     check_gpu_limits(task, *child);
+  } catch (const InternalError& e) {
+    note_swallowed(e);
+    return std::nullopt;
   } catch (const Error&) {
     return std::nullopt;
   }

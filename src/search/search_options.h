@@ -1,4 +1,5 @@
-// Every hyper-parameter of the search, with Ansor's default (one addition, marked).
+// Every hyper-parameter of the search, with Ansor's default. bcd's additions to
+// Ansor's space shape the programs made for a target: they live in Target.
 #pragma once
 #include <vector>
 
@@ -18,14 +19,6 @@ struct SearchOptions {
   std::vector<int> auto_unroll_configs = {0, 16, 64, 512};
   std::vector<int> gpu_auto_unroll_configs = {0, 16, 64, 512, 1024};
   int max_sample_attempts = 8;        // per wanted sample before giving up on progress
-  // Not Ansor's (0 is its space): the share of sampled CPU States whose innermost
-  // tile of a cached multi-level tiling gets another spatial loop innermost, where
-  // that loop may be vectorized (see reorder_inner_tile).
-  double inner_tile_reorder_prob = 0.5;
-  // Not Ansor's either (0 is its space): the chance that a sampled CPU State's split
-  // of a spatial loop whose extent the vector lanes divide gets an innermost length
-  // that is a multiple of the lanes (see fill_tile_sizes).
-  double full_vector_tile_prob = 0.5;
 };
 
 }  // namespace bcd::search

@@ -19,7 +19,7 @@ SearchPolicy::SearchPolicy(SearchTask task, std::shared_ptr<costmodel::CostModel
   BCD_CHECK(model_, "a search policy needs a cost model");
 }
 
-const std::vector<State>& SearchPolicy::sketches() {
+const std::vector<State>& SearchPolicy::all_sketches() {
   if (!sketches_ready_) {
     sketches_ = generate_sketches(task_);
     sketches_ready_ = true;
@@ -27,9 +27,8 @@ const std::vector<State>& SearchPolicy::sketches() {
   return sketches_;
 }
 
-void SearchPolicy::set_sketches(std::vector<State> sketches) {
-  sketches_ = std::move(sketches);
-  sketches_ready_ = true;
+const std::vector<State>& SearchPolicy::sketches() {
+  return plan_.sketches.empty() ? all_sketches() : plan_.sketches;
 }
 
 std::vector<State> SearchPolicy::sample_initial_population(int n) {
@@ -54,8 +53,10 @@ std::vector<State> SearchPolicy::sample_initial_population(int n) {
     parallel_for(batch, [&](size_t i) {
       std::mt19937_64 rng(seeds[i]);
       try {
-        made[i] = init_sampler_ ? init_sampler_(*sketch_of[i], rng)
+        made[i] = plan_.init_sampler ? plan_.init_sampler(*sketch_of[i], rng)
                                 : annotate_sketch(task_, options_, *sketch_of[i], factorizations_, rng);
+      } catch (const InternalError& e) {
+        note_swallowed(e);  // a bug, counted; sample again
       } catch (const Error&) {
         // An annotation the State rejects: sample again.
       }
@@ -74,6 +75,7 @@ std::vector<State> SearchPolicy::top_states(int n) const {
 }
 
 std::vector<State> SearchPolicy::propose(int num_measure) {
+  const int64_t internal_before = swallowed_internal_errors();
   std::vector<State> population = sample_initial_population(options_.population);
   // Seed the population with the best measured States.
   int use_measured = std::min<int>(static_cast<int>(best_.size()),
@@ -81,8 +83,10 @@ std::vector<State> SearchPolicy::propose(int num_measure) {
   for (int i = 0; i < use_measured; ++i) population.push_back(best_[i].second);
 
   int num_random = static_cast<int>(options_.eps_greedy * num_measure);
+  SearchOptions options = options_;
+  options.num_iterations = num_iterations();
   std::vector<State> best =
-      evolutionary_search(task_, options_, population, 2 * num_measure, *model_, measured_, rng_, &stats_);
+      evolutionary_search(task_, options, population, 2 * num_measure, *model_, measured_, rng_, &stats_);
 
   std::vector<State> out;
   std::unordered_set<std::string> chosen;
@@ -106,6 +110,7 @@ std::vector<State> SearchPolicy::propose(int num_measure) {
     if (static_cast<int>(out.size()) >= num_measure) break;
     take(s);
   }
+  stats_.internal_errors += swallowed_internal_errors() - internal_before;
   return out;
 }
 

@@ -22,22 +22,32 @@
 
 namespace bcd::search {
 
+// Replaces random annotation of a sketch for the initial population (the diffusion
+// posterior fills split lengths from a prior).
+using InitSampler = std::function<schedule::State(const schedule::State& sketch, std::mt19937_64& rng)>;
+
+// How the caller wants the policy to search (the diffusion posterior's reduced
+// search); the default plan is Ansor's.
+struct SearchPlan {
+  int num_iterations = -1;                // evolutionary iterations; -1: SearchOptions::num_iterations
+  std::vector<schedule::State> sketches;  // the sketches to sample from; empty: every sketch of the task
+  InitSampler init_sampler;               // null: random annotation (annotate_sketch)
+};
+
 class SearchPolicy {
  public:
   SearchPolicy(SearchTask task, std::shared_ptr<costmodel::CostModel> model, SearchOptions options, uint64_t seed);
 
   const SearchTask& task() const { return task_; }
   const SearchOptions& options() const { return options_; }
-  SearchOptions& mutable_options() { return options_; }
+  // Every sketch of the task.
+  const std::vector<schedule::State>& all_sketches();
+  // The sketches the plan samples from.
   const std::vector<schedule::State>& sketches();
-  // Restricts the sketches (the diffusion posterior keeps its prior's sketch).
-  void set_sketches(std::vector<schedule::State> sketches);
-  // Undoes set_sketches: every sketch of the task again.
-  void restore_all_sketches() { sketches_ready_ = false; }
-  // Replaces random annotation of a sketch for the initial population (the
-  // diffusion posterior fills split lengths from a prior).
-  using InitSampler = std::function<schedule::State(const schedule::State& sketch, std::mt19937_64& rng)>;
-  void set_init_sampler(InitSampler sampler) { init_sampler_ = std::move(sampler); }
+  // Searches as `plan` says from the next round on; a default SearchPlan is Ansor's search.
+  void set_plan(SearchPlan plan) { plan_ = std::move(plan); }
+  const SearchPlan& plan() const { return plan_; }
+  int num_iterations() const { return plan_.num_iterations >= 0 ? plan_.num_iterations : options_.num_iterations; }
 
   // `n` randomly annotated States (fewer if sampling stops making progress).
   std::vector<schedule::State> sample_initial_population(int n);
@@ -65,7 +75,7 @@ class SearchPolicy {
   FactorizationCache factorizations_;
   std::vector<schedule::State> sketches_;
   bool sketches_ready_ = false;
-  InitSampler init_sampler_;
+  SearchPlan plan_;
   std::unordered_set<std::string> measured_;
   std::vector<std::pair<double, schedule::State>> best_;  // by throughput, best first
   SearchStats stats_;

@@ -1,5 +1,6 @@
 #include "search/search_task.h"
 
+#include <algorithm>
 #include <thread>
 
 namespace bcd::search {
@@ -18,12 +19,5 @@ HardwareParams detect_cpu() {
 #endif
   return hw;
 }
-
-HardwareParams default_gpu_hardware() {
-  // The GPU fields' defaults are this GPU; the CPU fields are not used.
-  return HardwareParams{};
-}
-
-bool is_gpu_target(const std::string& target) { return target == "cuda"; }
 
 }  // namespace bcd::search

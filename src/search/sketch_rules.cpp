@@ -24,8 +24,8 @@ bool needs_rfactor(const SearchTask& task, const State& s, int id) {
   if (!st.op->has_reduce()) return false;
   auto [space, reduce] = space_and_reduce_lengths(st);
   if (ir::needs_multi_level_tiling(*st.op))
-    return !(space > reduce || space > task.hardware.num_cores * 16);
-  return reduce > task.hardware.num_cores;
+    return !(space > reduce || space > task.hardware().num_cores * 16);
+  return reduce > task.hardware().num_cores;
 }
 
 }  // namespace

@@ -44,10 +44,10 @@ bool needs_cross_thread_reduction(const SearchTask& task, const State& s, int id
   auto [space, reduce] = space_and_reduce_lengths(st);
   if (ir::needs_multi_level_tiling(*st.op)) {
     // Enough spatial work to fill the threads of a block: tile instead.
-    if (space > task.hardware.max_threads_per_block) return false;
+    if (space > task.hardware().max_threads_per_block) return false;
     return space < reduce;
   }
-  return reduce > task.hardware.warp_size;
+  return reduce > task.hardware().warp_size;
 }
 
 Rule add_cache_read_rule() {

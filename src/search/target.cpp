@@ -2,78 +2,82 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
+#include <algorithm>
 
 #include "lower/lower.h"
+#include "runtime/compiler.h"
 #include "runtime/cuda_compiler.h"
 #include "runtime/cuda_driver.h"
 #include "support/error.h"
 
 namespace bcd::search {
 
-void check_target(const std::string& target) {
-  if (target != "llvm" && target != "cuda") fail("unknown target '{}' (llvm or cuda)", target);
-  if (target == "cuda" && !runtime::nvrtc_available())
-    fail("target cuda: bcd was built without CUDA (no CUDA toolkit at configure time)");
-}
+namespace {
 
-TargetHardware hardware_for_target(const std::string& target) {
-  check_target(target);
-  TargetHardware t;
-  if (!is_gpu_target(target)) {
-    t.params = detect_cpu();
-    t.description = fmt::format("CPU: {} cores, {} float lanes per vector", t.params.num_cores, t.params.vector_lanes);
+Target detected(TargetKind kind) {
+  if (kind == TargetKind::Llvm) {
+    Target t = Target::cpu(detect_cpu());
+    t.mcpu = runtime::host_cpu_name();
     return t;
   }
-  t.params = default_gpu_hardware();
-  HardwareParams& p = t.params;
+  Target t = Target::gpu();
+  t.mcpu = runtime::cuda_build_arch();
   std::string why;
-  if (!runtime::cuda_device_available(&why)) {
-    t.description = fmt::format("GPU defaults (no device: {})", why);
-  } else {
-    runtime::GpuInfo g = runtime::gpu_info(0);
-    p.max_threads_per_block = g.max_threads_per_block;
-    p.max_shared_memory_per_block = g.max_shared_memory_per_block;
-    p.max_local_memory_per_block = g.max_registers_per_block;
-    p.warp_size = g.warp_size;
-    p.num_sms = g.multiprocessor_count;
-    // Ansor's rule: a quarter of a warp of virtual threads at most.
-    p.max_vthread_extent = std::max(1, g.warp_size / 4);
-    t.description = fmt::format("GPU {} (sm_{}{})", g.name, g.cc_major, g.cc_minor);
-  }
-  t.description += fmt::format(
-      ": {} threads and {} bytes of shared memory per block, {} registers per block, warp {}, {} SMs, "
-      "vthreads up to {}",
-      p.max_threads_per_block, p.max_shared_memory_per_block, p.max_local_memory_per_block, p.warp_size, p.num_sms,
-      p.max_vthread_extent);
+  if (!runtime::cuda_device_available(&why)) return t;
+  runtime::GpuInfo g = runtime::gpu_info(0);
+  HardwareParams& p = t.hardware;
+  p.max_threads_per_block = g.max_threads_per_block;
+  p.max_shared_memory_per_block = g.max_shared_memory_per_block;
+  p.max_local_memory_per_block = g.max_registers_per_block;
+  p.warp_size = g.warp_size;
+  p.num_sms = g.multiprocessor_count;
+  // Ansor's rule: a quarter of a warp of virtual threads at most.
+  p.max_vthread_extent = std::max(1, g.warp_size / 4);
   return t;
 }
 
-void require_device(const std::string& target) {
-  check_target(target);
-  if (!is_gpu_target(target)) return;
+}  // namespace
+
+Target resolve_target(const std::string& spec) {
+  std::set<std::string> given;
+  Target asked = Target::parse(spec, &given);
+  if (asked.is_gpu() && !runtime::nvrtc_available())
+    fail("target cuda: bcd was built without CUDA (no CUDA toolkit at configure time)");
+  // Parsing the spec again over the detected values keeps what it gives and
+  // takes everything else from this machine.
+  Target t = detected(asked.kind);
+  std::string options = spec.substr(std::min(spec.size(), spec.find_first_of(" \t")));
+  Target merged = Target::parse(t.str() + " " + options);
+  return merged;
+}
+
+std::string describe_target(const Target& target) {
+  const HardwareParams& p = target.hardware;
+  if (!target.is_gpu())
+    return fmt::format("CPU {}: {} cores, {} float lanes per vector", target.mcpu.empty() ? "(name unknown)" : target.mcpu,
+                       p.num_cores, p.vector_lanes);
+  std::string why;
+  std::string device = runtime::cuda_device_available(&why) ? fmt::format("GPU {}", runtime::gpu_info(0).name)
+                                                            : fmt::format("GPU defaults (no device: {})", why);
+  return device + fmt::format(
+                      " ({}): {} threads and {} bytes of shared memory per block, {} registers per block, warp {}, "
+                      "{} SMs, vthreads up to {}",
+                      target.mcpu, p.max_threads_per_block, p.max_shared_memory_per_block,
+                      p.max_local_memory_per_block, p.warp_size, p.num_sms, p.max_vthread_extent);
+}
+
+void require_device(const Target& target) {
+  if (!target.is_gpu()) return;
+  if (!runtime::nvrtc_available()) fail("target cuda: bcd was built without CUDA (no CUDA toolkit at configure time)");
   std::string why;
   if (!runtime::cuda_device_available(&why)) fail("target cuda needs a GPU: {}", why);
 }
 
-namespace {
-// BCD_LAYOUT_REWRITE, for ablations: 0 (none), weights, accumulators; anything
-// else, or unset, both.
-lower::LayoutRewrites cpu_layout_rewrites() {
-  static const lower::LayoutRewrites rewrites = [] {
-    const char* v = std::getenv("BCD_LAYOUT_REWRITE");
-    std::string value = v ? v : "";
-    lower::LayoutRewrites r;
-    if (value == "0" || value == "accumulators") r.weights = false;
-    if (value == "0" || value == "weights") r.accumulators = false;
-    return r;
-  }();
-  return rewrites;
-}
-}  // namespace
-
-lower::Program lower_for_target(const schedule::State& state, const std::string& name, const std::string& target) {
-  if (!is_gpu_target(target)) return lower::lower_with_layout_rewrite(state, name, cpu_layout_rewrites());
+lower::Program lower_for_target(const schedule::State& state, const std::string& name, const Target& target) {
+  if (!target.is_gpu())
+    return lower::lower_with_layout_rewrite(state, name,
+                                            {.weights = target.rewrite_weights,
+                                             .accumulators = target.rewrite_accumulators});
   lower::Program p;
   p.kernel = lower::lower_state(state, name);
   return p;

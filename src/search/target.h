@@ -1,7 +1,7 @@
-// The targets bcd compiles for ("llvm": this CPU, "cuda": an NVIDIA GPU) and the
-// hardware parameters the search assumes for each: this CPU's cores and vector
-// width; the GPU's limits read from device 0, or an H100-like default where there
-// is no device (sketches, tasks and compile-only work need none).
+// Resolving the target a user names into a full Target value for this machine:
+// this CPU's name, cores and vector width; the GPU's limits read from device 0, or
+// the H100-like defaults where there is no device (sketches, tasks and compile-only
+// work need none). Also the lowering every target-aware caller shares.
 #pragma once
 #include <string>
 
@@ -10,27 +10,25 @@
 
 namespace bcd::search {
 
-// Fails with one line on an unknown target, or on "cuda" in a build without CUDA.
-void check_target(const std::string& target);
+// `spec` is a target string ("llvm", "cuda", or a full string with -key=value
+// options): the kind's values detected on this machine, then the options given
+// in `spec` on top. Fails with one line on an unknown target or option, or on
+// "cuda" in a build without CUDA.
+Target resolve_target(const std::string& spec);
 
-struct TargetHardware {
-  HardwareParams params;
-  std::string description;  // what the values are and where they came from
-};
-
-TargetHardware hardware_for_target(const std::string& target);
+// What the resolved values are and where they came from (for -v).
+std::string describe_target(const Target& target);
 
 // Fails with one line saying why when `target` needs a device this process cannot
-// use (measuring or running on "cuda" without a GPU).
-void require_device(const std::string& target);
+// use (measuring or running on cuda without a GPU).
+void require_device(const Target& target);
 
 // The program of `state` as it is built for `target`, and as the cost model sees
 // it: on llvm, with its local accumulators and its DAG's layout-free inputs
-// (weights) stored in the order the loops use them (lower_with_layout_rewrite); on
-// cuda, lower_state alone (GPU kernels stage weights through shared memory, and
-// their accumulators are registers). BCD_LAYOUT_REWRITE in the environment picks
-// the rewrites everywhere (tuning, the cost model, `bcd run`, `bcd op`), for
-// ablations: 0 for none, `weights` or `accumulators` for one of them.
-lower::Program lower_for_target(const schedule::State& state, const std::string& name, const std::string& target);
+// (weights) stored in the order the loops use them, as the target's layout-rewrite
+// settings say (lower_with_layout_rewrite); on cuda, lower_state alone (GPU
+// kernels stage weights through shared memory, and their accumulators are
+// registers).
+lower::Program lower_for_target(const schedule::State& state, const std::string& name, const Target& target);
 
 }  // namespace bcd::search

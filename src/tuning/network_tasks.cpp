@@ -1,6 +1,5 @@
 #include "tuning/network_tasks.h"
 
-#include "search/target.h"
 #include "support/error.h"
 
 namespace bcd::tuning {
@@ -15,7 +14,6 @@ std::vector<int> tuned_task_indices(const graph::TaskSet& task_set, bool include
 std::vector<ScheduledTask> make_scheduled_tasks(const graph::TaskSet& task_set,
                                                 std::shared_ptr<costmodel::CostModel> model,
                                                 const NetworkTuningOptions& options) {
-  search::HardwareParams hardware = search::hardware_for_target(options.target).params;
   std::vector<ScheduledTask> out;
   int position = 0;
   for (int i : tuned_task_indices(task_set, options.include_simple_tasks)) {
@@ -25,7 +23,7 @@ std::vector<ScheduledTask> make_scheduled_tasks(const graph::TaskSet& task_set,
     st.weight = t.weight;
     // Distinct, reproducible streams per task (splitmix-style odd multiplier).
     uint64_t seed = options.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(position++) + 1;
-    st.policy = std::make_unique<search::SearchPolicy>(search::SearchTask(*t.dag, options.target, hardware), model,
+    st.policy = std::make_unique<search::SearchPolicy>(search::SearchTask(*t.dag, options.target), model,
                                                        options.search, seed);
     st.measurer = std::make_unique<TaskMeasurer>(st.policy->task(), options.measure);
     out.push_back(std::move(st));

@@ -15,7 +15,7 @@
 namespace bcd::tuning {
 
 struct NetworkTuningOptions {
-  std::string target = "llvm";
+  Target target = Target::cpu();
   search::SearchOptions search;
   MeasureOptions measure = tuning_measure_options();
   // Tasks without a reduction (pure data movement or elementwise math) are left out

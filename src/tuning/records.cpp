@@ -322,42 +322,62 @@ std::vector<Record> load_records(const std::string& path, std::vector<std::strin
 
 namespace {
 
-bool matches(const Record& r, const std::string& key, const std::string& target) {
-  return r.workload_key == key && (target.empty() || r.target == target);
-}
+// Whether a record is of the workload and, when a target is given, was measured
+// under a target whose measurements hold for it. Records of one log share a few
+// target strings: each is parsed once.
+class RecordMatch {
+ public:
+  RecordMatch(const std::string& key, const Target* target) : key_(key), target_(target) {}
+  bool operator()(const Record& r) {
+    if (r.workload_key != key_) return false;
+    return same_target(r);
+  }
+  bool same_target(const Record& r) {
+    if (!target_) return true;
+    auto [it, inserted] = seen_.try_emplace(r.target, false);
+    if (inserted) it->second = same_measurements(r.target, *target_);
+    return it->second;
+  }
+
+ private:
+  std::string key_;
+  const Target* target_;
+  std::map<std::string, bool> seen_;
+};
 
 }  // namespace
 
 const Record* best_record(const std::vector<Record>& records, const std::string& workload_key,
-                          const std::string& target) {
+                          const Target* target) {
+  RecordMatch matches(workload_key, target);
   const Record* best = nullptr;
   for (const Record& r : records) {
-    if (!matches(r, workload_key, target) || !r.ok()) continue;
+    if (!r.ok() || !matches(r)) continue;
     if (!best || r.cost() < best->cost()) best = &r;
   }
   return best;
 }
 
-std::map<std::string, const Record*> best_records_by_key(const std::vector<Record>& records,
-                                                         const std::string& target) {
+std::map<std::string, const Record*> best_records_by_key(const std::vector<Record>& records, const Target* target) {
+  RecordMatch any_key("", target);
   std::map<std::string, const Record*> best;
   for (const Record& r : records) {
-    if (!r.ok() || (!target.empty() && r.target != target)) continue;
+    if (!r.ok() || !any_key.same_target(r)) continue;
     auto [it, inserted] = best.try_emplace(r.workload_key, &r);
     if (!inserted && r.cost() < it->second->cost()) it->second = &r;
   }
   return best;
 }
 
-int count_records(const std::vector<Record>& records, const std::string& workload_key,
-                  const std::string& target) {
+int count_records(const std::vector<Record>& records, const std::string& workload_key, const Target* target) {
+  RecordMatch matches(workload_key, target);
   int n = 0;
-  for (const Record& r : records) n += matches(r, workload_key, target) ? 1 : 0;
+  for (const Record& r : records) n += matches(r) ? 1 : 0;
   return n;
 }
 
 std::optional<schedule::State> apply_best(const ir::ComputeDAG& dag, const std::vector<Record>& records,
-                                          const std::string& target) {
+                                          const Target* target) {
   const Record* best = best_record(records, dag.workload_key(), target);
   if (!best) return std::nullopt;
   try {

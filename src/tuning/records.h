@@ -22,6 +22,7 @@
 #include "runtime/measure.h"
 #include "schedule/state.h"
 #include "schedule/transform_step.h"
+#include "target/target.h"
 
 namespace bcd::tuning {
 
@@ -32,7 +33,7 @@ struct Record {
   int version = kRecordFormatVersion;
   std::string workload_key;  // ir::ComputeDAG::workload_key()
   std::string task;          // human-readable, e.g. "conv2d_add_relu"
-  std::string target;        // "llvm" or "cuda"
+  std::string target;        // the task's Target::str() ("llvm" in records of earlier versions)
   std::vector<schedule::Step> steps;
   runtime::MeasureResult result;
   double timestamp = 0;  // seconds since the epoch, when measured
@@ -88,28 +89,29 @@ class RecordWriter {
 // the line number. Blank lines are ignored.
 std::vector<Record> load_records(const std::string& path, std::vector<std::string>* warnings = nullptr);
 
-// All of these consider only records of `workload_key`, and, when `target` is not
-// empty, of that target. Ties go to the earlier record.
+// All of these consider only records of `workload_key`, and, when `target` is
+// given, records measured under a target whose measurements hold for it
+// (same_measurements: the same kind and hardware). Ties go to the earlier record.
 
 // The successful record with the lowest mean cost, or nullptr. Points into
 // `records` (hence no overload for a temporary vector).
 const Record* best_record(const std::vector<Record>& records, const std::string& workload_key,
-                          const std::string& target = {});
-const Record* best_record(std::vector<Record>&&, const std::string&, const std::string& = {}) = delete;
+                          const Target* target = nullptr);
+const Record* best_record(std::vector<Record>&&, const std::string&, const Target* = nullptr) = delete;
 
 // Workload key -> its best successful record (keys without one are absent).
 std::map<std::string, const Record*> best_records_by_key(const std::vector<Record>& records,
-                                                         const std::string& target = {});
-std::map<std::string, const Record*> best_records_by_key(std::vector<Record>&&, const std::string& = {}) = delete;
+                                                         const Target* target = nullptr);
+std::map<std::string, const Record*> best_records_by_key(std::vector<Record>&&, const Target* = nullptr) = delete;
 
 // Measured candidates of the workload, error records included (they used trials).
 int count_records(const std::vector<Record>& records, const std::string& workload_key,
-                  const std::string& target = {});
+                  const Target* target = nullptr);
 
 // The State of the best record of dag.workload_key() replayed on `dag`, or nullopt
 // if the workload has no successful record. Fails (naming the workload) if the
 // best record's steps do not apply to `dag`: the log does not match the DAG.
 std::optional<schedule::State> apply_best(const ir::ComputeDAG& dag, const std::vector<Record>& records,
-                                          const std::string& target = {});
+                                          const Target* target = nullptr);
 
 }  // namespace bcd::tuning

@@ -45,7 +45,10 @@ std::vector<runtime::MeasureResult> TaskMeasurer::measure(const std::vector<sche
   std::vector<std::string> lower_errors(states.size());
   for (size_t i = 0; i < states.size(); ++i) {
     try {
-      inputs[i] = runtime::build_input(search::lower_for_target(states[i], "candidate", task_.target), task_.target);
+      inputs[i] = runtime::build_input(search::lower_for_target(states[i], "candidate", task_.target), task_.target.kind_name());
+    } catch (const InternalError& e) {
+      note_swallowed(e);  // a lowering bug: recorded as this candidate's error, the round goes on
+      lower_errors[i] = e.what();
     } catch (const Error& e) {
       lower_errors[i] = e.what();
     }

@@ -1,10 +1,12 @@
 #include "tuning/task_scheduler.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
 #include "graph/tasks.h"
-#include "tuning/tune_task.h"
+#include "tuning/task_records.h"
 #include "support/error.h"
 
 namespace bcd::tuning {
@@ -20,6 +22,7 @@ TaskScheduler::TaskScheduler(std::vector<ScheduledTask> tasks, SchedulerOptions 
                              TsvWriter* tsv, double elapsed_offset)
     : tasks_(std::move(tasks)),
       progress_(tasks_.size()),
+      plans_(tasks_.size()),
       options_(std::move(options)),
       records_(records),
       tsv_(tsv),
@@ -32,10 +35,11 @@ TaskScheduler::TaskScheduler(std::vector<ScheduledTask> tasks, SchedulerOptions 
   }
 }
 
-int TaskScheduler::resume(const std::vector<Record>& records) {
+int TaskScheduler::resume(const std::vector<Record>& records, int* skipped) {
   int total = 0;
+  if (skipped) *skipped = 0;
   for (int t = 0; t < size(); ++t) {
-    int n = resume_from_records(*tasks_[t].policy, records, options_.target);
+    int n = resume_from_records(*tasks_[t].policy, records, skipped);
     if (n == 0) continue;
     TaskProgress& p = progress_[t];
     p.trials += n;
@@ -62,7 +66,8 @@ void TaskScheduler::update_best(int t) {
 bool TaskScheduler::tune_round(int t, int limit) {
   ScheduledTask& task = tasks_.at(t);
   TaskProgress& p = progress_[t];
-  int want = std::min(limit, task.measures_per_round > 0 ? task.measures_per_round : options_.num_measures_per_round);
+  const TaskPlan& plan = plans_[t];
+  int want = std::min(limit, plan.measures_per_round > 0 ? plan.measures_per_round : options_.num_measures_per_round);
   std::vector<schedule::State> states = task.policy->propose(want);
   if (states.empty()) {
     p.dead = true;  // nothing left to try
@@ -71,7 +76,7 @@ bool TaskScheduler::tune_round(int t, int limit) {
   std::vector<runtime::MeasureResult> results = task.measurer->measure(states);
   int errors = 0;
   for (const auto& r : results) errors += r.error != runtime::MeasureError::None;
-  if (records_) records_->append(round_records(task.policy->task(), task.name, options_.target, states, results));
+  if (records_) records_->append(round_records(task.policy->task(), task.name, states, results));
   task.policy->observe(states, results);
   p.trials += static_cast<int>(states.size());
   p.rounds += 1;
@@ -95,7 +100,34 @@ bool TaskScheduler::tune_round(int t, int limit) {
     tsv_->append(row);
   }
   if (on_round_) on_round_(report);
+  check_release(t);
   return true;
+}
+
+void TaskScheduler::set_plan(int t, TaskPlan plan) {
+  tasks_.at(t).policy->set_plan(plan.search);
+  plans_.at(t) = std::move(plan);
+}
+
+void TaskScheduler::check_release(int t) {
+  const ReleaseRule& rule = plans_[t].release;
+  std::string why;
+  if (rule.after_stalled_rounds > 0 && stalled(progress_[t], rule.after_stalled_rounds)) {
+    why = fmt::format("did not improve in {} rounds", rule.after_stalled_rounds);
+  } else if (rule.reference >= 0 && rule.below_rate > 0 &&
+             tasks_[t].policy->best_throughput() <
+                 rule.below_rate * tasks_.at(rule.reference).policy->best_throughput()) {
+    why = fmt::format("runs below {:g} of the FLOP rate of task {}", rule.below_rate, tasks_[rule.reference].name);
+  }
+  if (why.empty()) return;
+  set_plan(t, TaskPlan{});
+  if (on_release_) on_release_(t, why);
+}
+
+bool stalled(const TaskProgress& progress, int rounds) {
+  const auto& h = progress.best_history;
+  if (rounds <= 0 || static_cast<int>(h.size()) <= rounds) return false;
+  return h.back() >= h[h.size() - 1 - rounds];
 }
 
 void TaskScheduler::warm_up(const std::vector<int>& order) {

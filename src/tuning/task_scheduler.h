@@ -25,6 +25,8 @@
 
 #include "search/search_policy.h"
 #include "tuning/records.h"
+#include "tuning/task_plan.h"
+#include "tuning/task_progress.h"
 #include "tuning/task_measurer.h"
 #include "tuning/tuning_tsv.h"
 
@@ -38,7 +40,6 @@ struct SchedulerOptions {
   double eps_random = 0.05;
   int early_stopping = 0;  // trials without improvement before a task dies; 0 = never
   uint64_t seed = 0;
-  std::string target = "llvm";
 };
 
 // One task as the scheduler tunes it. The policy owns the search task the measurer
@@ -48,18 +49,8 @@ struct ScheduledTask {
   int weight = 1;
   std::unique_ptr<search::SearchPolicy> policy;
   std::unique_ptr<TaskMeasurer> measurer;
-  int measures_per_round = 0;  // 0: SchedulerOptions::num_measures_per_round
 };
 
-// Where a task stands.
-struct TaskProgress {
-  int trials = 0;  // measured candidates, errors included
-  int rounds = 0;
-  double best_seconds = std::numeric_limits<double>::infinity();
-  int trials_at_best = 0;            // `trials` when the best last improved
-  std::vector<double> best_history;  // best after each of its rounds
-  bool dead = false;
-};
 
 // What a finished round reports (for progress output).
 struct SchedulerRound {
@@ -87,8 +78,15 @@ class TaskScheduler {
                 double elapsed_offset = 0);
 
   // Replays measured records of every task (nothing is measured again) and returns
-  // how many there were.
-  int resume(const std::vector<Record>& records);
+  // how many there were. Records of a task's workload measured on another target
+  // are left out; `skipped` (if any) receives their count.
+  int resume(const std::vector<Record>& records, int* skipped = nullptr);
+
+  // Tunes task `t` by `plan` from its next round on (see task_plan.h).
+  void set_plan(int t, TaskPlan plan);
+  const TaskPlan& plan(int t) const { return plans_.at(t); }
+  // Called when a task's release rule fires, after it went back to Ansor's plan.
+  void set_on_release(std::function<void(int task, const std::string& why)> f) { on_release_ = std::move(f); }
 
   // Tunes task `t` for one round of at most `limit` candidates; false if its search
   // space is exhausted (it dies).
@@ -117,9 +115,11 @@ class TaskScheduler {
  private:
   void update_best(int t);
   double gradient(int t) const;
+  void check_release(int t);
 
   std::vector<ScheduledTask> tasks_;
   std::vector<TaskProgress> progress_;
+  std::vector<TaskPlan> plans_;
   std::vector<std::string> kinds_;  // operator kind of each task (for the forward estimate)
   SchedulerOptions options_;
   RecordWriter* records_;
@@ -129,6 +129,7 @@ class TaskScheduler {
   std::mt19937_64 rng_;
   int rounds_ = 0;
   std::function<void(const SchedulerRound&)> on_round_;
+  std::function<void(int, const std::string&)> on_release_;
 };
 
 }  // namespace bcd::tuning

@@ -38,7 +38,7 @@ TEST(CudaTargetCli, WithoutAGpuRunningIsAOneLineError) {
   if (!runtime::nvrtc_available()) GTEST_SKIP() << "bcd was built without CUDA";
   std::string dir = temp_dir("cuda_cli").string();
   expect_one_line_error(run_bcd({"op", "dense", "--target", "cuda"}), "needs a GPU");
-  expect_one_line_error(run_bcd({"tune-op", "dense", "--target", "cuda", "--log", dir + "/r.json"}), "needs a GPU");
+  expect_one_line_error(run_bcd({"tune-op", "dense", "--target", "cuda", "--log-dir", dir + "/r"}), "needs a GPU");
   expect_one_line_error(run_bcd({"tune", "--model", "squeezenet_v1.1", "--target", "cuda", "--log-dir", dir}),
                         "needs a GPU");
   expect_one_line_error(run_bcd({"run", "--model", "squeezenet_v1.1", "--target", "cuda"}), "needs a GPU");

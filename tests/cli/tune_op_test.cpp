@@ -25,15 +25,15 @@ using namespace bcd::testutil;
 
 namespace {
 
-const std::vector<std::string> kSmallSearch = {"--population", "64", "--iterations", "1"};
+const std::vector<std::string> kSmallSearch = {"--population", "64", "--num-iterations", "1"};
 
 }  // namespace
 
 TEST(TuneOp, PrintsOneLinePerRoundAndRecordsEveryTrial) {
   fs::path dir = temp_dir("tune");
-  std::string log = (dir / "dense.jsonl").string();
-  std::vector<std::string> args = {"tune-op", "dense", "--params", "m=16,n=16,k=16", "--trials", "16",
-                                   "--num-measures-per-round", "8", "--log", log};
+  std::string log = (dir / "run" / "records.json").string();
+  std::vector<std::string> args = {"tune-op", "dense", "--params", "m=16,n=16,k=16", "--num-trials", "16",
+                                   "--num-measures-per-round", "8", "--log-dir", (dir / "run").string()};
   args.insert(args.end(), kSmallSearch.begin(), kSmallSearch.end());
   BcdRun r = run_bcd(args);
   ASSERT_EQ(r.status, 0) << r.output;
@@ -44,6 +44,11 @@ TEST(TuneOp, PrintsOneLinePerRoundAndRecordsEveryTrial) {
   auto records = tuning::load_records(log);
   ASSERT_EQ(records.size(), 16u);
   EXPECT_NE(tuning::best_record(records, records[0].workload_key), nullptr);
+  // Every record carries the full target string, as run.json does.
+  EXPECT_EQ(records[0].target.rfind("llvm -", 0), 0u) << records[0].target;
+  EXPECT_NE(records[0].target.find("-lanes="), std::string::npos) << records[0].target;
+  EXPECT_TRUE(fs::exists(dir / "run" / "run.json"));
+  EXPECT_EQ(count_lines((dir / "run" / "tuning.tsv").string()), 2);  // a line per round
 
   // `bcd op --records` runs the best recorded schedule, checked against the reference.
   BcdRun best = run_bcd({"op", "dense", "-p", "m=16,n=16,k=16", "--records", log, "--show-code"});
@@ -57,12 +62,12 @@ TEST(TuneOp, PrintsOneLinePerRoundAndRecordsEveryTrial) {
 
 TEST(TuneOp, KillNineThenResumeKeepsRecordsAndMeasuresNothingTwice) {
   fs::path dir = temp_dir("resume");
-  std::string log = (dir / "dense.jsonl").string();
+  std::string log = (dir / "run" / "records.json").string();
   std::vector<std::string> args = {"tune-op", "dense", "--params", "m=32,n=32,k=32", "--num-measures-per-round", "8",
-                                   "--log", log};
+                                   "--log-dir", (dir / "run").string()};
   args.insert(args.end(), kSmallSearch.begin(), kSmallSearch.end());
   std::vector<std::string> long_run = args;
-  long_run.insert(long_run.end(), {"--trials", "100000"});
+  long_run.insert(long_run.end(), {"--num-trials", "100000"});
   pid_t pid = spawn_bcd(long_run, (dir / "out1.txt").string());
   ASSERT_GT(pid, 0);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -82,7 +87,7 @@ TEST(TuneOp, KillNineThenResumeKeepsRecordsAndMeasuresNothingTwice) {
 
   std::vector<std::string> resume = args;
   int target = static_cast<int>(before.size()) + 16;
-  resume.insert(resume.end(), {"--resume", "--trials", std::to_string(target)});
+  resume.insert(resume.end(), {"--resume", "--num-trials", std::to_string(target)});
   BcdRun r = run_bcd(resume);
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("resumed   " + std::to_string(before.size())), std::string::npos) << r.output;
@@ -103,16 +108,19 @@ TEST(TuneOp, KillNineThenResumeKeepsRecordsAndMeasuresNothingTwice) {
 TEST(TuneOp, BadInputGivesAOneLineErrorAndNonZeroExit) {
   fs::path dir = temp_dir("bad");
   for (const auto& args : std::vector<std::vector<std::string>>{
-           {"tune-op", "nosuchop", "--log", (dir / "a.jsonl").string()},
-           {"tune-op", "dense", "--params", "m=0", "--log", (dir / "b.jsonl").string()},
-           {"tune-op", "dense", "--log", (dir / "c.jsonl").string(), "--cost-model", "psychic"},
+           {"tune-op", "nosuchop", "--log-dir", (dir / "a").string()},
+           {"tune-op", "dense", "--params", "m=0", "--log-dir", (dir / "b").string()},
+           {"tune-op", "dense", "--log-dir", (dir / "c").string(), "--cost-model", "psychic"},
+           {"tune-op", "dense", "--log-dir", (dir / "d").string(), "--search-space", "tvm"},
+           {"tune-op", "dense", "--log-dir", (dir / "e").string(), "--target", "llvm -lanes=zero"},
        }) {
     BcdRun r = run_bcd(args);
     EXPECT_NE(r.status, 0) << r.output;
     EXPECT_EQ(r.output.rfind("bcd: error: ", 0), 0u) << r.output;
     EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
   }
-  // A malformed records file is reported, and nothing in it is overwritten.
+  // A malformed records file is reported, and nothing in it is overwritten (through
+  // the deprecated --log FILE, which still works for one release).
   std::string log = (dir / "broken.jsonl").string();
   {
     std::ofstream out(log);

@@ -40,7 +40,7 @@ TEST(FeatureNames, WidthMatchesNamesAndNamesAreUnique) {
   auto feats = costmodel::extract_features(f);
   ASSERT_EQ(feats.rows.size(), 1u);
   EXPECT_EQ(static_cast<int>(feats.rows[0].size()), costmodel::num_features());
-  EXPECT_THROW(feature_index("no_such_column"), Error);
+  EXPECT_THROW(feature_index("no_such_column"), InternalError);
 }
 
 // C[i, j] = A[i, j] + B[i, j] over 16x16 with j vectorized.

@@ -48,7 +48,7 @@ ir::ComputeDAG dag_of(const std::string& op, const std::string& params) {
 
 std::vector<schedule::State> sketches_of(const ir::ComputeDAG& dag) {
   search::SearchTask t{dag};
-  t.hardware.num_cores = 2;
+  t.target.hardware.num_cores = 2;
   return search::generate_sketches(t);
 }
 
@@ -92,7 +92,7 @@ TEST(ClusterKey, LoopsSeparatesKernelSizesButNotChannelsOrImageSizes) {
 
 TEST(SketchOf, FindsTheSketchAStateWasAnnotatedFrom) {
   search::SearchTask t{ops::build_op("dense", ops::OpParams::parse("m=16,n=32,k=64")).dag};
-  t.hardware.num_cores = 2;
+  t.target.hardware.num_cores = 2;
   std::vector<schedule::State> sketches = search::generate_sketches(t);
   ASSERT_GE(sketches.size(), 2u);
   search::FactorizationCache cache;

@@ -22,7 +22,7 @@ using schedule::StepKind;
 
 search::SearchTask task_of(const std::string& op, const std::string& params) {
   search::SearchTask t{ops::build_op(op, ops::OpParams::parse(params)).dag};
-  t.hardware.num_cores = 2;
+  t.target.hardware.num_cores = 2;
   return t;
 }
 
@@ -132,8 +132,8 @@ TEST_F(PosteriorSampler, TakesThePriorsInnerTileOrderWhateverItsOwnDrawWouldBe) 
   int reordered = 0, kept = 0;
   for (double prior_prob : {0.0, 1.0}) {
     search::SearchOptions prior_options, post_options;
-    prior_options.inner_tile_reorder_prob = prior_prob;
-    post_options.inner_tile_reorder_prob = 1 - prior_prob;
+    prior_task.target.inner_tile_reorder_prob = prior_prob;
+    post_task.target.inner_tile_reorder_prob = 1 - prior_prob;
     for (size_t k = 0; k < prior_sketches.size(); ++k) {
       for (uint64_t seed = 0; seed < 6; ++seed) {
         std::mt19937_64 rng(seed);

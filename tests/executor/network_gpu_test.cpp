@@ -21,7 +21,7 @@ TEST(ExecutorGpu, WithoutADeviceCudaIsAOneLineError) {
   frontends::ZooOptions o;
   o.image_size = 32;
   graph::Graph g = frontends::build_model("squeezenet_v1.1", o);
-  const std::string message = testutil::error_of([&] { Network::build(g, {}, {.target = "cuda"}); });
+  const std::string message = testutil::error_of([&] { Network::build(g, {}, {.target = Target::gpu()}); });
   EXPECT_NE(message.find("target cuda"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 }
@@ -36,7 +36,7 @@ TEST_P(ExecutorGpuZoo, DefaultGpuSchedulesMatchTheReference) {
   o.bert_layers = 1;
   o.bert_seq_len = 16;
   graph::Graph g = frontends::build_model(GetParam(), o);
-  Network net = Network::build(g, {}, {.target = "cuda"});
+  Network net = Network::build(g, {}, {.target = Target::gpu()});
   ASSERT_TRUE(net.on_gpu());
   Verification v = verify_network(net, g, /*seed=*/3);
   EXPECT_TRUE(v.ok) << GetParam() << ": max abs error " << v.worst.max_abs << ", max rel error " << v.worst.max_rel;

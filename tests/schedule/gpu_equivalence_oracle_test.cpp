@@ -139,7 +139,7 @@ void check_structure(const Stmt& s, std::vector<Expr>& bound_vars, bool under_if
 
 std::vector<std::string> structural_problems(const search::SearchTask& task, const lower::LoweredFunc& f) {
   std::vector<std::string> problems;
-  std::string limit = search::gpu_limit_violation(task.hardware, f);
+  std::string limit = search::gpu_limit_violation(task.hardware(), f);
   if (!limit.empty()) problems.push_back(limit);
   std::vector<Expr> bound;
   std::map<const ir::OpNode*, std::vector<Expr>> shared;

@@ -98,8 +98,8 @@ TEST(GpuHardware, DefaultsAreAnH100LikeGpuAndOnlyCudaIsAGpuTarget) {
   EXPECT_EQ(hw.warp_size, 32);
   EXPECT_EQ(hw.num_sms, 132);
   EXPECT_EQ(hw.max_vthread_extent, 8);
-  EXPECT_TRUE(is_gpu_target("cuda"));
-  EXPECT_FALSE(is_gpu_target("llvm"));
+  EXPECT_TRUE(Target::gpu().is_gpu());
+  EXPECT_FALSE(Target::cpu().is_gpu());
   EXPECT_FALSE(SearchTask(op_dag("relu", "shape=4")).is_gpu());
   EXPECT_EQ(SearchOptions{}.gpu_auto_unroll_configs, (std::vector<int>{0, 16, 64, 512, 1024}));
 }
@@ -154,9 +154,9 @@ TEST(GpuAnnotation, DenseTilesBindToBlocksVthreadsAndThreadsAndSharedTilesCoverT
   EXPECT_EQ(usage[0].threads_per_block, 16);
   EXPECT_EQ(usage[0].vthreads, 2);
   EXPECT_EQ(usage[0].shared_bytes, 2 * 8 * 8 * 4);
-  EXPECT_EQ(gpu_limit_violation(task.hardware, f), "");
-  task.hardware.max_shared_memory_per_block = 256;
-  EXPECT_NE(gpu_limit_violation(task.hardware, f).find("shared memory"), std::string::npos);
+  EXPECT_EQ(gpu_limit_violation(task.hardware(), f), "");
+  task.target.hardware.max_shared_memory_per_block = 256;
+  EXPECT_NE(gpu_limit_violation(task.hardware(), f).find("shared memory"), std::string::npos);
 }
 
 TEST(GpuAnnotation, SampledAndMutatedStatesRespectTheHardwareLimits) {
@@ -179,7 +179,7 @@ TEST(GpuAnnotation, SampledAndMutatedStatesRespectTheHardwareLimits) {
   SearchOptions options;
   std::mt19937_64 rng(11);
   for (auto& c : cases) {
-    SearchTask task{c.dag, "cuda", c.hw};
+    SearchTask task{c.dag, Target::gpu(c.hw)};
     SCOPED_TRACE(task.description());
     auto sketches = generate_sketches(task);
     FactorizationCache cache;
@@ -196,13 +196,13 @@ TEST(GpuAnnotation, SampledAndMutatedStatesRespectTheHardwareLimits) {
       ++sampled;
       for (const auto& st : s.stages())
         if (st.auto_unroll_max_step) unroll.insert(std::to_string(st.auto_unroll_max_step));
-      EXPECT_EQ(gpu_limit_violation(task.hardware, lower::lower_state(s, "f")), "");
+      EXPECT_EQ(gpu_limit_violation(task.hardware(), lower::lower_state(s, "f")), "");
       expect_bound(s);
       for (int m = 0; m < 5; ++m) {
         auto child = mutate(task, options, s, rng);
         if (!child) continue;
         ++mutated;
-        EXPECT_EQ(gpu_limit_violation(task.hardware, lower::lower_state(*child, "f")), "");
+        EXPECT_EQ(gpu_limit_violation(task.hardware(), lower::lower_state(*child, "f")), "");
         // Only tile sizes and unroll depths change: the same steps otherwise.
         ASSERT_EQ(child->history().size(), s.history().size());
         for (size_t k = 0; k < s.history().size(); ++k) EXPECT_EQ(child->history()[k].kind, s.history()[k].kind);
@@ -229,7 +229,7 @@ TEST(GpuAnnotation, TheSearchPolicyProposesDistinctGpuStatesWithinTheLimits) {
   std::set<std::string> distinct;
   for (const auto& s : proposed) {
     distinct.insert(s.canonical_string());
-    EXPECT_EQ(gpu_limit_violation(task.hardware, lower::lower_state(s, "f")), "");
+    EXPECT_EQ(gpu_limit_violation(task.hardware(), lower::lower_state(s, "f")), "");
     expect_bound(s);
   }
   EXPECT_EQ(distinct.size(), proposed.size());

@@ -20,7 +20,7 @@ using schedule::State;
 namespace {
 
 SearchTask gpu_task(const std::string& op, const std::string& params) {
-  return SearchTask{ops::build_op(op, ops::OpParams::parse(params)).dag, "cuda", default_gpu_hardware()};
+  return SearchTask{ops::build_op(op, ops::OpParams::parse(params)).dag, Target::gpu()};
 }
 
 SearchTask conv_bias_relu_gpu_task() {
@@ -30,7 +30,7 @@ SearchTask conv_bias_relu_gpu_task() {
   ops::Conv2DAttrs attrs;
   attrs.padding = {1, 1, 1, 1};
   ir::Tensor out = ops::relu(ops::bias_add(ops::conv2d(data, weight, attrs), bias, 1));
-  return SearchTask{ir::ComputeDAG({data, weight, bias}, {out}), "cuda", default_gpu_hardware()};
+  return SearchTask{ir::ComputeDAG({data, weight, bias}, {out}), Target::gpu()};
 }
 
 std::string step_codes(const State& s) {
@@ -168,7 +168,7 @@ TEST(GpuSketch, PoolingInlinesPaddingAndReducesAcrossThreadsOnlyWhenPoolingToOne
 
 TEST(GpuSketch, TheCpuTargetKeepsTheCpuRules) {
   SearchTask cpu{ops::build_op("dense", ops::OpParams::parse("m=128,k=768,n=3072")).dag};
-  cpu.hardware.num_cores = 2;
+  cpu.target.hardware.num_cores = 2;
   auto sketches = generate_sketches(cpu);
   EXPECT_EQ(sketches.size(), 3u);
   for (const auto& s : sketches)

@@ -18,7 +18,7 @@ namespace {
 
 SearchTask task_of(const std::string& op, const std::string& params) {
   SearchTask t{ops::build_op(op, ops::OpParams::parse(params)).dag};
-  t.hardware.num_cores = 2;
+  t.target.hardware.num_cores = 2;
   return t;
 }
 
@@ -30,7 +30,7 @@ SearchTask conv_bias_relu_task() {
   attrs.padding = {1, 1, 1, 1};
   ir::Tensor out = ops::relu(ops::bias_add(ops::conv2d(data, weight, attrs), bias, 1));
   SearchTask t{ir::ComputeDAG({data, weight, bias}, {out})};
-  t.hardware.num_cores = 2;
+  t.target.hardware.num_cores = 2;
   return t;
 }
 
@@ -113,7 +113,7 @@ TEST(Sketch, PoolingLeavesThePaddingToAnnotationAndDoesNotTile) {
 
 TEST(Sketch, GpuSketchesInlineThePadding) {
   SearchTask t = conv_bias_relu_task();
-  t.target = "cuda";
+  t.target = Target::gpu();
   for (const auto& s : generate_sketches(t))
     for (const auto& st : s.stages())
       if (st.op->name == "data_pad") {
@@ -175,8 +175,8 @@ TEST(Annotation, InnerTileReorderVectorizesAnNchwConvAlongItsOutputChannels) {
   // Never h: input rows are W apart. A conv at the root (writing a global buffer)
   // keeps its order.
   SearchTask task = conv_bias_relu_task();
+  task.target.inner_tile_reorder_prob = 1;
   SearchOptions options;
-  options.inner_tile_reorder_prob = 1;
   FactorizationCache cache;
   std::mt19937_64 rng(11);
   int moved = 0, kept = 0, uncached = 0;
@@ -199,7 +199,7 @@ TEST(Annotation, InnerTileReorderVectorizesAnNchwConvAlongItsOutputChannels) {
       const auto& innermost = local->iters.back();
       if (inner_o->extent > 1) {
         EXPECT_EQ(axis_of(innermost), o) << s.canonical_string();
-        if (innermost.extent <= task.hardware.max_vectorize_size) {
+        if (innermost.extent <= task.hardware().max_vectorize_size) {
           EXPECT_EQ(innermost.annotation, schedule::IterAnnotation::Vectorize);
         }
         EXPECT_EQ(added, 1);
@@ -219,12 +219,12 @@ TEST(Annotation, InnerTileReorderLeavesDenseAndNhwcConvsInTheirOrder) {
   // Dense reads A[i, k]: i innermost would gather. An NHWC conv's innermost is its
   // output channel already, and h or w there would gather the input.
   SearchOptions options;
-  options.inner_tile_reorder_prob = 1;
   FactorizationCache cache;
   std::mt19937_64 rng(12);
   for (const auto& [op, params] : std::vector<std::pair<std::string, std::string>>{
            {"dense", "m=64,k=128,n=256"}, {"conv2d", "layout=NHWC,h=14,w=14,c=32,o=64"}}) {
     SearchTask task = task_of(op, params);
+    task.target.inner_tile_reorder_prob = 1;
     for (const auto& sketch : generate_sketches(task))
       for (int k = 0; k < 20; ++k)
         EXPECT_EQ(reorder_steps(annotate_sketch(task, options, sketch, cache, rng)), reorder_steps(sketch)) << op;
@@ -240,10 +240,10 @@ TEST(Annotation, FullVectorTilesGiveSpatialSplitsAWholeVectorInnermost) {
   FactorizationCache cache;
   std::mt19937_64 rng(13);
   for (int lanes : {16, 8}) {
-    task.hardware.vector_lanes = lanes;
+    task.target.hardware.vector_lanes = lanes;
     for (double prob : {1.0, 0.0}) {
       SearchOptions options;
-      options.full_vector_tile_prob = prob;
+      task.target.full_vector_tile_prob = prob;
       int samples = 0, part_vector = 0, rc_part_vector = 0;
       for (const auto& sketch : generate_sketches(task))
         for (int k = 0; k < 40; ++k) {
@@ -274,12 +274,11 @@ TEST(Annotation, FullVectorTilesGiveSpatialSplitsAWholeVectorInnermost) {
 TEST(Annotation, FullVectorTilesLeaveGpuSamplingAlone) {
   // The GPU rules bind tiles to threads, not vector lanes: the same seed gives the
   // same States whatever the probability.
-  SearchTask task{ops::build_op("dense", ops::OpParams::parse("m=64,k=128,n=256")).dag, "cuda",
-                  default_gpu_hardware()};
+  SearchTask task{ops::build_op("dense", ops::OpParams::parse("m=64,k=128,n=256")).dag, Target::gpu()};
   std::vector<std::string> drawn[2];
   for (int p = 0; p < 2; ++p) {
     SearchOptions options;
-    options.full_vector_tile_prob = p;
+    task.target.full_vector_tile_prob = p;
     FactorizationCache cache;
     std::mt19937_64 rng(14);
     for (const auto& sketch : generate_sketches(task))

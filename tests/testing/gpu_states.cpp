@@ -7,7 +7,7 @@
 namespace bcd::testutil {
 
 search::SearchTask gpu_task(const ir::ComputeDAG& dag) {
-  return search::SearchTask{dag, "cuda", search::default_gpu_hardware()};
+  return search::SearchTask{dag, Target::gpu()};
 }
 
 schedule::State sample_gpu_state(const search::SearchTask& task, const std::vector<schedule::State>& sketches,

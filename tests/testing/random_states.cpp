@@ -138,7 +138,7 @@ State random_state(const ir::ComputeDAG& dag, std::mt19937_64& rng, const Random
 
 State search_state(const ir::ComputeDAG& dag, std::mt19937_64& rng) {
   search::SearchTask task{dag};
-  task.hardware.num_cores = 2;
+  task.target.hardware.num_cores = 2;
   search::SearchOptions options;
   thread_local search::FactorizationCache cache;
   auto sketches = search::generate_sketches(task);

@@ -263,7 +263,8 @@ TEST_F(RecordsTest, BestRecordPicksTheFastestSuccessfulOne) {
       make_record(b, {0.5e-3}),
       make_record(a, {1e-4}, runtime::MeasureError::None, some_steps(), "cuda"),
   };
-  const Record* best = best_record(records, a, "llvm");
+  const Target cpu = Target::cpu();
+  const Record* best = best_record(records, a, &cpu);
   ASSERT_NE(best, nullptr);
   EXPECT_EQ(best, &records[3]);
   EXPECT_DOUBLE_EQ(best->cost(), 1.5e-3);
@@ -273,14 +274,14 @@ TEST_F(RecordsTest, BestRecordPicksTheFastestSuccessfulOne) {
   EXPECT_EQ(best_record(only_errors, a), nullptr);
   EXPECT_TRUE(std::isinf(only_errors[0].cost()));
 
-  auto by_key = best_records_by_key(records, "llvm");
+  auto by_key = best_records_by_key(records, &cpu);
   ASSERT_EQ(by_key.size(), 2u);
   EXPECT_EQ(by_key.at(a), &records[3]);
   EXPECT_EQ(by_key.at(b), &records[5]);
   EXPECT_TRUE(best_records_by_key(only_errors).empty());
 
   EXPECT_EQ(count_records(records, a), 6);  // error records used trials too
-  EXPECT_EQ(count_records(records, a, "llvm"), 5);
+  EXPECT_EQ(count_records(records, a, &cpu), 5);
   EXPECT_EQ(count_records(records, b), 1);
 }
 

@@ -1,0 +1,85 @@
+// Tuning as a library: one typed configuration for a whole-network run
+// (api::tune_network) and for a one-operator run (api::tune_operator), with every
+// default in this file. The command line maps its flags onto it and nothing else;
+// a program that embeds bcd fills it in directly.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "diffusion/diffusion_tuner.h"
+#include "frontends/zoo.h"
+#include "graph/graph.h"
+#include "search/search_options.h"
+#include "target/target.h"
+
+namespace bcd::api {
+
+// A network: a zoo name or an .onnx path, with the zoo's size knobs.
+struct ModelSpec {
+  std::string model = "squeezenet_v1.1";
+  frontends::ZooOptions zoo;
+
+  graph::Graph load() const;
+  // What a run records about its model (run.json).
+  nlohmann::json identity() const;
+};
+
+// One operator of the registry (`bcd op --list`) with its parameters ("m=128,k=768").
+struct OpSpec {
+  std::string name;
+  std::string params;
+};
+
+// Which schedules the search may produce: bcd's (Ansor's space plus whole-vector
+// inner tiles and the inner-tile reorder on CPUs) or exactly Ansor's.
+enum class SearchSpace { Bcd, Ansor };
+SearchSpace parse_search_space(const std::string& name);  // "bcd" or "ansor"; fails otherwise
+std::string search_space_name(SearchSpace space);
+
+struct TuneConfig {
+  // --- what to tune for
+  std::string target = "llvm";  // a target string: "llvm", "cuda", or with -key=value options
+  SearchSpace search_space = SearchSpace::Bcd;
+  // "" keeps the target's (both rewrites); else weights,accumulators | weights | accumulators | none.
+  std::string layout_rewrite;
+
+  // --- budget
+  int num_trials = 200;             // network: per task (the run measures num_trials x tasks); operator: in all
+  int num_measures_per_round = 64;  // candidates measured per round
+
+  // --- search
+  search::SearchOptions search;     // population, evolutionary iterations, mutation weights...
+  std::string cost_model = "xgb";   // xgb or random
+  uint64_t seed = 0;                // fixes the search and the task scheduler
+  double timeout = 10;              // seconds before a candidate counts as hung
+  bool verify_all = false;          // check every candidate's output, not only each round's best
+  int early_stopping = 0;           // trials without improvement before a task stops (0: never)
+
+  // --- log
+  std::string log_dir;              // "": log_<strategy>/<model or operator>/<idx> under log_root
+  std::string log_root = ".";
+  bool resume = false;              // continue the run in log_dir (default: the latest) without re-measuring
+  // Deprecated (`tune-op --log FILE`, for one release): the records file alone,
+  // no run.json or TSV, and so no run identity to check on resume.
+  std::string records_file;
+
+  // --- network runs
+  ModelSpec model;
+  std::string strategy = "ansor";   // ansor or diffusion
+  diffusion::DiffusionOptions diffusion;
+  // Tasks without a reduction (data movement, elementwise math) run default
+  // schedules unless asked for, as in TVM.
+  bool include_simple_tasks = false;
+};
+
+// The target `config` tunes for: search::resolve_target(config.target), then its
+// search space and layout rewrites. Fails with one line on a bad value.
+Target configured_target(const TuneConfig& config);
+
+// Fails with one line on a value no run can use (a non-positive budget, an unknown
+// strategy).
+void check_config(const TuneConfig& config);
+
+}  // namespace bcd::api
