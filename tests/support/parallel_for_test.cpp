@@ -1,6 +1,8 @@
 #include "support/parallel_for.h"
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <stdexcept>
 #include <vector>
 
@@ -19,11 +21,14 @@ TEST(ParallelFor, RunsEveryIndexOnce) {
 
 TEST(ParallelFor, RethrowsTheFirstFailureAfterTheOthersStop) {
   // Items are handed out in order; after item 50 fails each thread finishes at most
-  // the item it holds, so far fewer than the 1999 others run.
+  // the item it holds, so far fewer than the 1999 others run. Each item takes a
+  // millisecond: with instant items a thread that kept its core could finish all
+  // of them while the failing one was still unwinding (seen on a busy 2-core machine).
   std::atomic<int> done{0};
   EXPECT_THROW(parallel_for(2000,
                             [&](size_t i) {
                               if (i == 50) throw std::runtime_error("item 50");
+                              std::this_thread::sleep_for(std::chrono::milliseconds(1));
                               ++done;
                             }),
                std::runtime_error);
