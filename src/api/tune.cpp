@@ -116,9 +116,10 @@ TuneResult run(std::vector<tuning::ScheduledTask> tasks, const RunFiles& files, 
                                "tasks stay unmeasured and the network has no latency estimate (use --num-trials "
                                "{} or more)",
                                budget, n, c.num_measures_per_round, ((n - 1) * c.num_measures_per_round) / n + 1));
-  if (observer) observer->on_start(start);
-  if (observer)
+  if (observer) {
+    observer->on_start(start);
     scheduler.set_on_round([&](const tuning::SchedulerRound& r) { observer->on_round(scheduler, r); });
+  }
 
   const int before = scheduler.total_trials();
   if (start.strategy == "diffusion") {

@@ -71,10 +71,10 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
     std::optional<schedule::State> state = tuning::apply_best(*task.dag, records, &options.target);
     k.tuned = state.has_value();
     if (k.tuned) k.record_seconds = tuning::best_record(records, task.workload_key, &options.target)->cost();
-    if (!k.tuned && tuning::best_record(records, task.workload_key))
+    if (const tuning::Record* other = k.tuned ? nullptr : tuning::best_record(records, task.workload_key))
       out.warnings.push_back(fmt::format("task {}: its records were measured on another target ({}); it runs the "
                                          "default schedule",
-                                         task.name, tuning::best_record(records, task.workload_key)->target));
+                                         task.name, other->target));
     sources.push_back(program_of(task, std::move(state), options.target));
   }
   out.lower_seconds = since(start);

@@ -36,19 +36,20 @@ Target detected(TargetKind kind) {
   return t;
 }
 
+void require_nvrtc(const Target& target) {
+  if (target.is_gpu() && !runtime::nvrtc_available())
+    fail("target cuda: bcd was built without CUDA (no CUDA toolkit at configure time)");
+}
+
 }  // namespace
 
 Target resolve_target(const std::string& spec) {
-  std::set<std::string> given;
-  Target asked = Target::parse(spec, &given);
-  if (asked.is_gpu() && !runtime::nvrtc_available())
-    fail("target cuda: bcd was built without CUDA (no CUDA toolkit at configure time)");
-  // Parsing the spec again over the detected values keeps what it gives and
-  // takes everything else from this machine.
-  Target t = detected(asked.kind);
+  Target asked = Target::parse(spec);
+  require_nvrtc(asked);
+  // The spec's options after this machine's values: a later option wins, so the
+  // result keeps what the spec gives and takes everything else from here.
   std::string options = spec.substr(std::min(spec.size(), spec.find_first_of(" \t")));
-  Target merged = Target::parse(t.str() + " " + options);
-  return merged;
+  return Target::parse(detected(asked.kind).str() + " " + options);
 }
 
 std::string describe_target(const Target& target) {
@@ -68,7 +69,7 @@ std::string describe_target(const Target& target) {
 
 void require_device(const Target& target) {
   if (!target.is_gpu()) return;
-  if (!runtime::nvrtc_available()) fail("target cuda: bcd was built without CUDA (no CUDA toolkit at configure time)");
+  require_nvrtc(target);
   std::string why;
   if (!runtime::cuda_device_available(&why)) fail("target cuda needs a GPU: {}", why);
 }

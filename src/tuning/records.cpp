@@ -320,49 +320,29 @@ std::vector<Record> load_records(const std::string& path, std::vector<std::strin
 
 // --- queries --------------------------------------------------------------------
 
-namespace {
-
-// Whether a record is of the workload and, when a target is given, was measured
-// under a target whose measurements hold for it. Records of one log share a few
-// target strings: each is parsed once.
-class RecordMatch {
- public:
-  RecordMatch(const std::string& key, const Target* target) : key_(key), target_(target) {}
-  bool operator()(const Record& r) {
-    if (r.workload_key != key_) return false;
-    return same_target(r);
-  }
-  bool same_target(const Record& r) {
-    if (!target_) return true;
-    auto [it, inserted] = seen_.try_emplace(r.target, false);
-    if (inserted) it->second = same_measurements(r.target, *target_);
-    return it->second;
-  }
-
- private:
-  std::string key_;
-  const Target* target_;
-  std::map<std::string, bool> seen_;
-};
-
-}  // namespace
+bool TargetFilter::operator()(const Record& r) {
+  if (!target_) return true;
+  auto [it, inserted] = seen_.try_emplace(r.target, false);
+  if (inserted) it->second = same_measurements(r.target, *target_);
+  return it->second;
+}
 
 const Record* best_record(const std::vector<Record>& records, const std::string& workload_key,
                           const Target* target) {
-  RecordMatch matches(workload_key, target);
+  TargetFilter same_target(target);
   const Record* best = nullptr;
   for (const Record& r : records) {
-    if (!r.ok() || !matches(r)) continue;
+    if (!r.ok() || r.workload_key != workload_key || !same_target(r)) continue;
     if (!best || r.cost() < best->cost()) best = &r;
   }
   return best;
 }
 
 std::map<std::string, const Record*> best_records_by_key(const std::vector<Record>& records, const Target* target) {
-  RecordMatch any_key("", target);
+  TargetFilter same_target(target);
   std::map<std::string, const Record*> best;
   for (const Record& r : records) {
-    if (!r.ok() || !any_key.same_target(r)) continue;
+    if (!r.ok() || !same_target(r)) continue;
     auto [it, inserted] = best.try_emplace(r.workload_key, &r);
     if (!inserted && r.cost() < it->second->cost()) it->second = &r;
   }
@@ -370,9 +350,9 @@ std::map<std::string, const Record*> best_records_by_key(const std::vector<Recor
 }
 
 int count_records(const std::vector<Record>& records, const std::string& workload_key, const Target* target) {
-  RecordMatch matches(workload_key, target);
+  TargetFilter same_target(target);
   int n = 0;
-  for (const Record& r : records) n += matches(r) ? 1 : 0;
+  for (const Record& r : records) n += r.workload_key == workload_key && same_target(r);
   return n;
 }
 

@@ -89,6 +89,19 @@ class RecordWriter {
 // the line number. Blank lines are ignored.
 std::vector<Record> load_records(const std::string& path, std::vector<std::string>* warnings = nullptr);
 
+// Whether a record was measured under a target whose measurements hold for
+// `target` (same_measurements; any record when `target` is null). A log holds few
+// distinct target strings: each is parsed once.
+class TargetFilter {
+ public:
+  explicit TargetFilter(const Target* target) : target_(target) {}
+  bool operator()(const Record& r);
+
+ private:
+  const Target* target_;
+  std::map<std::string, bool> seen_;
+};
+
 // All of these consider only records of `workload_key`, and, when `target` is
 // given, records measured under a target whose measurements hold for it
 // (same_measurements: the same kind and hardware). Ties go to the earlier record.

@@ -1,6 +1,5 @@
 #include "tuning/task_records.h"
 
-#include <map>
 
 #include "support/error.h"
 
@@ -28,12 +27,10 @@ int resume_from_records(search::SearchPolicy& policy, const std::vector<Record>&
   std::vector<schedule::State> states;
   std::vector<runtime::MeasureResult> results;
   const std::string key = policy.task().workload_key();
-  std::map<std::string, bool> same;  // target string -> whether its measurements hold here
+  TargetFilter same_target(&policy.task().target);
   for (const auto& r : records) {
     if (r.workload_key != key) continue;
-    auto [it, inserted] = same.try_emplace(r.target, false);
-    if (inserted) it->second = same_measurements(r.target, policy.task().target);
-    if (!it->second) {
+    if (!same_target(r)) {
       if (skipped) ++*skipped;
       continue;
     }
