@@ -4,7 +4,6 @@
 #include "cli/model_options.h"
 #include "diffusion/diffusion_tuner.h"
 #include "graph/tasks.h"
-#include "search/sketch_rules.h"
 #include "search/target.h"
 #include "support/error.h"
 #include "tuning/network_tasks.h"
@@ -27,16 +26,9 @@ int run_tasks(const TasksOptions& o) {
 
   // The clusters the diffusion strategy would form over the tuned tasks.
   std::vector<int> tuned = tuning::tuned_task_indices(set, false);
-  std::vector<std::string> keys;
-  std::vector<std::vector<int64_t>> shapes;
-  for (int i : tuned) {
-    const graph::Task& t = set.tasks[i];
-    std::vector<schedule::State> sketches;
-    if (group != diffusion::GroupType::Operator) sketches = search::generate_sketches(search::SearchTask(*t.dag, target));
-    keys.push_back(diffusion::cluster_key(group, t.name, *t.dag, sketches));
-    shapes.push_back(diffusion::workload_shape_vector(*t.dag));
-  }
-  std::vector<diffusion::Cluster> clusters = diffusion::cluster_tasks(keys, shapes);
+  std::vector<const graph::Task*> tuned_tasks;
+  for (int i : tuned) tuned_tasks.push_back(&set.tasks[i]);
+  std::vector<diffusion::Cluster> clusters = diffusion::cluster_network_tasks(tuned_tasks, group, target);
   std::vector<std::string> cluster_of(set.tasks.size(), "-");
   for (size_t c = 0; c < clusters.size(); ++c)
     for (int m : clusters[c].members)

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -12,6 +13,7 @@
 #include "diffusion/posterior_sampler.h"
 #include "diffusion/sketch_signature.h"
 #include "graph/tasks.h"
+#include "search/sketch_rules.h"
 #include "support/error.h"
 
 namespace bcd::diffusion {
@@ -45,15 +47,37 @@ std::vector<int64_t> workload_shape_vector(const ir::ComputeDAG& dag) {
   return out;
 }
 
-std::vector<Cluster> cluster_scheduled_tasks(tuning::TaskScheduler& scheduler, GroupType type) {
+namespace {
+
+// Clusters `n` tasks; `sketches(i)` is asked for only when the kind needs them.
+std::vector<Cluster> cluster_by(GroupType type, int n, const std::function<std::string(int)>& name,
+                                const std::function<const ir::ComputeDAG&(int)>& dag,
+                                const std::function<std::vector<schedule::State>(int)>& sketches) {
   std::vector<std::string> keys;
   std::vector<std::vector<int64_t>> shapes;
-  for (int t = 0; t < scheduler.size(); ++t) {
-    auto& policy = *scheduler.task(t).policy;
-    keys.push_back(cluster_key(type, scheduler.task(t).name, policy.task().dag, policy.all_sketches()));
-    shapes.push_back(workload_shape_vector(policy.task().dag));
+  for (int i = 0; i < n; ++i) {
+    keys.push_back(cluster_key(type, name(i), dag(i), type == GroupType::Operator ? std::vector<schedule::State>{}
+                                                                                   : sketches(i)));
+    shapes.push_back(workload_shape_vector(dag(i)));
   }
   return cluster_tasks(keys, shapes);
+}
+
+}  // namespace
+
+std::vector<Cluster> cluster_scheduled_tasks(tuning::TaskScheduler& scheduler, GroupType type) {
+  return cluster_by(
+      type, scheduler.size(), [&](int t) { return scheduler.task(t).name; },
+      [&](int t) -> const ir::ComputeDAG& { return scheduler.task(t).policy->task().dag; },
+      [&](int t) { return scheduler.task(t).policy->all_sketches(); });
+}
+
+std::vector<Cluster> cluster_network_tasks(const std::vector<const graph::Task*>& tasks, GroupType type,
+                                           const Target& target) {
+  return cluster_by(
+      type, static_cast<int>(tasks.size()), [&](int t) { return tasks[t]->name; },
+      [&](int t) -> const ir::ComputeDAG& { return *tasks[t]->dag; },
+      [&](int t) { return search::generate_sketches(search::SearchTask(*tasks[t]->dag, target)); });
 }
 
 std::vector<schedule::State> top_per_sketch(const std::vector<schedule::State>& ranked,

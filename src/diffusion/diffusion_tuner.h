@@ -11,6 +11,7 @@
 
 #include "diffusion/clustering.h"
 #include "diffusion/split_diffusion.h"
+#include "graph/tasks.h"
 #include "ir/compute_dag.h"
 #include "schedule/state.h"
 #include "tuning/task_scheduler.h"
@@ -80,6 +81,10 @@ std::vector<int64_t> workload_shape_vector(const ir::ComputeDAG& dag);
 
 // Clusters of the scheduler's tasks (indices are scheduler task indices).
 std::vector<Cluster> cluster_scheduled_tasks(tuning::TaskScheduler& scheduler, GroupType type);
+// The clusters the strategy would form over tasks `tasks` of a network (indices
+// into `tasks`; `target` decides the sketches), without tuning anything.
+std::vector<Cluster> cluster_network_tasks(const std::vector<const graph::Task*>& tasks, GroupType type,
+                                           const Target& target);
 
 struct DiffusionReport {
   std::vector<Cluster> clusters;

@@ -5,6 +5,8 @@
 
 #include "diffusion/diffusion_tuner.h"
 #include "diffusion/sketch_signature.h"
+#include "frontends/zoo.h"
+#include "tuning/network_tasks.h"
 #include "ops/nn.h"
 #include "ops/registry.h"
 #include "search/annotation_rules.h"
@@ -106,4 +108,26 @@ TEST(SketchOf, FindsTheSketchAStateWasAnnotatedFrom) {
 }
 
 }  // namespace
+TEST(Clustering, ANetworksClustersAreTheOnesItsTuningRunForms) {
+  // `bcd tasks` shows cluster_network_tasks; a tuning run forms cluster_scheduled_tasks.
+  frontends::ZooOptions zoo;
+  zoo.image_size = 32;
+  graph::TaskSet set = graph::extract_tasks(frontends::build_model("squeezenet_v1.1", zoo));
+  auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
+  tuning::NetworkTuningOptions options;
+  tuning::TaskScheduler scheduler(tuning::make_scheduled_tasks(set, model, options), {}, nullptr, nullptr);
+  std::vector<const graph::Task*> tuned;
+  for (int i : tuning::tuned_task_indices(set, false)) tuned.push_back(&set.tasks[i]);
+  for (GroupType type : {GroupType::Operator, GroupType::Sketch, GroupType::Loops}) {
+    std::vector<Cluster> shown = cluster_network_tasks(tuned, type, options.target);
+    std::vector<Cluster> formed = cluster_scheduled_tasks(scheduler, type);
+    ASSERT_EQ(shown.size(), formed.size()) << group_type_name(type);
+    ASSERT_GT(shown.size(), 1u);
+    for (size_t c = 0; c < shown.size(); ++c) {
+      EXPECT_EQ(shown[c].members, formed[c].members) << group_type_name(type) << " " << c;
+      EXPECT_EQ(shown[c].representative, formed[c].representative) << group_type_name(type) << " " << c;
+    }
+  }
+}
+
 }  // namespace bcd::diffusion
