@@ -4,13 +4,10 @@
 // translation unit, run on random inputs and compared with the naive reference.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <set>
-#include <thread>
 #include <random>
 
 #include "codegen/codegen_c.h"
@@ -135,17 +132,6 @@ schedule::State random_steps(const ir::ComputeDAG& dag, std::mt19937_64& rng) {
 
 }  // namespace
 
-// Indices of the cases to run: all, or those named in BCD_ORACLE_OPS
-// (e.g. BCD_ORACLE_OPS=softmax,dense) while debugging.
-static std::vector<size_t> selected_cases() {
-  const char* only = std::getenv("BCD_ORACLE_OPS");
-  std::vector<size_t> selected;
-  for (size_t i = 0; i < kCases.size(); ++i)
-    if (!only || ("," + std::string(only) + ",").find("," + kCases[i].op + ",") != std::string::npos)
-      selected.push_back(i);
-  return selected;
-}
-
 // Checks `count` states of one case from `source`; returns failure descriptions.
 std::vector<std::string> check_case(const OracleCase& c, uint64_t seed, int count, int* checked,
                                     StepCoverage& coverage, const StateSource& source) {
@@ -213,71 +199,42 @@ std::vector<std::string> check_case(const OracleCase& c, uint64_t seed, int coun
   return failures;
 }
 
-TEST(EquivalenceOracle, RandomStatesOfEveryOperatorMatchTheReference) {
-  std::vector<size_t> selected = selected_cases();
-
-  // Cases run on all cores: most of the time goes to the C compiler.
-  struct Result {
-    std::vector<std::string> failures;
+// One test per case and state source, so that `ctest -j` spreads the oracle over
+// the cores and no single test runs long (most of the time goes to the C compiler).
+class EquivalenceOracleCase : public ::testing::TestWithParam<size_t> {
+ protected:
+  void check(const char* what, uint64_t seed, int count, const StateSource& source) {
+    const OracleCase& c = kCases[GetParam()];
     int checked = 0;
-  };
-  std::vector<Result> results(selected.size());
-  StepCoverage coverage;
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t j; (j = next++) < selected.size();) {
-      size_t i = selected[j];
-      results[j].failures =
-          check_case(kCases[i], 1000 + i, kStatesPerCase, &results[j].checked, coverage, random_steps);
-    }
-  };
-  std::vector<std::thread> threads;
-  for (unsigned t = 0; t < std::max(1u, std::thread::hardware_concurrency()); ++t) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
-
-  int total = 0, failed = 0;
-  for (size_t j = 0; j < selected.size(); ++j) {
-    const Result& r = results[j];
-    total += r.checked;
-    failed += static_cast<int>(r.failures.size());
-    for (size_t f = 0; f < std::min<size_t>(r.failures.size(), 2); ++f) ADD_FAILURE() << r.failures[f];
-    std::printf("oracle: %-18s %-44s %3d states checked, %zu mismatches\n", kCases[selected[j]].op.c_str(),
-                kCases[selected[j]].params.c_str(), r.checked, r.failures.size());
+    StepCoverage coverage;
+    std::vector<std::string> failures = check_case(c, seed + GetParam(), count, &checked, coverage, source);
+    for (size_t f = 0; f < std::min<size_t>(failures.size(), 2); ++f) ADD_FAILURE() << failures[f];
+    std::printf("%s: %s (%s): %d states checked, %zu mismatches; states using each step kind:", what,
+                c.op.c_str(), c.params.c_str(), checked, failures.size());
+    for (const auto& [kind, n] : coverage.states_with) std::printf(" %s %d", kind.c_str(), n);
+    std::printf("\n");
+    EXPECT_TRUE(failures.empty());
+    EXPECT_GE(checked, count * 9 / 10);
   }
-  std::printf("oracle: states using each step kind:");
-  for (const auto& [kind, n] : coverage.states_with) std::printf(" %s %d", kind.c_str(), n);
-  std::printf("\noracle: %d random states checked in total, %d mismatches\n", total, failed);
-  EXPECT_EQ(failed, 0);
-  EXPECT_GE(total, static_cast<int>(selected.size()) * kStatesPerCase * 9 / 10);
+};
+
+TEST_P(EquivalenceOracleCase, RandomStatesMatchTheReference) {
+  check("oracle", 1000, kStatesPerCase, random_steps);
 }
 
-TEST(EquivalenceOracle, SampledAndMutatedSearchStatesMatchTheReference) {
-  std::vector<size_t> selected = selected_cases();
-  constexpr int kSearchStatesPerCase = 100;
-  std::vector<std::vector<std::string>> failures(selected.size());
-  std::vector<int> checked(selected.size(), 0);
-  StepCoverage coverage;
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t j; (j = next++) < selected.size();)
-      failures[j] = check_case(kCases[selected[j]], 5000 + selected[j], kSearchStatesPerCase, &checked[j], coverage,
-                               testutil::search_state);
-  };
-  std::vector<std::thread> threads;
-  for (unsigned t = 0; t < std::max(1u, std::thread::hardware_concurrency()); ++t) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
-  int total = 0, failed = 0;
-  for (size_t j = 0; j < selected.size(); ++j) {
-    total += checked[j];
-    failed += static_cast<int>(failures[j].size());
-    for (size_t f = 0; f < std::min<size_t>(failures[j].size(), 2); ++f) ADD_FAILURE() << failures[j][f];
-  }
-  std::printf("search oracle: states using each step kind:");
-  for (const auto& [kind, n] : coverage.states_with) std::printf(" %s %d", kind.c_str(), n);
-  std::printf("\nsearch oracle: %d sampled/mutated states checked over %zu cases, %d mismatches\n", total,
-              selected.size(), failed);
-  EXPECT_EQ(failed, 0);
-  EXPECT_GE(total, static_cast<int>(selected.size()) * kSearchStatesPerCase * 9 / 10);
+TEST_P(EquivalenceOracleCase, SampledAndMutatedSearchStatesMatchTheReference) {
+  check("search oracle", 5000, 100, testutil::search_state);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, EquivalenceOracleCase, ::testing::Range<size_t>(0, kCases.size()),
+                         [](const ::testing::TestParamInfo<size_t>& info) {
+                           return std::to_string(info.param) + "_" + kCases[info.param].op;
+                         });
+
+TEST(EquivalenceOracle, CoversEveryRegisteredOperator) {
+  std::set<std::string> cased;
+  for (const OracleCase& c : kCases) cased.insert(c.op);
+  for (const ops::OpDef& def : ops::op_registry()) EXPECT_TRUE(cased.count(def.name)) << def.name;
 }
 
 TEST(EquivalenceOracle, AStateClang19MiscompiledWithReassociationEverywhere) {
