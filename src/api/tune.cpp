@@ -168,7 +168,6 @@ TuneResult tune_network(const TuneConfig& c, TuneObserver* observer) {
   check_config(c);
   Target target = configured_target(c);
   search::require_device(target);
-  diffusion::DiffusionOptions dopt = c.diffusion;
   graph::Graph graph = c.model.load();
   graph::TaskSet task_set = graph::extract_tasks(graph);
 

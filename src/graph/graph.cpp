@@ -1,98 +1,26 @@
 #include "graph/graph.h"
 
 #include <algorithm>
-#include <numeric>
 
-#include "graph/op_compute.h"
+#include "graph/op_defs.h"
 #include "ir/tensor.h"
 #include "support/error.h"
 
 namespace bcd::graph {
 
-namespace {
-
-struct OpInfo {
-  OpType op;
-  const char* name;
-  OpClass cls;
-};
-
-constexpr OpInfo kOps[] = {
-    {OpType::Input, "input", OpClass::Source},
-    {OpType::Constant, "constant", OpClass::Source},
-    {OpType::Conv2D, "conv2d", OpClass::Anchor},
-    {OpType::Dense, "dense", OpClass::Anchor},
-    {OpType::BatchMatmul, "batch_matmul", OpClass::Anchor},
-    {OpType::MaxPool2D, "max_pool2d", OpClass::Anchor},
-    {OpType::AvgPool2D, "avg_pool2d", OpClass::Anchor},
-    {OpType::GlobalAvgPool2D, "global_avg_pool2d", OpClass::Anchor},
-    {OpType::Softmax, "softmax", OpClass::Anchor},
-    {OpType::LayerNorm, "layer_norm", OpClass::Anchor},
-    {OpType::Relu, "relu", OpClass::Elementwise},
-    {OpType::Relu6, "relu6", OpClass::Elementwise},
-    {OpType::Clip, "clip", OpClass::Elementwise},
-    {OpType::Sigmoid, "sigmoid", OpClass::Elementwise},
-    {OpType::Tanh, "tanh", OpClass::Elementwise},
-    {OpType::Gelu, "gelu", OpClass::Elementwise},
-    {OpType::Add, "add", OpClass::Elementwise},
-    {OpType::Subtract, "subtract", OpClass::Elementwise},
-    {OpType::Multiply, "multiply", OpClass::Elementwise},
-    {OpType::Divide, "divide", OpClass::Elementwise},
-    {OpType::BiasAdd, "bias_add", OpClass::Elementwise},
-    {OpType::BatchNorm, "batch_norm", OpClass::Elementwise},
-    {OpType::Pad, "pad", OpClass::Injective},
-    {OpType::Concat, "concat", OpClass::Injective},
-    {OpType::Reshape, "reshape", OpClass::Injective},
-    {OpType::Flatten, "flatten", OpClass::Injective},
-    {OpType::Transpose, "transpose", OpClass::Injective},
-};
-
-const OpInfo& info(OpType op) {
-  for (const OpInfo& i : kOps)
-    if (i.op == op) return i;
-  fail("graph: unknown op type {}", static_cast<int>(op));
-}
-
-// Axes are stored non-negative and reshape/transpose targets explicit, so that the
-// reference implementations and the subgraph builder see one canonical form.
-void canonicalize(Node& node, const std::vector<int64_t>& in0) {
-  const auto rank = static_cast<int64_t>(in0.size());
-  switch (node.op) {
-    case OpType::Softmax:
-    case OpType::BiasAdd:
-    case OpType::BatchNorm:
-    case OpType::Concat:
-    case OpType::Flatten:
-      if (node.attrs.axis < 0) node.attrs.axis += rank;
-      break;
-    case OpType::Reshape: node.attrs.new_shape = node.shape; break;
-    case OpType::Transpose:
-      if (node.attrs.axes.empty()) {
-        node.attrs.axes.resize(in0.size());
-        std::iota(node.attrs.axes.rbegin(), node.attrs.axes.rend(), 0);
-      }
-      for (int64_t& a : node.attrs.axes)
-        if (a < 0) a += rank;
-      break;
-    default: break;
-  }
-}
-
-}  // namespace
-
-const char* op_name(OpType op) { return info(op).name; }
+const char* op_name(OpType op) { return op_def(op).name; }
 
 OpType parse_op(const std::string& name) {
   std::string known;
-  for (const OpInfo& i : kOps) {
-    if (name == i.name) return i.op;
+  for (const OpDef& def : graph_ops()) {
+    if (name == def.name) return def.op;
     known += known.empty() ? "" : ", ";
-    known += i.name;
+    known += def.name;
   }
   fail("graph: unknown op '{}' (known: {})", name, known);
 }
 
-OpClass op_class(OpType op) { return info(op).cls; }
+OpClass op_class(OpType op) { return op_def(op).cls; }
 
 std::vector<int64_t> infer_shape(const Graph& graph, const Node& node) {
   if (node.op == OpType::Input || node.op == OpType::Constant) return node.shape;
@@ -157,7 +85,7 @@ int Graph::add_op(OpType op, std::vector<int> inputs, NodeAttrs attrs, std::stri
   n.inputs = std::move(inputs);
   n.attrs = std::move(attrs);
   n.shape = infer_shape(*this, n);
-  canonicalize(n, node(n.inputs.at(0)).shape);
+  if (auto canonicalize = op_def(op).canonicalize) canonicalize(n.attrs, node(n.inputs.at(0)).shape, n.shape);
   for (int in : n.inputs) consumers_[in].push_back(n.id);
   nodes_.push_back(std::move(n));
   consumers_.emplace_back();

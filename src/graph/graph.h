@@ -14,6 +14,8 @@
 
 namespace bcd::graph {
 
+// Each value has its row (name, class, arity, compute, reference) in op_defs.cpp,
+// in this order.
 enum class OpType : uint8_t {
   Input,     // a graph input (fed at run time)
   Constant,  // a weight

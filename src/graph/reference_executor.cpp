@@ -3,7 +3,7 @@
 #include <memory>
 #include <random>
 
-#include "graph/op_compute.h"
+#include "graph/op_defs.h"
 #include "support/error.h"
 
 namespace bcd::graph {

@@ -3,9 +3,12 @@
 
 #include <cmath>
 #include <functional>
+#include <set>
 #include <string>
 
 #include "graph/graph.h"
+#include "graph/op_defs.h"
+#include "ops/registry.h"
 #include "graph/reference_executor.h"
 #include "support/error.h"
 #include "ops/reference.h"
@@ -27,6 +30,22 @@ int conv_node(Graph& g, int x, int w, int64_t stride, int64_t pad) {
   a.conv.stride = {stride, stride};
   a.conv.padding = {pad, pad, pad, pad};
   return g.add_op(OpType::Conv2D, {x, w}, a, "conv");
+}
+
+TEST(GraphOps, OneRowPerOpTypeInOrderWithUniqueNamesAndARegistryOpOfTheSameName) {
+  std::set<std::string> names;
+  for (size_t k = 0; k < graph_ops().size(); ++k) {
+    const OpDef& def = graph_ops()[k];
+    EXPECT_EQ(static_cast<size_t>(def.op), k) << def.name;
+    EXPECT_EQ(&op_def(def.op), &def);
+    EXPECT_TRUE(names.insert(def.name).second) << def.name;
+    EXPECT_EQ(parse_op(def.name), def.op);
+    if (def.cls == OpClass::Source) continue;
+    EXPECT_TRUE(def.compute && def.reference) << def.name;
+    EXPECT_LE(def.min_inputs, def.max_inputs) << def.name;
+    // The registry builds it on its own, so the equivalence oracle covers it.
+    EXPECT_NO_THROW(ops::find_op(def.name)) << def.name;
+  }
 }
 
 TEST(GraphShape, ConvPoolDenseChain) {
