@@ -10,10 +10,11 @@
 //   max/avg_pool2d         MaxPool / AveragePool (count_include_pad)
 //   global_avg_pool2d      GlobalAveragePool
 //   softmax, layer_norm    Softmax(axis), LayerNormalization(axis=-1, epsilon)
-//   relu, sigmoid, tanh    Relu, Sigmoid, Tanh
+//   relu, sigmoid, tanh,   Relu, Sigmoid, Tanh, Sqrt, Exp, Log, Erf, Abs, Neg,
+//   sqrt ... reciprocal    Reciprocal (onnx_pointwise.h)
 //   relu6, clip            Clip(x, min, max) (relu6 with the hint bcd.op=relu6)
 //   gelu                   x * (1 + Erf(x / sqrt(2))) * 0.5: Div, Erf, Add, Mul, Mul
-//   add ... divide         Add, Sub, Mul, Div (numpy broadcasting, as ours)
+//   add ... divide, pow    Add, Sub, Mul, Div, Pow (numpy broadcasting, as ours)
 //   bias_add(axis)         Add(x, Reshape(bias, [C, 1, ...])) with as many trailing
 //                          ones as dimensions after the axis
 //   batch_norm(axis)       BatchNormalization(x, scale, shift, mean 0, var 1,
@@ -27,6 +28,7 @@
 
 #include "frontends/onnx.h"
 #include "frontends/onnx_format.h"
+#include "frontends/onnx_pointwise.h"
 #include "support/error.h"
 
 #ifdef BCD_HAVE_ONNX
@@ -259,15 +261,6 @@ class Writer {
         set_float(p, "epsilon", a.epsilon);
         hint_double(p, "epsilon", a.epsilon);
         break;
-      case OpType::Relu:
-        p = add_node("Relu", {in(n, 0)}, out, out);
-        break;
-      case OpType::Sigmoid:
-        p = add_node("Sigmoid", {in(n, 0)}, out, out);
-        break;
-      case OpType::Tanh:
-        p = add_node("Tanh", {in(n, 0)}, out, out);
-        break;
       case OpType::Relu6:
         p = add_node("Clip", {in(n, 0), add_scalar(n, "min", 0), add_scalar(n, "max", 6)}, out,
                      out);
@@ -295,18 +288,6 @@ class Writer {
         add_node("Mul", {mul, add_scalar(n, "half", 0.5f)}, out, out + "/half");
         break;
       }
-      case OpType::Add:
-        p = add_node("Add", {in(n, 0), in(n, 1)}, out, out);
-        break;
-      case OpType::Subtract:
-        p = add_node("Sub", {in(n, 0), in(n, 1)}, out, out);
-        break;
-      case OpType::Multiply:
-        p = add_node("Mul", {in(n, 0), in(n, 1)}, out, out);
-        break;
-      case OpType::Divide:
-        p = add_node("Div", {in(n, 0), in(n, 1)}, out, out);
-        break;
       case OpType::BiasAdd: {
         const auto rank = static_cast<int64_t>(n.shape.size());
         std::vector<int64_t> target(static_cast<size_t>(rank - a.axis), 1);
@@ -349,6 +330,13 @@ class Writer {
         p = add_node("Transpose", {in(n, 0)}, out, out);
         set_ints(p, "perm", a.axes);
         p->set_doc_string("bcd.op=transpose");
+        break;
+      default:
+        if (const auto* pw = fmtx::pointwise_by_op(n.op)) {
+          std::vector<std::string> ins;
+          for (int k = 0; k < pw->inputs; ++k) ins.push_back(in(n, k));
+          p = add_node(pw->onnx, ins, out, out);
+        }
         break;
     }
     if (!p) fail("onnx export: node '{}' ({}) has no ONNX form", n.name, graph::op_name(n.op));

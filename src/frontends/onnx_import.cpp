@@ -134,6 +134,36 @@ ConstPtr to_const(onnx::TensorProto& t, const std::string& name) {
   return c;
 }
 
+void ImportProblems::add(const std::string& problem, const std::string& where) {
+  for (Problem& p : problems_)
+    if (p.what == problem) {
+      ++p.count;
+      return;
+    }
+  problems_.push_back({problem, where, 1});
+}
+
+bool ImportProblems::mention(const std::string& text) const {
+  for (const Problem& p : problems_)
+    if (p.what.find(text) != std::string::npos) return true;
+  return false;
+}
+
+std::string ImportProblems::report() const {
+  if (problems_.size() == 1) {
+    const Problem& p = problems_[0];
+    return fmt::format("{}: {}{}", p.where, p.what, p.count > 1 ? fmt::format(" ({} nodes in all)", p.count) : "");
+  }
+  std::string out = fmt::format("{} problems:", problems_.size());
+  for (size_t k = 0; k < problems_.size(); ++k)
+    out += fmt::format("{} {}", k ? ";" : "", problems_[k].what);
+  for (const Problem& p : problems_) {
+    out += fmt::format("\n  {} (first at {}", p.what, p.where);
+    out += p.count > 1 ? fmt::format("; {} nodes in all)", p.count) : ")";
+  }
+  return out;
+}
+
 graph::Graph Importer::run() {
   if (!model_.has_graph()) fail("{}: not an ONNX model (it has no graph)", what_);
   read_opset();
@@ -152,16 +182,34 @@ graph::Graph Importer::run() {
       if (!gp.node(i).input(k).empty()) uses_[gp.node(i).input(k)].push_back({i, k});
   for (const onnx::ValueInfoProto& out : gp.output()) outputs_.insert(out.name());
   for (const auto& [name, uses] : uses_) remaining_[name] = static_cast<int>(uses.size());
+  for (int i = 0; i < gp.node_size(); ++i)
+    for (const std::string& out : gp.node(i).output()) producer_.emplace(out, i);
   skip_.assign(gp.node_size(), false);
+  // Every problem of the model at once: a node that fails (or reads what a failed
+  // node would have made) defines nothing, and the import goes on to the next.
+  ImportProblems problems;
+  std::set<std::string> lost;  // values of failed nodes
   for (int i = 0; i < gp.node_size(); ++i) {
     if (skip_[i]) continue;
     const NodeProto& n = gp.node(i);
-    try {
-      import_node(i, n);
-    } catch (const Error& e) {
-      fail("{}: node '{}' ({}): {}", what_, display_name(n), n.op_type(), e.what());
+    bool blocked = false;
+    for (const std::string& in : n.input()) blocked = blocked || lost.count(in) > 0;
+    if (!blocked) {
+      try {
+        import_node(i, n);
+        release_inputs(n);
+        continue;
+      } catch (const Error& e) {
+        problems.add(e.what(), fmt::format("node '{}' ({})", display_name(n), n.op_type()));
+      }
     }
-    release_inputs(n);
+    for (const std::string& out : n.output()) lost.insert(out);
+  }
+  if (!problems.empty()) {
+    const bool unsupported = problems.mention("unsupported operator");
+    const std::string supported = "supported operators: " + supported_operators();
+    fail("{}: {}{}", what_, problems.report(),
+         !unsupported ? "" : problems.size() == 1 ? " (" + supported + ")" : "\n  " + supported);
   }
   if (gp.output_size() == 0) fail("{}: the graph has no outputs", what_);
   for (const onnx::ValueInfoProto& out : gp.output()) {

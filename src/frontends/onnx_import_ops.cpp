@@ -17,11 +17,8 @@ void Importer::import_node(int index, const NodeProto& n) {
       {"Conv", &Importer::conv},         {"Gemm", &Importer::gemm},
       {"MatMul", &Importer::matmul},     {"MaxPool", &Importer::pool},
       {"AveragePool", &Importer::pool},  {"GlobalAveragePool", &Importer::global_pool},
-      {"Relu", &Importer::unary},        {"Sigmoid", &Importer::unary},
-      {"Tanh", &Importer::unary},        {"Gelu", &Importer::gelu},
-      {"Clip", &Importer::clip},         {"Add", &Importer::binary},
-      {"Sub", &Importer::binary},        {"Mul", &Importer::binary},
-      {"Div", &Importer::binary},        {"BatchNormalization", &Importer::batch_norm},
+      {"Gelu", &Importer::gelu},
+      {"Clip", &Importer::clip},         {"BatchNormalization", &Importer::batch_norm},
       {"Softmax", &Importer::softmax},   {"LayerNormalization", &Importer::layer_norm},
       {"Concat", &Importer::concat},     {"Reshape", &Importer::reshape},
       {"Flatten", &Importer::flatten},   {"Transpose", &Importer::transpose},
@@ -31,15 +28,29 @@ void Importer::import_node(int index, const NodeProto& n) {
   };
   const bool standard = n.domain().empty() || n.domain() == "ai.onnx";
   const bool ms_gelu = n.domain() == "com.microsoft" && n.op_type() == "Gelu";
+  if (standard && try_fold(n)) return;
   auto it = handlers.find(n.op_type());
-  if ((!standard && !ms_gelu) || it == handlers.end()) {
-    std::string known;
-    for (const auto& [name, h] : handlers) known += (known.empty() ? "" : ", ") + name;
-    fail("unsupported operator '{}{}' (supported: {}; Erf only within GELU)",
-         standard ? "" : n.domain() + ".", n.op_type(), known);
-  }
+  const fmtx::PointwiseOp* pw = standard ? fmtx::pointwise_by_onnx(n.op_type()) : nullptr;
+  if (!pw && ((!standard && !ms_gelu) || it == handlers.end()))
+    fail("unsupported operator '{}{}'", standard ? "" : n.domain() + ".", n.op_type());
   if ((n.op_type() == "Div" || n.op_type() == "Mul") && try_gelu_pattern(index, n)) return;
+  if (pw) return pointwise(n, *pw);
   (this->*it->second)(n);
+}
+
+std::string Importer::supported_operators() {
+  std::set<std::string> names = {"Conv", "Gemm", "MatMul", "MaxPool", "AveragePool", "GlobalAveragePool",
+                                 "Gelu", "Clip", "BatchNormalization", "Softmax", "LayerNormalization",
+                                 "Concat", "Reshape", "Flatten", "Transpose", "Pad", "Squeeze",
+                                 "Unsqueeze", "Constant", "Identity", "Dropout"};
+  for (const auto& p : fmtx::kPointwiseOps) names.insert(p.onnx);
+  // Folded when their inputs are known at import (onnx_import_fold.cpp).
+  for (const char* folded : {"Shape", "ConstantOfShape", "Gather", "Slice", "Cast", "Equal", "Less",
+                             "Greater", "Where", "Expand", "Range"})
+    names.insert(std::string(folded) + " (on constants)");
+  std::string known;
+  for (const auto& name : names) known += (known.empty() ? "" : ", ") + name;
+  return known;
 }
 
 std::array<int64_t, 2> Importer::pair_attr(const NodeProto& n, const std::string& name,
@@ -123,13 +134,32 @@ void Importer::pool(const NodeProto& n) {
   expect_attr(dil == std::array<int64_t, 2>{1, 1}, "dilations", dims({dil[0], dil[1]}),
               "only 1 is supported");
   const int64_t ceil = attr_int(n, "ceil_mode", 0);
-  expect_attr(ceil == 0, "ceil_mode", std::to_string(ceil), "only 0 is supported");
+  expect_attr(ceil == 0 || ceil == 1, "ceil_mode", std::to_string(ceil), "0 or 1");
   if (!avg) {
     const int64_t order = attr_int(n, "storage_order", 0);
     expect_attr(order == 0, "storage_order", std::to_string(order), "only 0 is supported");
   }
   a.pool.padding = window_pads(n, xs, a.pool.kernel, a.pool.stride, dil);
   a.pool.count_include_pad = avg && attr_int(n, "count_include_pad", 0) != 0;
+  if (ceil == 1) {
+    // Rounding the output size up adds a last window that hangs over the end: the
+    // same as padding the end by the overhang, which max pooling and averages over
+    // in-bounds elements ignore. As in ONNX Runtime and PyTorch, a window that would
+    // start inside the end padding is not added.
+    for (int d = 0; d < 2; ++d) {
+      const int64_t begin = a.pool.padding[d], end = a.pool.padding[2 + d];
+      const int64_t span = xs[2 + d] + begin + end - a.pool.kernel[d];
+      if (span < 0) break;  // the pooling op reports the window larger than the data
+      int64_t out = (span + a.pool.stride[d] - 1) / a.pool.stride[d] + 1;
+      if ((out - 1) * a.pool.stride[d] >= xs[2 + d] + begin) --out;
+      const int64_t overhang = (out - 1) * a.pool.stride[d] + a.pool.kernel[d] - (xs[2 + d] + begin + end);
+      if (overhang <= 0) continue;
+      if (a.pool.count_include_pad)
+        fail("ceil_mode=1 with count_include_pad=1 is not supported where it adds a window ({} {})", n.op_type(),
+             dims(xs));
+      a.pool.padding[2 + d] += overhang;
+    }
+  }
   const int data = nhwc ? x.node : realize(x, n.input(0));
   const int y = add(avg ? OpType::AvgPool2D : OpType::MaxPool2D, {data}, a, node_name(n));
   if (nhwc) return set_view_output(n, y, kToNchw);
@@ -215,13 +245,6 @@ void Importer::matmul(const NodeProto& n) {
        dims(as), dims(bs));
 }
 
-void Importer::unary(const NodeProto& n) {
-  expect_inputs(n, 1, 1);
-  const OpType op = n.op_type() == "Relu"      ? OpType::Relu
-                    : n.op_type() == "Sigmoid" ? OpType::Sigmoid
-                                               : OpType::Tanh;
-  set_output(n, Value::of_node(add(op, {in_node(n, 0)}, {}, node_name(n))));
-}
 
 void Importer::gelu(const NodeProto& n) {
   expect_inputs(n, 1, 1);
@@ -237,10 +260,35 @@ int Importer::sole_reader(const std::string& value, int* slot) const {
   return it->second[0].first;
 }
 
+ConstPtr Importer::known_const(const std::string& name) const {
+  if (auto it = values_.find(name); it != values_.end())
+    return it->second.kind == Value::Kind::Const ? it->second.c : nullptr;
+  auto p = producer_.find(name);
+  if (p == producer_.end()) return nullptr;
+  const NodeProto& n = model_.graph().node(p->second);
+  if (n.op_type() != "Constant" || !n.domain().empty() || n.attribute_size() != 1 ||
+      n.attribute(0).name() != "value")
+    return nullptr;
+  onnx::TensorProto t = n.attribute(0).t();
+  try {
+    return to_const(t, name);
+  } catch (const Error&) {
+    return nullptr;  // the Constant node reports its own problem when its turn comes
+  }
+}
+
+int Importer::operand(const Value& v, const std::string& name) {
+  if (v.kind == Value::Kind::Const && v.c->shape.empty() && v.c->node < 0)
+    return realize_const(*reshape_const(v.c, {1}));
+  if (v.kind == Value::Kind::Const && v.c->shape.empty()) fail("a 0-d (scalar) operand '{}' is not supported here", name);
+  if (shape_of(v).empty()) fail("a 0-d (scalar) operand '{}' that is not a constant is not supported", name);
+  return realize(v, name);
+}
+
 bool Importer::is_scalar_const(const std::string& value, double expected) const {
-  auto it = values_.find(value);
-  if (it == values_.end() || it->second.kind != Value::Kind::Const) return false;
-  const Const& c = *it->second.c;
+  const ConstPtr known = known_const(value);
+  if (!known) return false;
+  const Const& c = *known;
   if (!c.unusable.empty() || !(c.f || c.node >= 0) || shape_size(c.shape) != 1) return false;
   return std::abs(float_data(c)[0] - expected) <= 1e-6 * std::abs(expected);
 }
@@ -308,12 +356,12 @@ void Importer::clip(const NodeProto& n) {
   set_output(n, Value::of_node(add(OpType::Clip, {x}, a, node_name(n))));
 }
 
-void Importer::binary(const NodeProto& n) {
-  expect_inputs(n, 2, 2);
-  const std::string& op = n.op_type();
+void Importer::pointwise(const NodeProto& n, const fmtx::PointwiseOp& pw) {
+  expect_inputs(n, pw.inputs, pw.inputs);
+  if (pw.inputs == 1) return set_output(n, Value::of_node(add(pw.op, {in_node(n, 0)}, {}, node_name(n))));
   const Value& av = input(n, 0);
   const Value& bv = input(n, 1);
-  if (op == "Add" && av.kind != Value::Kind::Const && bv.kind == Value::Kind::Const &&
+  if (pw.op == OpType::Add && av.kind != Value::Kind::Const && bv.kind == Value::Kind::Const &&
       bv.c->from_1d) {
     // A 1-D constant reshaped to broadcast along one axis: a bias_add.
     const Shape as = shape_of(av), bs = bv.c->shape;
@@ -328,13 +376,7 @@ void Importer::binary(const NodeProto& n) {
       return set_output(n, Value::of_node(add(OpType::BiasAdd, {x, b}, a, node_name(n))));
     }
   }
-  const OpType t = op == "Add"   ? OpType::Add
-                   : op == "Sub" ? OpType::Subtract
-                   : op == "Mul" ? OpType::Multiply
-                                 : OpType::Divide;
-  const int a = realize(av, n.input(0));
-  const int b = realize(bv, n.input(1));
-  set_output(n, Value::of_node(add(t, {a, b}, {}, node_name(n))));
+  set_output(n, Value::of_node(add(pw.op, {operand(av, n.input(0)), operand(bv, n.input(1))}, {}, node_name(n))));
 }
 
 void Importer::batch_norm(const NodeProto& n) {

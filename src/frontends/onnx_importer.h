@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "frontends/onnx_format.h"
+#include "frontends/onnx_pointwise.h"
 #include "graph/graph.h"
 #include "support/ndarray.h"
 
@@ -58,6 +59,26 @@ std::string dims(const Shape& s);
 std::string type_name(int onnx_type);
 // Initializer -> Const; the proto's buffers are released as they are copied.
 ConstPtr to_const(onnx::TensorProto& t, const std::string& name);
+
+// The distinct problems of one import, each with the first node that shows it and
+// how many nodes share it.
+class ImportProblems {
+ public:
+  void add(const std::string& problem, const std::string& where);
+  bool empty() const { return problems_.empty(); }
+  size_t size() const { return problems_.size(); }
+  bool mention(const std::string& text) const;
+  // One problem: one line, "node 'x' (Op): a". Several: "3 problems: a; b; c", then
+  // one line per problem, "  a (first at node 'x' (Op); 4 nodes in all)".
+  std::string report() const;
+
+ private:
+  struct Problem {
+    std::string what, where;
+    int count = 0;
+  };
+  std::vector<Problem> problems_;
+};
 
 class Importer {
  public:
@@ -177,7 +198,25 @@ class Importer {
 
   void matmul(const NodeProto& n);
 
-  void unary(const NodeProto& n);
+  // A one-node ONNX operator of ours (onnx_pointwise.h); Add of a bias-shaped
+  // constant is a bias_add.
+  void pointwise(const NodeProto& n, const fmtx::PointwiseOp& pw);
+
+  // The graph node of a broadcasting operand: a 0-d constant becomes a 1-element
+  // one, which broadcasts to the same result.
+  int operand(const Value& v, const std::string& name);
+
+  // The known value of `name`: defined already, or the output of a Constant node
+  // later in the file (exporters put each constant just before its reader).
+  ConstPtr known_const(const std::string& name) const;
+
+  // Shape arithmetic (onnx_import_fold.cpp): whether `n` was folded into a constant
+  // (Shape always is; the others when every input is a constant).
+  bool try_fold(const NodeProto& n);
+  bool all_const(const NodeProto& n) const;
+
+  // Every operator import_node accepts, for the error report.
+  static std::string supported_operators();
 
   void gelu(const NodeProto& n);
 
@@ -192,7 +231,6 @@ class Importer {
 
   void clip(const NodeProto& n);
 
-  void binary(const NodeProto& n);
 
   void batch_norm(const NodeProto& n);
 
@@ -227,6 +265,7 @@ class Importer {
   std::map<std::string, std::vector<std::pair<int, int>>> uses_;  // value -> (node, slot)
   std::map<std::string, int> remaining_;                          // uses not yet imported
   std::set<std::string> outputs_;
+  std::map<std::string, int> producer_;  // value -> index of the node that outputs it
   std::vector<bool> skip_;
 };
 

@@ -30,7 +30,8 @@ enum class OpType : uint8_t {
   LayerNorm,       // data, gamma, beta
   // elementwise and broadcast: fuse into the subgraph of their producer
   Relu, Relu6, Clip, Sigmoid, Tanh, Gelu,
-  Add, Subtract, Multiply, Divide,
+  Sqrt, Exp, Log, Erf, Abs, Neg, Reciprocal,
+  Add, Subtract, Multiply, Divide, Pow,
   BiasAdd,    // data, bias
   BatchNorm,  // data, scale, shift (inference batch norm folded to x * scale + shift)
   // injective: fuse with each other, never into an anchor's subgraph

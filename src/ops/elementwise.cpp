@@ -75,6 +75,38 @@ Tensor multiply(const Tensor& a, const Tensor& b) {
   return binary(a, b, "multiply", [](Expr x, Expr y) { return x * y; });
 }
 
+Tensor sqrt(const Tensor& x) {
+  return unary(x, "sqrt", [](Expr v) { return ir::sqrt(v); });
+}
+
+Tensor exp(const Tensor& x) {
+  return unary(x, "exp", [](Expr v) { return ir::exp(v); });
+}
+
+Tensor log(const Tensor& x) {
+  return unary(x, "log", [](Expr v) { return ir::log(v); });
+}
+
+Tensor erf(const Tensor& x) {
+  return unary(x, "erf", [](Expr v) { return ir::erf(v); });
+}
+
+Tensor abs(const Tensor& x) {
+  return unary(x, "abs", [](Expr v) { return ir::abs(v); });
+}
+
+Tensor neg(const Tensor& x) {
+  return unary(x, "neg", [](Expr v) { return Expr(0.0) - v; });
+}
+
+Tensor reciprocal(const Tensor& x) {
+  return unary(x, "reciprocal", [](Expr v) { return Expr(1.0) / v; });
+}
+
+Tensor pow(const Tensor& a, const Tensor& b) {
+  return binary(a, b, "pow", [](Expr x, Expr y) { return ir::pow(x, y); });
+}
+
 Tensor divide(const Tensor& a, const Tensor& b) {
   return binary(a, b, "divide", [](Expr x, Expr y) { return x / y; });
 }

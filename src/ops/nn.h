@@ -62,11 +62,20 @@ ir::Tensor sigmoid(const ir::Tensor& x);
 ir::Tensor tanh(const ir::Tensor& x);
 // Exact (erf) form: 0.5 * x * (1 + erf(x / sqrt(2))).
 ir::Tensor gelu(const ir::Tensor& x);
+// Pointwise math as ONNX defines it (Sqrt, Exp, Log, Erf, Abs, Neg, Reciprocal).
+ir::Tensor sqrt(const ir::Tensor& x);
+ir::Tensor exp(const ir::Tensor& x);
+ir::Tensor log(const ir::Tensor& x);
+ir::Tensor erf(const ir::Tensor& x);
+ir::Tensor abs(const ir::Tensor& x);
+ir::Tensor neg(const ir::Tensor& x);
+ir::Tensor reciprocal(const ir::Tensor& x);
 // Numpy broadcasting between a and b.
 ir::Tensor add(const ir::Tensor& a, const ir::Tensor& b);
 ir::Tensor subtract(const ir::Tensor& a, const ir::Tensor& b);
 ir::Tensor multiply(const ir::Tensor& a, const ir::Tensor& b);
 ir::Tensor divide(const ir::Tensor& a, const ir::Tensor& b);
+ir::Tensor pow(const ir::Tensor& a, const ir::Tensor& b);
 // data + bias[c], c along `axis`; bias is 1-D. Tagged "add": it is the broadcast add
 // that TVM's task names show for a bias (conv2d_add_relu).
 ir::Tensor bias_add(const ir::Tensor& data, const ir::Tensor& bias, int64_t axis = 1);

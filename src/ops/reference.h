@@ -38,6 +38,14 @@ NDArray add(const NDArray& a, const NDArray& b);
 NDArray subtract(const NDArray& a, const NDArray& b);
 NDArray multiply(const NDArray& a, const NDArray& b);
 NDArray divide(const NDArray& a, const NDArray& b);
+NDArray pow(const NDArray& a, const NDArray& b);
+NDArray sqrt(const NDArray& x);
+NDArray exp(const NDArray& x);
+NDArray log(const NDArray& x);
+NDArray erf(const NDArray& x);
+NDArray abs(const NDArray& x);
+NDArray neg(const NDArray& x);
+NDArray reciprocal(const NDArray& x);
 NDArray bias_add(const NDArray& data, const NDArray& bias, int64_t axis);
 
 NDArray pad(const NDArray& data, const PadAttrs& attrs);

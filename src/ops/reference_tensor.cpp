@@ -171,6 +171,30 @@ NDArray multiply(const NDArray& a, const NDArray& b) {
 NDArray divide(const NDArray& a, const NDArray& b) {
   return broadcast(a, b, [](double x, double y) { return x / y; });
 }
+NDArray pow(const NDArray& a, const NDArray& b) {
+  return broadcast(a, b, [](double x, double y) { return std::pow(x, y); });
+}
+NDArray sqrt(const NDArray& x) {
+  return map(x, [](double v) { return std::sqrt(v); });
+}
+NDArray exp(const NDArray& x) {
+  return map(x, [](double v) { return std::exp(v); });
+}
+NDArray log(const NDArray& x) {
+  return map(x, [](double v) { return std::log(v); });
+}
+NDArray erf(const NDArray& x) {
+  return map(x, [](double v) { return std::erf(v); });
+}
+NDArray abs(const NDArray& x) {
+  return map(x, [](double v) { return std::fabs(v); });
+}
+NDArray neg(const NDArray& x) {
+  return map(x, [](double v) { return -v; });
+}
+NDArray reciprocal(const NDArray& x) {
+  return map(x, [](double v) { return 1.0 / v; });
+}
 
 NDArray bias_add(const NDArray& data, const NDArray& bias, int64_t axis) {
   return per_channel(data, nullptr, bias, axis);

@@ -38,16 +38,18 @@ OpInstance layer_norm_op(const OpParams& p) {
           }};
 }
 
-// Activations: one input of any shape.
+// Activations and pointwise math: one input of any shape, drawn from `domain` in
+// tests (positive for log, sqrt and reciprocal).
 OpDef unary_def(const std::string& name, const std::string& what,
-                Tensor (*declare)(const Tensor&), NDArray (*reference)(const NDArray&)) {
+                Tensor (*declare)(const Tensor&), NDArray (*reference)(const NDArray&),
+                std::pair<float, float> domain = {-1.0f, 1.0f}) {
   return {name, "shape=1x64x56x56: " + what, [=](const OpParams& p) {
             ParamReader r(p, name);
             Tensor data = ir::placeholder(r.shape("shape", kImage), "data");
             Tensor out = declare(data);
-            return OpInstance{ir::ComputeDAG({data}, {out}), [=](const Inputs& in) {
-                                return single(reference(*in.at(0)));
-                              }};
+            return OpInstance{ir::ComputeDAG({data}, {out}),
+                              [=](const Inputs& in) { return single(reference(*in.at(0))); },
+                              {domain}};
           }};
 }
 
@@ -75,8 +77,10 @@ OpDef binary_def(const std::string& name, const std::string& what,
             OpInstance inst{ir::ComputeDAG({a, b}, {out}), [=](const Inputs& in) {
                               return single(reference(*in.at(0), *in.at(1)));
                             }};
-            // Divisors away from zero keep the quotient well conditioned.
+            // Divisors away from zero keep the quotient well conditioned; a
+            // positive base keeps every real power defined.
             if (name == "divide") inst.input_ranges = {{-1.0f, 1.0f}, {0.5f, 2.0f}};
+            if (name == "pow") inst.input_ranges = {{0.5f, 2.0f}, {-2.0f, 2.0f}};
             return inst;
           }};
 }
@@ -193,6 +197,14 @@ void add_tensor_ops(std::vector<OpDef>& defs) {
   defs.push_back(binary_def("subtract", "a - b", subtract, ref::subtract));
   defs.push_back(binary_def("multiply", "a * b", multiply, ref::multiply));
   defs.push_back(binary_def("divide", "a / b", divide, ref::divide));
+  defs.push_back(binary_def("pow", "a to the power b", pow, ref::pow));
+  defs.push_back(unary_def("sqrt", "sqrt(x)", sqrt, ref::sqrt, {0.1f, 4.0f}));
+  defs.push_back(unary_def("exp", "exp(x)", exp, ref::exp, {-4.0f, 4.0f}));
+  defs.push_back(unary_def("log", "log(x)", log, ref::log, {0.1f, 4.0f}));
+  defs.push_back(unary_def("erf", "erf(x)", erf, ref::erf, {-3.0f, 3.0f}));
+  defs.push_back(unary_def("abs", "|x|", abs, ref::abs));
+  defs.push_back(unary_def("neg", "-x", neg, ref::neg));
+  defs.push_back(unary_def("reciprocal", "1 / x", reciprocal, ref::reciprocal, {0.5f, 2.0f}));
   defs.push_back({"bias_add", "shape=1x64x56x56,axis=1: data + bias[c], c along the axis",
                   bias_add_op});
   defs.push_back({"batch_norm",

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -346,10 +347,10 @@ TEST(OnnxErrors, UnsupportedAttributeValues) {
   m.input("x", {1, 1, 5, 5});
   auto* p = m.node("MaxPool", {"x"}, "y", "pool");
   ModelMaker::ints(p, "kernel_shape", {2, 2});
-  ModelMaker::i(p, "ceil_mode", 1);
+  ModelMaker::i(p, "storage_order", 1);
   m.output("y");
   expect_one_line_error(error_of([&] { import_onnx_bytes(m.bytes()); }),
-                        {"node 'pool' (MaxPool)", "unsupported attribute value ceil_mode=1"});
+                        {"node 'pool' (MaxPool)", "unsupported attribute value storage_order=1"});
   ModelMaker r;
   r.input("x", {1, 1, 5, 5});
   r.init("pads", {}, {});
@@ -508,6 +509,205 @@ TEST(OnnxImport, ExportedFormsOfOtherToolsImportAndCompute) {
                gelu2 = 2 * 0.5 * (1 + std::erf(2 / M_SQRT2));
   EXPECT_NEAR(bo[0][0], gelu1, 1e-5);
   EXPECT_NEAR(bo[0][3], gelu2, 1e-5);
+}
+
+
+// ---- what PyTorch's exporter emits -------------------------------------------------------
+
+// Adds an int64 initializer.
+void init_ints(ModelMaker& m, const std::string& name, const std::vector<int64_t>& shape,
+               const std::vector<int64_t>& values) {
+  auto* t = m.g->add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto::INT64);
+  for (int64_t d : shape) t->add_dims(d);
+  for (int64_t v : values) t->add_int64_data(v);
+}
+
+// A Constant node holding a float scalar (0-d), as the exporter writes `x / 2.0`.
+void scalar_constant(ModelMaker& m, const std::string& out, float value) {
+  auto* n = m.node("Constant", {}, out);
+  auto* a = n->add_attribute();
+  a->set_name("value");
+  a->set_type(onnx::AttributeProto::TENSOR);
+  a->mutable_t()->set_data_type(onnx::TensorProto::FLOAT);
+  a->mutable_t()->add_float_data(value);
+}
+
+NDArray iota(const std::vector<int64_t>& shape, float scale = 1.0f, float offset = 0.0f) {
+  NDArray x(shape);
+  for (int64_t i = 0; i < x.size(); ++i) x[i] = offset + scale * static_cast<float>(i);
+  return x;
+}
+
+TEST(OnnxExporters, CeilModePoolingAddsTheOverhangingWindow) {
+  for (const char* op : {"MaxPool", "AveragePool"}) {
+    SCOPED_TRACE(op);
+    ModelMaker m;
+    m.input("x", {1, 1, 5, 5});
+    auto* p = m.node(op, {"x"}, "y", "pool");
+    ModelMaker::ints(p, "kernel_shape", {2, 2});
+    ModelMaker::ints(p, "strides", {2, 2});
+    ModelMaker::i(p, "ceil_mode", 1);
+    m.output("y");
+    const Graph g = import_onnx_bytes(m.bytes());
+    ASSERT_EQ(g.node(g.outputs()[0]).shape, (std::vector<int64_t>{1, 1, 3, 3}));
+    const NDArray x = iota({1, 1, 5, 5});  // x[h][w] = 5h + w
+    const auto ys = graph::run_reference(g, {&x});
+    const NDArray& y = ys[0];
+    const bool max = std::string(op) == "MaxPool";
+    EXPECT_FLOAT_EQ(y[0], max ? 6 : 3);          // rows 0-1, columns 0-1
+    EXPECT_FLOAT_EQ(y[2], max ? 9 : 6.5f);       // rows 0-1, column 4 only
+    EXPECT_FLOAT_EQ(y[8], 24);                   // row 4, column 4 only
+  }
+  // Where rounding up changes nothing (SqueezeNet 1.1's pools), nothing is padded.
+  ModelMaker s;
+  s.input("x", {1, 2, 111, 111});
+  auto* p = s.node("MaxPool", {"x"}, "y", "pool");
+  ModelMaker::ints(p, "kernel_shape", {3, 3});
+  ModelMaker::ints(p, "strides", {2, 2});
+  ModelMaker::i(p, "ceil_mode", 1);
+  s.output("y");
+  const Graph g = import_onnx_bytes(s.bytes());
+  EXPECT_EQ(g.node(1).shape, (std::vector<int64_t>{1, 2, 55, 55}));
+  EXPECT_EQ(g.node(1).attrs.pool.padding, (ops::Padding2D{0, 0, 0, 0}));
+}
+
+// x.view(x.size(0), -1): Shape -> Gather(0) -> Unsqueeze -> Concat(-1) -> Reshape.
+TEST(OnnxExporters, FlattenThroughShapeArithmeticFoldsToOneReshape) {
+  ModelMaker m;
+  m.input("x", {2, 3, 4});
+  m.node("Shape", {"x"}, "s");
+  init_ints(m, "zero", {}, {0});
+  auto* gather = m.node("Gather", {"s", "zero"}, "n");
+  ModelMaker::i(gather, "axis", 0);
+  init_ints(m, "axes", {1}, {0});
+  m.node("Unsqueeze", {"n", "axes"}, "n1");
+  init_ints(m, "minus_one", {1}, {-1});
+  auto* cat = m.node("Concat", {"n1", "minus_one"}, "shape");
+  ModelMaker::i(cat, "axis", 0);
+  m.node("Reshape", {"x", "shape"}, "y", "flatten");
+  m.output("y");
+  const Graph g = import_onnx_bytes(m.bytes());
+  ASSERT_EQ(g.size(), 2);  // the input and one reshape: the shape arithmetic left no node
+  EXPECT_EQ(g.node(1).op, OpType::Reshape);
+  EXPECT_EQ(g.node(1).shape, (std::vector<int64_t>{2, 12}));
+}
+
+// A channel shuffle's shape from Slice, Range, ConstantOfShape, Cast, Mul, Where and
+// Expand: every value is known at import.
+TEST(OnnxExporters, SliceRangeConstantOfShapeCastWhereAndExpandFold) {
+  ModelMaker m;
+  m.input("x", {1, 6, 2, 2});
+  m.node("Shape", {"x"}, "s");  // [1, 6, 2, 2]
+  init_ints(m, "b", {1}, {1});
+  init_ints(m, "e", {1}, {2});
+  m.node("Slice", {"s", "b", "e"}, "c");  // [6]
+  init_ints(m, "three", {1}, {3});
+  m.node("Div", {"c", "three"}, "c3");  // [2]
+  auto* cast = m.node("Cast", {"c3"}, "c3f");
+  ModelMaker::i(cast, "to", onnx::TensorProto::FLOAT);
+  auto* back = m.node("Cast", {"c3f"}, "c3i");
+  ModelMaker::i(back, "to", onnx::TensorProto::INT64);
+  init_ints(m, "r0", {}, {0});
+  init_ints(m, "r1", {}, {2});
+  init_ints(m, "r2", {}, {1});
+  m.node("Range", {"r0", "r1", "r2"}, "range");  // [0, 1]
+  init_ints(m, "two", {1}, {2});
+  m.node("ConstantOfShape", {"two"}, "zeros");   // [0, 0] (int64 zeros? float by default)
+  m.node("Equal", {"range", "range"}, "all");     // [1, 1]
+  init_ints(m, "three2", {2}, {3, 3});
+  m.node("Where", {"all", "three2", "range"}, "groups");  // [3, 3]
+  init_ints(m, "one", {1}, {1});
+  m.node("Expand", {"one", "two"}, "ones");  // [1, 1]
+  auto* cat = m.node("Concat", {"ones", "c3i", "groups"}, "t");  // [1, 1, 2, 3, 3] -> 18 elements? no
+  ModelMaker::i(cat, "axis", 0);
+  // Target [1, 2, 3, 2, 2] from: one, c3i (2), groups[0] (3), then 2, 2.
+  init_ints(m, "first", {1}, {0});
+  m.node("Gather", {"groups", "first"}, "g0");
+  auto* shape = m.node("Concat", {"one", "c3i", "g0", "two", "two"}, "target");
+  ModelMaker::i(shape, "axis", 0);
+  m.node("Reshape", {"x", "target"}, "y", "shuffle");
+  m.output("y");
+  const Graph g = import_onnx_bytes(m.bytes());
+  ASSERT_EQ(g.size(), 2);
+  EXPECT_EQ(g.node(1).shape, (std::vector<int64_t>{1, 2, 3, 2, 2}));
+}
+
+// x / 2.0 with a 0-d constant, and the new pointwise operators.
+TEST(OnnxExporters, ScalarOperandsAndPointwiseMathCompute) {
+  ModelMaker m;
+  m.input("x", {2, 3});
+  scalar_constant(m, "two", 2.0f);
+  m.node("Div", {"x", "two"}, "half");
+  m.node("Sqrt", {"half"}, "a");
+  m.node("Exp", {"a"}, "b");
+  m.node("Log", {"b"}, "c");  // == a
+  m.node("Erf", {"c"}, "d");
+  m.node("Neg", {"d"}, "e");
+  m.node("Abs", {"e"}, "f");  // == d
+  m.node("Reciprocal", {"f"}, "g");
+  m.node("Pow", {"g", "two"}, "y");
+  m.output("y");
+  const Graph g = import_onnx_bytes(m.bytes());
+  const NDArray x = iota({2, 3}, 0.5f, 0.25f);
+  const auto ys = graph::run_reference(g, {&x});
+  const NDArray& y = ys[0];
+  for (int64_t i = 0; i < x.size(); ++i) {
+    const double e = std::pow(1.0 / std::erf(std::sqrt(x[i] / 2.0)), 2.0);
+    EXPECT_NEAR(y[i], e, 1e-4 * e) << i;
+  }
+  // Written back by our exporter, they come back as the same nodes.
+  expect_identical(g, import_onnx_bytes(export_onnx_bytes(g)));
+}
+
+// The exporter puts each constant just before its reader, so the GELU's later
+// constants are not defined yet when its first node (Div) is read.
+TEST(OnnxExporters, GeluWithConstantsBeforeEachReaderIsOneGelu) {
+  ModelMaker m;
+  m.input("x", {1, 8});
+  scalar_constant(m, "sqrt2", static_cast<float>(M_SQRT2));
+  m.node("Div", {"x", "sqrt2"}, "d");
+  m.node("Erf", {"d"}, "e");
+  scalar_constant(m, "one", 1.0f);
+  m.node("Add", {"e", "one"}, "p");
+  m.node("Mul", {"x", "p"}, "t");
+  scalar_constant(m, "half", 0.5f);
+  m.node("Mul", {"t", "half"}, "y");
+  m.output("y");
+  const Graph g = import_onnx_bytes(m.bytes());
+  int gelus = 0, others = 0;
+  for (const Node& n : g.nodes()) (n.op == OpType::Gelu ? gelus : others) += n.op != OpType::Input;
+  EXPECT_EQ(gelus, 1);
+  EXPECT_EQ(others, 0);
+}
+
+TEST(OnnxExporters, EveryProblemOfTheModelIsReportedAtOnce) {
+  ModelMaker m;
+  m.input("x", {1, 4, 8});
+  m.node("LSTM", {"x"}, "a", "lstm");
+  m.node("Relu", {"a"}, "a2", "after_lstm");  // reads a failed value: not reported
+  m.node("NonZero", {"x"}, "b", "nz_1");
+  m.node("NonZero", {"x"}, "c", "nz_2");
+  init_ints(m, "pads", {6}, {0, 0, 1, 0, 0, 1});
+  auto* pad = m.node("Pad", {"x", "pads"}, "d", "refl");
+  auto* mode = pad->add_attribute();
+  mode->set_name("mode");
+  mode->set_type(onnx::AttributeProto::STRING);
+  mode->set_s("reflect");
+  m.node("Relu", {"x"}, "y", "fine");
+  m.output("y");
+  const std::string msg = error_of([&] { import_onnx_bytes(m.bytes(), "three.onnx"); });
+  EXPECT_EQ(msg.rfind("three.onnx: 3 problems: unsupported operator 'LSTM'; unsupported operator 'NonZero'; ", 0), 0u)
+      << msg;
+  EXPECT_NE(msg.find("\n  unsupported operator 'LSTM' (first at node 'lstm' (LSTM))"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("\n  unsupported operator 'NonZero' (first at node 'nz_1' (NonZero); 2 nodes in all)"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("\n  unsupported attribute value mode=reflect"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("\n  supported operators: "), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("after_lstm"), std::string::npos) << msg;
+  EXPECT_EQ(std::count(msg.begin(), msg.end(), '\n'), 4) << msg;
 }
 
 #endif  // BCD_HAVE_ONNX

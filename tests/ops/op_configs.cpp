@@ -77,6 +77,14 @@ std::vector<OpConfig> build_table() {
                                        "a=2x3x4x5,b=5",       "a=1,b=2x3",
                                        "a=1x16x7x7,b=1x16x1x1", "a=4x1,b=1x6", "a=2x1x3,b=5x1"};
   for (const char* op : {"add", "subtract", "multiply", "divide"}) add(op, pairs);
+  add("pow", pairs, 0.5f, 2.0f);
+  add("sqrt", shapes, 0.1f, 4.0f);
+  add("exp", shapes, -4.0f, 4.0f);
+  add("log", shapes, 0.1f, 4.0f);
+  add("erf", shapes, -3.0f, 3.0f);
+  add("abs", shapes);
+  add("neg", shapes);
+  add("reciprocal", shapes, 0.5f, 2.0f);
   const std::vector<std::string> channel{"shape=1x4x5x5,axis=1", "shape=2x7,axis=-1",
                                          "shape=1x5x5x6,axis=3", "shape=3x4x5,axis=0",
                                          "shape=9,axis=0"};

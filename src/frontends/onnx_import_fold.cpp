@@ -1,0 +1,293 @@
+// Shape arithmetic at import: the ONNX operators whose result is known once the
+// input shapes are fixed (Shape, Gather, Slice, Concat, Cast, Equal, Where,
+// ConstantOfShape, Range, Expand, and arithmetic on constants). Exporters emit them
+// for `x.view(x.size(0), -1)`, channel shuffles and attention reshapes; folded here,
+// those idioms reach Reshape as static shapes and no graph node is made for them.
+#ifdef BCD_HAVE_ONNX
+#include <cmath>
+#include <functional>
+
+#include "frontends/onnx_importer.h"
+#include "ops/shape_util.h"
+#include "support/error.h"
+
+namespace bcd::frontends::onnx_detail {
+
+namespace {
+
+// A constant as doubles, whatever its element type (int64 values of shapes are exact
+// in a double far beyond any real dimension).
+struct Folded {
+  Shape shape;
+  std::vector<double> v;
+  bool integer = false;
+};
+
+int64_t count_of(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+
+Shape strides_of(const Shape& s) {
+  Shape st(s.size(), 1);
+  for (size_t d = s.size(); d-- > 1;) st[d - 1] = st[d] * s[d];
+  return st;
+}
+
+// The element of `f` that broadcasts to multi-index `idx` of a result of rank `rank`.
+double at_broadcast(const Folded& f, const Shape& idx) {
+  const size_t off = idx.size() - f.shape.size();
+  const Shape st = strides_of(f.shape);
+  int64_t k = 0;
+  for (size_t d = 0; d < f.shape.size(); ++d) k += (f.shape[d] == 1 ? 0 : idx[off + d]) * st[d];
+  return f.v[static_cast<size_t>(k)];
+}
+
+// Applies `op` elementwise with numpy broadcasting.
+Folded broadcast(const std::vector<const Folded*>& in, bool integer,
+                 const std::function<double(const std::vector<double>&)>& op) {
+  Shape out;
+  for (const Folded* f : in) out = ops::broadcast_shape(out, f->shape, "broadcast");
+  Folded r{out, {}, integer};
+  const int64_t n = count_of(out);
+  r.v.resize(static_cast<size_t>(n));
+  Shape idx(out.size(), 0);
+  std::vector<double> args(in.size());
+  for (int64_t k = 0; k < n; ++k) {
+    for (size_t a = 0; a < in.size(); ++a) args[a] = at_broadcast(*in[a], idx);
+    r.v[static_cast<size_t>(k)] = op(args);
+    for (size_t d = out.size(); d-- > 0;) {
+      if (++idx[d] < out[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return r;
+}
+
+int64_t axis_in(int64_t axis, size_t rank, const char* what) {
+  const auto r = static_cast<int64_t>(rank);
+  if (axis < -r || axis >= std::max<int64_t>(r, 1)) fail("{} {} is out of range for rank {}", what, axis, rank);
+  return axis < 0 ? axis + r : axis;
+}
+
+}  // namespace
+
+bool Importer::all_const(const NodeProto& n) const {
+  for (int k = 0; k < n.input_size(); ++k)
+    if (has_input(n, k) && input(n, k).kind != Value::Kind::Const) return false;
+  return true;
+}
+
+static Folded unfold(const Const& c, const std::string& what) {
+  if (!c.unusable.empty()) fail("{}", c.unusable);
+  Folded f{c.shape, {}, c.i != nullptr};
+  if (c.i) {
+    f.v.assign(c.i->begin(), c.i->end());
+  } else {
+    if (!c.f) fail("{} '{}' has no data", what, c.name);
+    f.v.assign(c.f->data(), c.f->data() + c.f->size());
+  }
+  return f;
+}
+
+static ConstPtr refold(const Folded& f, const std::string& name) {
+  auto c = std::make_shared<Const>();
+  c->name = name;
+  c->shape = f.shape;
+  if (f.integer) {
+    std::vector<int64_t> v;
+    for (double x : f.v) v.push_back(static_cast<int64_t>(x));
+    c->i = std::make_shared<const std::vector<int64_t>>(std::move(v));
+  } else {
+    auto a = std::make_shared<NDArray>(f.shape);
+    for (size_t k = 0; k < f.v.size(); ++k) (*a)[static_cast<int64_t>(k)] = static_cast<float>(f.v[k]);
+    c->f = std::move(a);
+  }
+  return c;
+}
+
+bool Importer::try_fold(const NodeProto& n) {
+  const std::string& op = n.op_type();
+  if (op == "Shape") {
+    expect_inputs(n, 1, 1);
+    const Shape s = shape_of(input(n, 0));
+    const auto rank = static_cast<int64_t>(s.size());
+    auto clamp = [&](int64_t k) { return std::clamp<int64_t>(k < 0 ? k + rank : k, 0, rank); };
+    const int64_t start = clamp(attr_int(n, "start", 0)), end = clamp(attr_int(n, "end", rank));
+    Folded f{{std::max<int64_t>(0, end - start)}, {}, true};
+    for (int64_t d = start; d < end; ++d) f.v.push_back(static_cast<double>(s[static_cast<size_t>(d)]));
+    set_output(n, Value::of_const(refold(f, n.output(0))));
+    return true;
+  }
+  if (op == "ConstantOfShape") {
+    expect_inputs(n, 1, 1);
+    const Shape shape = int_data(*const_input(n, 0, "shape"), "shape");
+    Folded f{shape, {}, false};
+    double value = 0;
+    if (const auto* a = attr(n, "value")) {
+      onnx::TensorProto t = a->t();
+      const Folded v = unfold(*to_const(t, "value"), "value");
+      if (v.v.size() != 1) fail("attribute 'value' must hold one element");
+      value = v.v[0];
+      f.integer = v.integer;
+    }
+    for (int64_t d : shape)
+      if (d < 0) fail("shape {} has a negative dimension", dims(shape));
+    f.v.assign(static_cast<size_t>(count_of(shape)), value);
+    set_output(n, Value::of_const(refold(f, n.output(0))));
+    return true;
+  }
+  if (op == "Cast" && !all_const(n)) {
+    // Our data is float32: a cast of it to float is the value itself.
+    expect_inputs(n, 1, 1);
+    const int64_t to = attr_int(n, "to", 0);
+    if (to != onnx::TensorProto::FLOAT) fail("Cast of data to {} is not supported (only to FLOAT)", type_name(static_cast<int>(to)));
+    set_output(n, input(n, 0));
+    return true;
+  }
+  if (!all_const(n) || n.input_size() == 0) return false;
+  auto in = [&](int k) { return unfold(*input(n, k).c, n.input(k)); };
+  Folded r;
+  if (const auto* pw = fmtx::pointwise_by_onnx(op); pw && pw->inputs == 2) {
+    const Folded a = in(0), b = in(1);
+    const bool integer = a.integer && b.integer;
+    r = broadcast({&a, &b}, integer, [&](const std::vector<double>& x) {
+      switch (pw->op) {
+        case OpType::Add: return x[0] + x[1];
+        case OpType::Subtract: return x[0] - x[1];
+        case OpType::Multiply: return x[0] * x[1];
+        case OpType::Divide:
+          if (integer && x[1] == 0) fail("integer division by zero");
+          return integer ? std::trunc(x[0] / x[1]) : x[0] / x[1];
+        default: return std::pow(x[0], x[1]);
+      }
+    });
+  } else if (op == "Equal" || op == "Less" || op == "Greater") {
+    const Folded a = in(0), b = in(1);
+    r = broadcast({&a, &b}, true, [&](const std::vector<double>& x) {
+      return double(op == "Equal" ? x[0] == x[1] : op == "Less" ? x[0] < x[1] : x[0] > x[1]);
+    });
+  } else if (op == "Where") {
+    const Folded c = in(0), a = in(1), b = in(2);
+    r = broadcast({&c, &a, &b}, a.integer && b.integer,
+                  [](const std::vector<double>& x) { return x[0] != 0 ? x[1] : x[2]; });
+  } else if (op == "Expand") {
+    const Folded a = in(0);
+    const Shape target = int_data(*input(n, 1).c, "shape");
+    Folded shape_only{target, std::vector<double>(static_cast<size_t>(count_of(target)), 0.0), true};
+    r = broadcast({&a, &shape_only}, a.integer, [](const std::vector<double>& x) { return x[0]; });
+  } else if (op == "Cast") {
+    r = in(0);
+    const int64_t to = attr_int(n, "to", onnx::TensorProto::FLOAT);
+    if (to == onnx::TensorProto::FLOAT || to == onnx::TensorProto::DOUBLE) {
+      r.integer = false;
+    } else if (to == onnx::TensorProto::INT64 || to == onnx::TensorProto::INT32 || to == onnx::TensorProto::BOOL) {
+      for (double& x : r.v) x = to == onnx::TensorProto::BOOL ? double(x != 0) : std::trunc(x);
+      r.integer = true;
+    } else {
+      fail("Cast to {} is not supported", type_name(static_cast<int>(to)));
+    }
+  } else if (op == "Range") {
+    const Folded s = in(0), l = in(1), d = in(2);
+    if (s.v.size() != 1 || l.v.size() != 1 || d.v.size() != 1) fail("start, limit and delta must be scalars");
+    if (d.v[0] == 0) fail("delta is 0");
+    const auto count = static_cast<int64_t>(std::max(0.0, std::ceil((l.v[0] - s.v[0]) / d.v[0])));
+    r = {{count}, {}, s.integer && l.integer && d.integer};
+    for (int64_t k = 0; k < count; ++k) r.v.push_back(s.v[0] + static_cast<double>(k) * d.v[0]);
+  } else if (op == "Gather") {
+    const Folded data = in(0), idx = in(1);
+    if (data.shape.empty()) fail("cannot gather from a 0-d tensor");
+    const int64_t axis = axis_in(attr_int(n, "axis", 0), data.shape.size(), "axis");
+    const int64_t extent = data.shape[static_cast<size_t>(axis)];
+    Shape out(data.shape.begin(), data.shape.begin() + axis);
+    out.insert(out.end(), idx.shape.begin(), idx.shape.end());
+    out.insert(out.end(), data.shape.begin() + axis + 1, data.shape.end());
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d) outer *= data.shape[static_cast<size_t>(d)];
+    for (size_t d = static_cast<size_t>(axis) + 1; d < data.shape.size(); ++d) inner *= data.shape[d];
+    r = {out, {}, data.integer};
+    for (int64_t o = 0; o < outer; ++o)
+      for (double iv : idx.v) {
+        auto i = static_cast<int64_t>(iv);
+        if (i < -extent || i >= extent) fail("index {} is out of range for dimension {} of size {}", i, axis, extent);
+        if (i < 0) i += extent;
+        for (int64_t k = 0; k < inner; ++k) r.v.push_back(data.v[static_cast<size_t>((o * extent + i) * inner + k)]);
+      }
+  } else if (op == "Slice") {
+    const Folded data = in(0);
+    const auto rank = data.shape.size();
+    Shape starts, ends, axes, steps;
+    if (opset_ < 10) {
+      starts = attr_ints(n, "starts", {});
+      ends = attr_ints(n, "ends", {});
+      axes = attr_ints(n, "axes", {});
+    } else {
+      expect_inputs(n, 3, 5);
+      starts = int_data(*input(n, 1).c, "starts");
+      ends = int_data(*input(n, 2).c, "ends");
+      if (has_input(n, 3)) axes = int_data(*input(n, 3).c, "axes");
+      if (has_input(n, 4)) steps = int_data(*input(n, 4).c, "steps");
+    }
+    if (axes.empty())
+      for (size_t k = 0; k < starts.size(); ++k) axes.push_back(static_cast<int64_t>(k));
+    if (steps.empty()) steps.assign(starts.size(), 1);
+    if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+      fail("starts, ends, axes and steps differ in length");
+    Shape lo(rank, 0), step(rank, 1), out = data.shape;
+    for (size_t k = 0; k < starts.size(); ++k) {
+      const auto d = static_cast<size_t>(axis_in(axes[k], rank, "axis"));
+      const int64_t dim = data.shape[d], s = steps[k];
+      if (s == 0) fail("step 0 on axis {}", d);
+      auto norm = [&](int64_t v, int64_t low, int64_t high) {
+        if (v < 0) v += dim;
+        return std::clamp<int64_t>(v, low, high);
+      };
+      const int64_t b = s > 0 ? norm(starts[k], 0, dim) : norm(starts[k], -1, dim - 1);
+      const int64_t e = s > 0 ? norm(ends[k], 0, dim) : norm(ends[k], -1, dim - 1);
+      lo[d] = b;
+      step[d] = s;
+      out[d] = s > 0 ? std::max<int64_t>(0, (e - b + s - 1) / s) : std::max<int64_t>(0, (b - e - s - 1) / -s);
+    }
+    r = {out, {}, data.integer};
+    const Shape st = strides_of(data.shape);
+    Shape idx(rank, 0);
+    for (int64_t k = 0, n_out = count_of(out); k < n_out; ++k) {
+      int64_t src = 0;
+      for (size_t d = 0; d < rank; ++d) src += (lo[d] + idx[d] * step[d]) * st[d];
+      r.v.push_back(data.v[static_cast<size_t>(src)]);
+      for (size_t d = rank; d-- > 0;) {
+        if (++idx[d] < out[d]) break;
+        idx[d] = 0;
+      }
+    }
+  } else if (op == "Concat") {
+    std::vector<Folded> parts;
+    for (int k = 0; k < n.input_size(); ++k) parts.push_back(in(k));
+    const int64_t axis = axis_in(attr_int(n, "axis", 0), parts[0].shape.size(), "axis");
+    Shape out = parts[0].shape;
+    out[static_cast<size_t>(axis)] = 0;
+    bool integer = true;
+    for (const Folded& p : parts) {
+      if (p.shape.size() != out.size()) fail("inputs of different ranks");
+      out[static_cast<size_t>(axis)] += p.shape[static_cast<size_t>(axis)];
+      integer = integer && p.integer;
+    }
+    int64_t outer = 1;
+    for (int64_t d = 0; d < axis; ++d) outer *= out[static_cast<size_t>(d)];
+    r = {out, {}, integer};
+    for (int64_t o = 0; o < outer; ++o)
+      for (const Folded& p : parts) {
+        const int64_t block = count_of(p.shape) / std::max<int64_t>(outer, 1);
+        for (int64_t k = 0; k < block; ++k) r.v.push_back(p.v[static_cast<size_t>(o * block + k)]);
+      }
+  } else {
+    return false;
+  }
+  set_output(n, Value::of_const(refold(r, n.output(0))));
+  return true;
+}
+
+}  // namespace bcd::frontends::onnx_detail
+
+#endif  // BCD_HAVE_ONNX
