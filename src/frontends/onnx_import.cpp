@@ -4,12 +4,18 @@
 //   Conv (2-D; groups, strides, pads, auto_pad, dilations; a bias input becomes a
 //   bias_add), Gemm (transA/transB; alpha = beta = 1), MatMul (2-D with a constant
 //   or transposed right side -> dense; 3-D -> batch_matmul), MaxPool, AveragePool
-//   (ceil_mode 0), GlobalAveragePool, Relu, Clip, Sigmoid, Tanh, Gelu (native, opset
-//   20 or com.microsoft, or the Erf pattern Div/Erf/Add/Mul/Mul), Add, Sub, Mul, Div
-//   (numpy broadcasting, constants included), BatchNormalization (folded into
-//   x * scale + shift), Softmax, LayerNormalization (last axis), Concat, Reshape,
-//   Flatten, Transpose, Pad (constant mode), Squeeze, Unsqueeze, Constant, and
-//   Identity / Dropout as no-ops.
+//   (ceil_mode: the overhanging window is end padding), GlobalAveragePool, Clip,
+//   Gelu (native, opset 20 or com.microsoft, or the Erf pattern Div/Erf/Add/Mul/Mul,
+//   its constants wherever the file puts them), the one-node pointwise operators of
+//   onnx_pointwise.h (Relu, Sigmoid, Tanh, Sqrt, Exp, Log, Erf, Abs, Neg, Reciprocal,
+//   Add, Sub, Mul, Div, Pow; numpy broadcasting, 0-d constants included),
+//   BatchNormalization (folded into x * scale + shift), Softmax, LayerNormalization
+//   (last axis), Concat, Reshape, Flatten, Transpose, Pad (constant mode), Squeeze,
+//   Unsqueeze, Constant, Cast to float, and Identity / Dropout as no-ops. Shape
+//   arithmetic on values known at import is folded (onnx_import_fold.cpp).
+//
+// A node that fails defines nothing, nodes reading what it would have made are
+// skipped, and the import goes on: the error lists every distinct problem once.
 //
 // Initializers and Constant outputs are constant tensors until a node needs them as
 // data: then they become graph constants, just before that node (so the weights of
