@@ -5,14 +5,32 @@
 
 namespace bcd::api {
 
-graph::Graph ModelSpec::load() const { return frontends::build_model(model, zoo); }
+graph::Graph ModelSpec::load() const {
+  const bool onnx = model.size() > 5 && model.compare(model.size() - 5, 5, ".onnx") == 0;
+  if (!onnx) {
+    if (!input_shapes.empty())
+      fail("--input-shape applies to .onnx models, and '{}' is a zoo model (its sizes: --image-size, "
+           "--bert-seq-len)",
+           model);
+    return frontends::build_model(model, zoo);
+  }
+  for (const auto& [flag, value] : {std::pair<const char*, int64_t>{"--image-size", zoo.image_size},
+                                    {"--bert-layers", zoo.bert_layers},
+                                    {"--bert-seq-len", zoo.bert_seq_len}})
+    if (value != 0)
+      fail("{} applies to zoo models, not to the ONNX file {} (its input sizes: --input-shape NAME=DIMS)", flag,
+           model);
+  return frontends::import_onnx(model, input_shapes);
+}
 
 nlohmann::json ModelSpec::identity() const {
-  return {{"model", model},
-          {"image_size", zoo.image_size},
-          {"bert_layers", zoo.bert_layers},
-          {"bert_seq_len", zoo.bert_seq_len},
-          {"weight_seed", zoo.seed}};
+  nlohmann::json id = {{"model", model},
+                       {"image_size", zoo.image_size},
+                       {"bert_layers", zoo.bert_layers},
+                       {"bert_seq_len", zoo.bert_seq_len},
+                       {"weight_seed", zoo.seed}};
+  if (!input_shapes.empty()) id["input_shapes"] = input_shapes;
+  return id;
 }
 
 SearchSpace parse_search_space(const std::string& name) {

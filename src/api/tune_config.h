@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "diffusion/diffusion_tuner.h"
+#include "frontends/onnx.h"
 #include "frontends/zoo.h"
 #include "graph/graph.h"
 #include "search/search_options.h"
@@ -19,8 +20,12 @@ namespace bcd::api {
 // A network: a zoo name or an .onnx path, with the zoo's size knobs.
 struct ModelSpec {
   std::string model = "squeezenet_v1.1";
-  frontends::ZooOptions zoo;
+  frontends::ZooOptions zoo;  // zoo models only
+  // .onnx models only: shapes of inputs with dynamic dimensions (--input-shape).
+  frontends::InputShapes input_shapes;
 
+  // Fails on options that do not apply to the model (--image-size with an .onnx
+  // file, --input-shape with a zoo model).
   graph::Graph load() const;
   // What a run records about its model (run.json).
   nlohmann::json identity() const;

@@ -27,6 +27,7 @@
 // batch_matmul multiplies by the transposed right side). That is how the writer's
 // forms (onnx_export.cpp) come back as the same nodes; a bias reshaped from a 1-D
 // constant and then added is a bias_add.
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 
@@ -183,6 +184,14 @@ graph::Graph Importer::run() {
   }
   for (const onnx::ValueInfoProto& in : gp.input())
     if (!values_.count(in.name())) add_input(in);
+  for (const auto& [name, shape] : shapes_)
+    if (!bound_.count(name)) {
+      std::string inputs;
+      for (const onnx::ValueInfoProto& in : gp.input())
+        if (!values_.count(in.name()) || values_.at(in.name()).kind == Value::Kind::Node)
+          inputs += (inputs.empty() ? "" : ", ") + in.name();
+      fail("{}: --input-shape names '{}', which is not a graph input (inputs: {})", what_, name, inputs);
+    }
   for (int i = 0; i < gp.node_size(); ++i)
     for (int k = 0; k < gp.node(i).input_size(); ++k)
       if (!gp.node(i).input(k).empty()) uses_[gp.node(i).input(k)].push_back({i, k});
@@ -250,19 +259,39 @@ void Importer::add_input(const onnx::ValueInfoProto& in) {
   if (tt.elem_type() != onnx::TensorProto::FLOAT)
     fail("{}: graph input '{}' has element type {} (only float32 inputs are supported)", what_,
          in.name(), type_name(tt.elem_type()));
-  if (!tt.has_shape())
-    fail("{}: graph input '{}' has no shape (dynamic shapes are not supported)", what_, in.name());
-  Shape shape;
-  for (int d = 0; d < tt.shape().dim_size(); ++d) {
+  auto bound = shapes_.find(in.name());
+  if (bound != shapes_.end()) bound_.insert(in.name());
+  if (!tt.has_shape()) {
+    if (bound == shapes_.end())
+      fail("{}: graph input '{}' has no shape; give it with --input-shape {}=DIMS", what_, in.name(), in.name());
+    return define(in.name(), Value::of_node(g_.add_input(name, bound->second)));
+  }
+  const int rank = tt.shape().dim_size();
+  if (bound != shapes_.end() && static_cast<int>(bound->second.size()) != rank)
+    fail("{}: --input-shape {}={} has {} dimensions, the input has {}", what_, in.name(), dims(bound->second),
+         bound->second.size(), rank);
+  // What to suggest: the file's fixed dimensions, 1 for each dynamic one.
+  std::string example;
+  for (int d = 0; d < rank; ++d) {
     const auto& dim = tt.shape().dim(d);
-    if (!dim.has_dim_value())
-      fail(
-          "{}: graph input '{}' has a dynamic dimension {} ('{}'); only static shapes are "
-          "supported",
-          what_, in.name(), d, dim.dim_param());
+    example += fmt::format("{}{}", d ? "x" : "", dim.has_dim_value() && dim.dim_value() > 0 ? dim.dim_value() : 1);
+  }
+  Shape shape;
+  for (int d = 0; d < rank; ++d) {
+    const auto& dim = tt.shape().dim(d);
+    if (!dim.has_dim_value()) {
+      if (bound == shapes_.end())
+        fail("{}: graph input '{}' has a dynamic dimension {} ('{}'); bind it with --input-shape {}={}", what_,
+             in.name(), d, dim.dim_param(), in.name(), example);
+      shape.push_back(bound->second[static_cast<size_t>(d)]);
+      continue;
+    }
     if (dim.dim_value() <= 0)
       fail("{}: graph input '{}' has dimension {} of size {}", what_, in.name(), d,
            dim.dim_value());
+    if (bound != shapes_.end() && bound->second[static_cast<size_t>(d)] != dim.dim_value())
+      fail("{}: --input-shape {}={} sets dimension {} to {}, but the model fixes it at {}", what_, in.name(),
+           dims(bound->second), d, bound->second[static_cast<size_t>(d)], dim.dim_value());
     shape.push_back(dim.dim_value());
   }
   define(in.name(), Value::of_node(g_.add_input(name, shape)));
@@ -573,21 +602,21 @@ namespace bcd::frontends {
 
 namespace {
 
-graph::Graph import_model(onnx::ModelProto& model, const std::string& what) {
-  return onnx_detail::Importer(model, what).run();
+graph::Graph import_model(onnx::ModelProto& model, const std::string& what, const InputShapes& shapes) {
+  return onnx_detail::Importer(model, what, shapes).run();
 }
 
 }  // namespace
 
-graph::Graph import_onnx_bytes(const std::string& bytes, const std::string& what) {
+graph::Graph import_onnx_bytes(const std::string& bytes, const std::string& what, const InputShapes& shapes) {
   if (bytes.empty()) fail("{}: empty file, not an ONNX model", what);
   onnx::ModelProto model;
   if (!model.ParseFromString(bytes))
     fail("{}: not an ONNX model (not a valid ModelProto protobuf)", what);
-  return import_model(model, what);
+  return import_model(model, what, shapes);
 }
 
-graph::Graph import_onnx(const std::string& path) {
+graph::Graph import_onnx(const std::string& path, const InputShapes& shapes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail("{}: cannot open the ONNX file", path);
   in.seekg(0, std::ios::end);
@@ -596,20 +625,41 @@ graph::Graph import_onnx(const std::string& path) {
   onnx::ModelProto model;
   if (!model.ParseFromIstream(&in))
     fail("{}: not an ONNX model (not a valid ModelProto protobuf)", path);
-  return import_model(model, path);
+  return import_model(model, path, shapes);
 }
 
 #else  // no libonnx-dev / libprotobuf-dev at build time
 
-graph::Graph import_onnx_bytes(const std::string&, const std::string& what) {
+graph::Graph import_onnx_bytes(const std::string&, const std::string& what, const InputShapes&) {
   fail(
       "{}: this bcd was built without ONNX support (install libonnx-dev and libprotobuf-dev, then "
       "rebuild)",
       what);
 }
 
-graph::Graph import_onnx(const std::string& path) { return import_onnx_bytes("", path); }
+graph::Graph import_onnx(const std::string& path, const InputShapes&) { return import_onnx_bytes("", path); }
 
 #endif
+
+void parse_input_shape(const std::string& text, InputShapes& shapes) {
+  const size_t eq = text.rfind('=');
+  if (eq == std::string::npos || eq == 0)
+    fail("--input-shape '{}': expected NAME=DIMS, e.g. input=1x3x224x224", text);
+  const std::string name = text.substr(0, eq), dims_text = text.substr(eq + 1);
+  std::vector<int64_t> dims;
+  size_t start = 0;
+  while (start <= dims_text.size()) {
+    size_t end = dims_text.find('x', start);
+    if (end == std::string::npos) end = dims_text.size();
+    const std::string d = dims_text.substr(start, end - start);
+    char* stop = nullptr;
+    const long long v = d.empty() ? 0 : std::strtoll(d.c_str(), &stop, 10);
+    if (d.empty() || *stop != '\0' || v <= 0 || v > (int64_t{1} << 31))
+      fail("--input-shape '{}': dimension '{}' is not a positive integer below 2^31", text, d);
+    dims.push_back(v);
+    start = end + 1;
+  }
+  if (!shapes.emplace(name, dims).second) fail("--input-shape gives input '{}' twice", name);
+}
 
 }  // namespace bcd::frontends

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "frontends/onnx.h"
 #include "frontends/onnx_format.h"
 #include "frontends/onnx_pointwise.h"
 #include "graph/graph.h"
@@ -82,7 +83,8 @@ class ImportProblems {
 
 class Importer {
  public:
-  Importer(onnx::ModelProto& model, std::string what) : model_(model), what_(std::move(what)) {}
+  Importer(onnx::ModelProto& model, std::string what, InputShapes shapes)
+      : model_(model), what_(std::move(what)), shapes_(std::move(shapes)) {}
 
   graph::Graph run();
 
@@ -259,6 +261,8 @@ class Importer {
 
   onnx::ModelProto& model_;
   std::string what_;
+  InputShapes shapes_;          // --input-shape bindings
+  std::set<std::string> bound_;  // the inputs they bound
   int64_t opset_ = fmtx::kOpset;
   graph::Graph g_;
   std::map<std::string, Value> values_;

@@ -143,3 +143,27 @@ TEST(RunCommand, MalformedRecordsFileIsAOneLineErrorNamingTheLine) {
 TEST(RunCommand, UnknownTargetIsAOneLineError) {
   expect_one_line_error(run_bcd({"run", "--model", "squeezenet_v1.1", "--target", "rocm"}), "unknown target 'rocm'");
 }
+
+#ifdef BCD_HAVE_ONNX
+// --input-shape reaches the importer from every model command; options of the other
+// kind of model are one-line errors.
+TEST(ModelOptions, InputShapeBindsAnOnnxModelsDynamicDimensionsAndZooOptionsDoNotApply) {
+  const auto dir = testutil::temp_dir("input_shape");
+  const std::string model = (dir / "mlp.onnx").string();
+  ASSERT_EQ(testutil::run_bcd({"export-onnx", "--model", "bert", "--bert-layers", "1", "--bert-seq-len", "8",
+                               "--out", model}).status, 0);
+  // The exported file has static shapes: binding one to its own value is accepted,
+  // another value is refused.
+  EXPECT_EQ(testutil::run_bcd({"tasks", "--model", model, "--input-shape", "embeddings=8x768"}).status, 0);
+  testutil::expect_one_line_error(
+      testutil::run_bcd({"tasks", "--model", model, "--input-shape", "embeddings=9x768"}),
+      "sets dimension 0 to 9, but the model fixes it at 8");
+  testutil::expect_one_line_error(testutil::run_bcd({"tasks", "--model", "squeezenet_v1.1", "--input-shape", "x=1"}),
+                                  "--input-shape applies to .onnx models");
+  testutil::expect_one_line_error(testutil::run_bcd({"tasks", "--model", model, "--image-size", "32"}),
+                                  "--image-size applies to zoo models");
+  testutil::expect_one_line_error(testutil::run_bcd({"tasks", "--model", model, "--input-shape", "x=0"}),
+                                  "dimension '0' is not a positive integer");
+  std::filesystem::remove_all(dir);
+}
+#endif

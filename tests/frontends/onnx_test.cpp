@@ -220,6 +220,10 @@ TEST(OnnxRoundTrip, OpsOutsideTheZooReimportIdentically) {
 
 // ---- errors ---------------------------------------------------------------------------
 
+#define EXPECT_CONTAINS(haystack, needle)                          \
+  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) \
+      << "'" << (haystack) << "' does not contain '" << (needle) << "'"
+
 void expect_one_line_error(const std::string& message, const std::vector<std::string>& parts) {
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
   EXPECT_NE(message, "no error");
@@ -708,6 +712,54 @@ TEST(OnnxExporters, EveryProblemOfTheModelIsReportedAtOnce) {
   EXPECT_NE(msg.find("\n  supported operators: "), std::string::npos) << msg;
   EXPECT_EQ(msg.find("after_lstm"), std::string::npos) << msg;
   EXPECT_EQ(std::count(msg.begin(), msg.end(), '\n'), 4) << msg;
+}
+
+// A model whose input has a dynamic batch dimension, as PyTorch exports with
+// dynamic_axes.
+ModelMaker dynamic_batch_model() {
+  ModelMaker m;
+  auto* v = m.g->add_input();
+  v->set_name("x");
+  auto* tt = v->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  tt->mutable_shape()->add_dim()->set_dim_param("batch");
+  tt->mutable_shape()->add_dim()->set_dim_value(10);
+  m.node("Relu", {"x"}, "y");
+  m.output("y");
+  return m;
+}
+
+TEST(OnnxExporters, DynamicDimensionsAreBoundByInputShape) {
+  const ModelMaker m = dynamic_batch_model();
+  InputShapes shapes;
+  parse_input_shape("x=4x10", shapes);
+  const Graph g = import_onnx_bytes(m.bytes(), "dyn.onnx", shapes);
+  EXPECT_EQ(g.node(g.inputs()[0]).shape, (std::vector<int64_t>{4, 10}));
+  EXPECT_EQ(g.node(g.outputs()[0]).shape, (std::vector<int64_t>{4, 10}));
+  // Unbound: the error names the input, the dimension and the flag with a suggestion.
+  expect_one_line_error(error_of([&] { import_onnx_bytes(m.bytes(), "dyn.onnx"); }),
+                        {"graph input 'x'", "dynamic dimension 0 ('batch')", "--input-shape x=1x10"});
+  // A binding that contradicts the file, has the wrong rank or names no input.
+  InputShapes wrong;
+  parse_input_shape("x=4x11", wrong);
+  expect_one_line_error(error_of([&] { import_onnx_bytes(m.bytes(), "dyn.onnx", wrong); }),
+                        {"sets dimension 1 to 11, but the model fixes it at 10"});
+  InputShapes rank;
+  parse_input_shape("x=4", rank);
+  expect_one_line_error(error_of([&] { import_onnx_bytes(m.bytes(), "dyn.onnx", rank); }),
+                        {"has 1 dimensions, the input has 2"});
+  InputShapes other = shapes;
+  parse_input_shape("z=1", other);
+  expect_one_line_error(error_of([&] { import_onnx_bytes(m.bytes(), "dyn.onnx", other); }),
+                        {"--input-shape names 'z', which is not a graph input (inputs: x)"});
+  // The flag's own syntax.
+  InputShapes bad;
+  EXPECT_CONTAINS(error_of([&] { parse_input_shape("x", bad); }), "expected NAME=DIMS");
+  EXPECT_CONTAINS(error_of([&] { parse_input_shape("x=1x0", bad); }), "dimension '0' is not a positive integer");
+  EXPECT_CONTAINS(error_of([&] { parse_input_shape("x=1xax2", bad); }), "dimension 'a'");
+  parse_input_shape("a=b=2", bad);  // names may hold '='; the last one separates
+  EXPECT_EQ(bad.at("a=b"), std::vector<int64_t>{2});
+  EXPECT_CONTAINS(error_of([&] { parse_input_shape("a=b=3", bad); }), "gives input 'a=b' twice");
 }
 
 #endif  // BCD_HAVE_ONNX
