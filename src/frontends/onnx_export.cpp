@@ -10,6 +10,8 @@
 //   max/avg_pool2d         MaxPool / AveragePool (count_include_pad)
 //   global_avg_pool2d      GlobalAveragePool
 //   softmax, layer_norm    Softmax(axis), LayerNormalization(axis=-1, epsilon)
+//   reduce                 ReduceSum (axes input), ReduceMean, ReduceMax, ReduceMin,
+//                          ReduceL2 (axes attribute), keepdims
 //   relu, sigmoid, tanh,   Relu, Sigmoid, Tanh, Sqrt, Exp, Log, Erf, Abs, Neg,
 //   sqrt ... reciprocal    Reciprocal (onnx_pointwise.h)
 //   relu6, clip            Clip(x, min, max) (relu6 with the hint bcd.op=relu6)
@@ -316,6 +318,19 @@ class Writer {
         for (size_t k = 0; k < n.inputs.size(); ++k) inputs.push_back(in(n, k));
         p = add_node("Concat", inputs, out, out);
         set_int(p, "axis", a.axis);
+        break;
+      }
+      case OpType::Reduce: {
+        static const char* names[] = {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceL2"};
+        const char* op = names[static_cast<size_t>(a.reduce.kind)];
+        // At opset 17 ReduceSum takes its axes as an input, the others as an attribute.
+        if (a.reduce.kind == ops::ReduceKind::Sum) {
+          p = add_node(op, {in(n, 0), add_int64_init(helper(n, "axes"), a.reduce.axes)}, out, out);
+        } else {
+          p = add_node(op, {in(n, 0)}, out, out);
+          set_ints(p, "axes", a.reduce.axes);
+        }
+        set_int(p, "keepdims", a.reduce.keepdims ? 1 : 0);
         break;
       }
       case OpType::Reshape:

@@ -19,7 +19,9 @@ void Importer::import_node(int index, const NodeProto& n) {
       {"AveragePool", &Importer::pool},  {"GlobalAveragePool", &Importer::global_pool},
       {"Gelu", &Importer::gelu},
       {"Clip", &Importer::clip},         {"BatchNormalization", &Importer::batch_norm},
-      {"Softmax", &Importer::softmax},   {"LayerNormalization", &Importer::layer_norm},
+      {"Softmax", &Importer::softmax},   {"ReduceSum", &Importer::reduce},
+      {"ReduceMean", &Importer::reduce}, {"ReduceMax", &Importer::reduce},
+      {"ReduceMin", &Importer::reduce},  {"ReduceL2", &Importer::reduce},   {"LayerNormalization", &Importer::layer_norm},
       {"Concat", &Importer::concat},     {"Reshape", &Importer::reshape},
       {"Flatten", &Importer::flatten},   {"Transpose", &Importer::transpose},
       {"Pad", &Importer::pad},           {"Squeeze", &Importer::squeeze},
@@ -40,6 +42,7 @@ void Importer::import_node(int index, const NodeProto& n) {
 
 std::string Importer::supported_operators() {
   std::set<std::string> names = {"Conv", "Gemm", "MatMul", "MaxPool", "AveragePool", "GlobalAveragePool",
+                                 "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceL2",
                                  "Gelu", "Clip", "BatchNormalization", "Softmax", "LayerNormalization",
                                  "Concat", "Reshape", "Flatten", "Transpose", "Pad", "Squeeze",
                                  "Unsqueeze", "Constant", "Identity", "Dropout"};
@@ -443,6 +446,22 @@ void Importer::softmax(const NodeProto& n) {
   NodeAttrs a;
   a.axis = axis;
   set_output(n, Value::of_node(add(OpType::Softmax, {x}, a, node_name(n))));
+}
+
+void Importer::reduce(const NodeProto& n) {
+  expect_inputs(n, 1, 2);
+  NodeAttrs a;
+  const std::string kind = n.op_type().substr(6);  // after "Reduce"
+  a.reduce.kind = kind == "Sum"    ? ops::ReduceKind::Sum
+                  : kind == "Mean" ? ops::ReduceKind::Mean
+                  : kind == "Max"  ? ops::ReduceKind::Max
+                  : kind == "Min"  ? ops::ReduceKind::Min
+                                   : ops::ReduceKind::L2;
+  // The axes are an input from opset 18 (ReduceSum: 13), an attribute before.
+  a.reduce.axes = has_input(n, 1) ? int_data(*const_input(n, 1, "axes"), "axes") : attr_ints(n, "axes", {});
+  a.reduce.keepdims = attr_int(n, "keepdims", 1) != 0;
+  if (a.reduce.axes.empty() && attr_int(n, "noop_with_empty_axes", 0) != 0) return set_output(n, input(n, 0));
+  set_output(n, Value::of_node(add(OpType::Reduce, {in_node(n, 0)}, a, node_name(n))));
 }
 
 void Importer::layer_norm(const NodeProto& n) {

@@ -240,6 +240,8 @@ class Importer {
 
   void layer_norm(const NodeProto& n);
 
+  void reduce(const NodeProto& n);
+
   void concat(const NodeProto& n);
 
   // A shape from an int64 input (or, in old opsets, an attribute).

@@ -27,6 +27,7 @@ enum class OpType : uint8_t {
   AvgPool2D,       // data
   GlobalAvgPool2D, // data
   Softmax,         // data
+  Reduce,          // data
   LayerNorm,       // data, gamma, beta
   // elementwise and broadcast: fuse into the subgraph of their producer
   Relu, Relu6, Clip, Sigmoid, Tanh, Gelu,
@@ -58,6 +59,7 @@ struct NodeAttrs {
   double epsilon = 1e-5;               // LayerNorm
   std::vector<int64_t> new_shape;      // Reshape (one -1 allowed)
   std::vector<int64_t> axes;           // Transpose (empty: reverse)
+  ops::ReduceAttrs reduce;             // Reduce
 };
 
 // How a constant's values are made when nobody supplied them: uniform in

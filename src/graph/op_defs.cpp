@@ -32,6 +32,12 @@ void explicit_permutation(NodeAttrs& a, const Shape& in0, const Shape&) {
     if (axis < 0) axis += static_cast<int64_t>(in0.size());
 }
 
+void explicit_reduce_axes(NodeAttrs& a, const Shape& in0, const Shape&) {
+  std::vector<int64_t> axes;
+  ops::reduce_shape(in0, a.reduce, &axes, "reduce");
+  a.reduce.axes = axes;
+}
+
 // Rows for the operators that read only their inputs, not their attributes.
 #define BCD_UNARY(Type, name, fn)                                                   \
   OpDef {                                                                           \
@@ -71,6 +77,9 @@ const std::vector<OpDef> kOps = {
     {OpType::Softmax, "softmax", OpClass::Anchor, 1, 1,
      [](const Tensors& in, const NodeAttrs& a) { return ops::softmax(in[0], a.axis); },
      [](const Arrays& in, const NodeAttrs& a) { return ref::softmax(*in[0], a.axis); }, nonnegative_axis},
+    {OpType::Reduce, "reduce", OpClass::Anchor, 1, 1,
+     [](const Tensors& in, const NodeAttrs& a) { return ops::reduce(in[0], a.reduce); },
+     [](const Arrays& in, const NodeAttrs& a) { return ref::reduce(*in[0], a.reduce); }, explicit_reduce_axes},
     {OpType::LayerNorm, "layer_norm", OpClass::Anchor, 3, 3,
      [](const Tensors& in, const NodeAttrs& a) { return ops::layer_norm(in[0], in[1], in[2], a.epsilon); },
      [](const Arrays& in, const NodeAttrs& a) { return ref::layer_norm(*in[0], *in[1], *in[2], a.epsilon); },

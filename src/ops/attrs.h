@@ -48,6 +48,24 @@ struct Pool2DAttrs {
   bool count_include_pad = false;
 };
 
+// Reductions over a set of axes (ONNX ReduceSum, ReduceMean, ...).
+enum class ReduceKind : uint8_t { Sum, Mean, Max, Min, L2 };
+// Fails with "<op>: unknown reduction 'x' (expected sum, mean, max, min or l2)".
+ReduceKind parse_reduce_kind(const std::string& text, const std::string& op);
+const char* reduce_kind_name(ReduceKind kind);
+
+struct ReduceAttrs {
+  ReduceKind kind = ReduceKind::Sum;
+  std::vector<int64_t> axes;  // empty: every axis; negative counts from the end
+  bool keepdims = true;       // reduced axes stay with extent 1
+};
+
+// The output shape of a reduction, and its axes sorted and non-negative. A result
+// with no axis left (every axis reduced, keepdims off) has shape [1]: bcd's tensors
+// have rank >= 1. Fails naming `op` on an axis out of range or given twice.
+std::vector<int64_t> reduce_shape(const std::vector<int64_t>& in, const ReduceAttrs& attrs,
+                                  std::vector<int64_t>* axes, const std::string& op);
+
 struct PadAttrs {
   std::vector<int64_t> before;  // one per dimension
   std::vector<int64_t> after;   // one per dimension

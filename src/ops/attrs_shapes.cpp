@@ -15,6 +15,38 @@ Layout parse_layout(const std::string& text, const std::string& op) {
 
 const char* layout_name(Layout layout) { return layout == Layout::NCHW ? "NCHW" : "NHWC"; }
 
+namespace {
+constexpr const char* kReduceNames[] = {"sum", "mean", "max", "min", "l2"};
+}
+
+ReduceKind parse_reduce_kind(const std::string& text, const std::string& op) {
+  for (size_t k = 0; k < std::size(kReduceNames); ++k)
+    if (text == kReduceNames[k]) return static_cast<ReduceKind>(k);
+  fail("{}: unknown reduction '{}' (expected sum, mean, max, min or l2)", op, text);
+}
+
+const char* reduce_kind_name(ReduceKind kind) { return kReduceNames[static_cast<size_t>(kind)]; }
+
+std::vector<int64_t> reduce_shape(const std::vector<int64_t>& in, const ReduceAttrs& attrs,
+                                  std::vector<int64_t>* axes, const std::string& op) {
+  const auto rank = static_cast<int64_t>(in.size());
+  std::vector<bool> reduced(in.size(), attrs.axes.empty());
+  for (int64_t a : attrs.axes) {
+    if (a < -rank || a >= rank) fail("{}: axis {} is out of range for rank {}", op, a, rank);
+    const auto d = static_cast<size_t>(a < 0 ? a + rank : a);
+    if (reduced[d]) fail("{}: axis {} is given twice", op, a);
+    reduced[d] = true;
+  }
+  std::vector<int64_t> out;
+  axes->clear();
+  for (size_t d = 0; d < in.size(); ++d) {
+    if (reduced[d]) axes->push_back(static_cast<int64_t>(d));
+    if (!reduced[d] || attrs.keepdims) out.push_back(reduced[d] ? 1 : in[d]);
+  }
+  if (out.empty()) out.push_back(1);
+  return out;
+}
+
 Padding2D padding_from_list(const std::vector<int64_t>& v, const std::string& op) {
   Padding2D p;
   if (v.size() == 1) {

@@ -54,6 +54,10 @@ ir::Tensor layer_norm(const ir::Tensor& data, const ir::Tensor& gamma, const ir:
 ir::Tensor batch_norm(const ir::Tensor& data, const ir::Tensor& scale, const ir::Tensor& shift,
                       int64_t axis = 1);
 
+// --- reductions (reduce.cpp) -------------------------------------------------------------
+// Sum, mean, max, min or L2 norm over attrs.axes (all when empty); see reduce_shape.
+ir::Tensor reduce(const ir::Tensor& data, const ReduceAttrs& attrs);
+
 // --- elementwise (elementwise.cpp) ----------------------------------------------------
 ir::Tensor relu(const ir::Tensor& x);
 ir::Tensor relu6(const ir::Tensor& x);

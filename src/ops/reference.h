@@ -23,6 +23,7 @@ NDArray avg_pool2d(const NDArray& data, const Pool2DAttrs& attrs);
 NDArray global_avg_pool2d(const NDArray& data, Layout layout);
 
 NDArray softmax(const NDArray& data, int64_t axis);
+NDArray reduce(const NDArray& data, const ReduceAttrs& attrs);
 NDArray layer_norm(const NDArray& data, const NDArray& gamma, const NDArray& beta,
                    double epsilon);
 NDArray batch_norm(const NDArray& data, const NDArray& scale, const NDArray& shift,

@@ -116,6 +116,48 @@ NDArray softmax(const NDArray& data, int64_t axis) {
   return out;
 }
 
+NDArray reduce(const NDArray& data, const ReduceAttrs& attrs) {
+  std::vector<int64_t> axes;
+  const auto& in = data.shape();
+  NDArray out(reduce_shape(in, attrs, &axes, "reduce"));
+  std::vector<bool> reduced(in.size(), false);
+  for (int64_t a : axes) reduced[static_cast<size_t>(a)] = true;
+  // Output offset of every input element: its index with the reduced axes dropped.
+  std::vector<int64_t> out_stride(in.size(), 0);
+  for (int64_t d = static_cast<int64_t>(in.size()) - 1, s = 1; d >= 0; --d)
+    if (!reduced[static_cast<size_t>(d)]) {
+      out_stride[static_cast<size_t>(d)] = s;
+      s *= in[static_cast<size_t>(d)];
+    }
+  const bool extreme = attrs.kind == ReduceKind::Max || attrs.kind == ReduceKind::Min;
+  std::vector<double> acc(static_cast<size_t>(out.size()),
+                          attrs.kind == ReduceKind::Max ? -INFINITY : attrs.kind == ReduceKind::Min ? INFINITY : 0.0);
+  std::vector<int64_t> idx(in.size(), 0);
+  int64_t count = 1;
+  for (int64_t a : axes) count *= in[static_cast<size_t>(a)];
+  for (int64_t k = 0; k < data.size(); ++k) {
+    int64_t o = 0;
+    for (size_t d = 0; d < in.size(); ++d) o += idx[d] * out_stride[d];
+    const double v = data[k];
+    double& a = acc[static_cast<size_t>(o)];
+    if (extreme)
+      a = attrs.kind == ReduceKind::Max ? std::max(a, v) : std::min(a, v);
+    else
+      a += attrs.kind == ReduceKind::L2 ? v * v : v;
+    for (size_t d = in.size(); d-- > 0;) {
+      if (++idx[d] < in[d]) break;
+      idx[d] = 0;
+    }
+  }
+  for (int64_t o = 0; o < out.size(); ++o) {
+    double a = acc[static_cast<size_t>(o)];
+    if (attrs.kind == ReduceKind::Mean) a /= static_cast<double>(count);
+    if (attrs.kind == ReduceKind::L2) a = std::sqrt(a);
+    out[o] = static_cast<float>(a);
+  }
+  return out;
+}
+
 NDArray layer_norm(const NDArray& data, const NDArray& gamma, const NDArray& beta,
                    double epsilon) {
   const int64_t n = data.shape().back();

@@ -42,6 +42,10 @@ std::vector<int64_t> ParamReader::shape(const std::string& key,
   return s;
 }
 
+std::string ParamReader::text(const std::string& key, const std::string& fallback) const {
+  return p_.get_str(key, fallback);
+}
+
 Layout ParamReader::layout(Layout fallback) const {
   return parse_layout(p_.get_str("layout", layout_name(fallback)), op_);
 }

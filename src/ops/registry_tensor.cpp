@@ -179,9 +179,26 @@ OpInstance transpose_op(const OpParams& p) {
           }};
 }
 
+OpInstance reduce_op(const OpParams& p) {
+  ParamReader r(p, "reduce");
+  auto shape = r.shape("shape", {1, 64, 56, 56});
+  ReduceAttrs a;
+  a.kind = parse_reduce_kind(r.text("kind", "mean"), r.op());
+  a.axes = r.ints("axes", {2, 3});
+  if (r.flag("all", false)) a.axes.clear();
+  a.keepdims = r.flag("keepdims", true);
+  Tensor data = ir::placeholder(shape, "data");
+  Tensor out = reduce(data, a);
+  return {ir::ComputeDAG({data}, {out}), [a](const Inputs& in) { return single(ref::reduce(*in.at(0), a)); }};
+}
+
 }  // namespace
 
 void add_tensor_ops(std::vector<OpDef>& defs) {
+  defs.push_back({"reduce",
+                  "shape=1x64x56x56,kind=mean,axes=2x3,keepdims=1,all=0: sum, mean, max, min or l2 over axes "
+                  "(all=1: every axis)",
+                  reduce_op});
   defs.push_back({"softmax", "shape=1x1000,axis=-1: exp(x - max) / sum along an axis",
                   softmax_op});
   defs.push_back({"layer_norm",

@@ -24,6 +24,7 @@ class ParamReader {
   // A shape: every dimension >= 1.
   std::vector<int64_t> shape(const std::string& key, std::vector<int64_t> fallback) const;
   Layout layout(Layout fallback) const;
+  std::string text(const std::string& key, const std::string& fallback) const;
 
  private:
   const OpParams& p_;

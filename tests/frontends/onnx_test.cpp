@@ -16,6 +16,7 @@
 
 #include "frontends/zoo.h"
 #include "graph/reference_executor.h"
+#include "ops/reference.h"
 #include "support/error.h"
 #include "testing/error_of.h"
 
@@ -760,6 +761,61 @@ TEST(OnnxExporters, DynamicDimensionsAreBoundByInputShape) {
   parse_input_shape("a=b=2", bad);  // names may hold '='; the last one separates
   EXPECT_EQ(bad.at("a=b"), std::vector<int64_t>{2});
   EXPECT_CONTAINS(error_of([&] { parse_input_shape("a=b=3", bad); }), "gives input 'a=b' twice");
+}
+
+// LayerNorm as the exporter writes it at opset 13 (no LayerNormalization), and a
+// squeeze-excitation style mean over the image.
+TEST(OnnxExporters, DecomposedLayerNormAndReductionsCompute) {
+  ModelMaker m;
+  m.input("x", {2, 3, 8});
+  auto* mean = m.node("ReduceMean", {"x"}, "mean");
+  ModelMaker::ints(mean, "axes", {-1});
+  m.node("Sub", {"x", "mean"}, "d");
+  scalar_constant(m, "two", 2.0f);
+  m.node("Pow", {"d", "two"}, "d2");
+  auto* var = m.node("ReduceMean", {"d2"}, "var");
+  ModelMaker::ints(var, "axes", {-1});
+  scalar_constant(m, "eps", 1e-5f);
+  m.node("Add", {"var", "eps"}, "ve");
+  m.node("Sqrt", {"ve"}, "sd");
+  m.node("Div", {"d", "sd"}, "y");
+  init_ints(m, "axes01", {2}, {0, 1});
+  auto* sum = m.node("ReduceSum", {"x", "axes01"}, "s");  // opset 13: axes as an input
+  ModelMaker::i(sum, "keepdims", 0);
+  auto* mx = m.node("ReduceMax", {"x"}, "mx");  // no axes: all of them
+  ModelMaker::i(mx, "keepdims", 0);
+  m.node("ReduceL2", {"x"}, "l2");
+  m.output("y");
+  m.output("s");
+  m.output("mx");
+  m.output("l2");
+  const Graph g = import_onnx_bytes(m.bytes());
+  NDArray x = iota({2, 3, 8}, 0.37f, -3.0f);
+  for (int64_t i = 0; i < x.size(); ++i) x[i] = std::sin(x[i]) * 2;
+  const auto out = graph::run_reference(g, {&x});
+  NDArray gamma({8}), beta({8});
+  gamma.fill(1.0f);
+  beta.fill(0.0f);
+  const NDArray expected = ops::ref::layer_norm(x, gamma, beta, 1e-5);
+  ASSERT_EQ(out[0].shape(), x.shape());
+  for (int64_t i = 0; i < x.size(); ++i) EXPECT_NEAR(out[0][i], expected[i], 1e-4) << i;
+  ASSERT_EQ(out[1].shape(), std::vector<int64_t>{8});
+  for (int64_t w = 0; w < 8; ++w) {
+    double total = 0;
+    for (int64_t r = 0; r < 6; ++r) total += x[r * 8 + w];
+    EXPECT_NEAR(out[1][w], total, 1e-4) << w;
+  }
+  double mx_all = -1e9, sq = 0;
+  for (int64_t i = 0; i < x.size(); ++i) {
+    mx_all = std::max<double>(mx_all, x[i]);
+    sq += double(x[i]) * x[i];
+  }
+  EXPECT_EQ(out[2].shape(), std::vector<int64_t>{1});  // a 0-d result is [1] in bcd
+  EXPECT_FLOAT_EQ(out[2][0], static_cast<float>(mx_all));
+  EXPECT_EQ(out[3].shape(), (std::vector<int64_t>{1, 1, 1}));
+  EXPECT_NEAR(out[3][0], std::sqrt(sq), 1e-4);
+  // Written back by our exporter, every reduction comes back as the same node.
+  expect_identical(g, import_onnx_bytes(export_onnx_bytes(g)));
 }
 
 #endif  // BCD_HAVE_ONNX

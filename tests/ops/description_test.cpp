@@ -91,7 +91,8 @@ TEST(OpDescription, MultiStageOperatorsReadAsOne) {
 }
 
 TEST(OpDescription, RegistryOperatorsDescribeThemselves) {
-  const std::map<std::string, std::string> renamed{{"bias_add", "add"}, {"pad", "constant_pad"}};
+  const std::map<std::string, std::string> renamed{
+      {"bias_add", "add"}, {"pad", "constant_pad"}, {"reduce", "reduce_mean"}};  // the default kind
   for (const auto& def : op_registry()) {
     auto it = renamed.find(def.name);
     EXPECT_EQ(build_op(def.name, {}).dag.description(), it == renamed.end() ? def.name : it->second);

@@ -62,6 +62,9 @@ std::vector<OpConfig> build_table() {
   });
   add("softmax", {"shape=1x10", "shape=3x17", "shape=2x3x4x5,axis=1", "shape=4x7x6,axis=0",
                   "shape=7", "shape=2x128,axis=-1"}, -4.0f, 4.0f);
+  add("reduce", {"shape=1x4x5x5", "shape=3x17,kind=sum,axes=1,keepdims=0", "shape=2x3x4x5,kind=max,axes=0x2",
+                  "shape=4x7x6,kind=min,axes=-1,keepdims=0", "shape=7,kind=l2,all=1,keepdims=0",
+                  "shape=2x3x4,kind=mean,all=1", "shape=2x5x6,kind=l2,axes=1"});
   add("layer_norm", {"shape=1x8", "shape=3x17", "shape=2x5x64,epsilon=1e-3", "shape=4x1",
                      "shape=1x3x4x33"});
   const std::vector<std::string> shapes{"shape=7", "shape=3x5", "shape=1x3x5x5",

@@ -61,7 +61,7 @@ constexpr int kFusedStates = 64;
 
 bool rich(const std::string& op) {
   static const std::set<std::string> ops = {"conv2d",     "depthwise_conv2d",  "dense",   "batch_matmul",
-                                            "max_pool2d", "avg_pool2d",        "softmax", "layer_norm",
+                                            "max_pool2d", "avg_pool2d",        "softmax", "layer_norm", "reduce",
                                             "global_avg_pool2d"};
   return ops.count(op) > 0;
 }
