@@ -507,8 +507,7 @@ bool Importer::absorbs(const std::string& value, const Shape& perm, int depth) c
                 op == "GlobalAveragePool") &&
                slot == 0 && perm == kToNchw) {
     } else if (op == "BatchNormalization" && slot == 0 && perm.size() >= 2) {
-    } else if (op == "MatMul" && slot == 1 && perm.size() >= 2 && perm.size() <= 3 &&
-               perm == swap_last_two(perm.size())) {
+    } else if (op == "MatMul" && slot == 1 && perm.size() >= 2 && perm == swap_last_two(perm.size())) {
     } else if (op == "Gemm" && slot == 1 && perm == Shape{1, 0}) {
     } else {
       return false;

@@ -17,7 +17,8 @@ void Importer::import_node(int index, const NodeProto& n) {
       {"Conv", &Importer::conv},         {"Gemm", &Importer::gemm},
       {"MatMul", &Importer::matmul},     {"MaxPool", &Importer::pool},
       {"AveragePool", &Importer::pool},  {"GlobalAveragePool", &Importer::global_pool},
-      {"Gelu", &Importer::gelu},
+      {"Gelu", &Importer::gelu},         {"HardSigmoid", &Importer::hard_sigmoid},
+      {"HardSwish", &Importer::hard_sigmoid},
       {"Clip", &Importer::clip},         {"BatchNormalization", &Importer::batch_norm},
       {"Softmax", &Importer::softmax},   {"ReduceSum", &Importer::reduce},
       {"ReduceMean", &Importer::reduce}, {"ReduceMax", &Importer::reduce},
@@ -43,6 +44,7 @@ void Importer::import_node(int index, const NodeProto& n) {
 std::string Importer::supported_operators() {
   std::set<std::string> names = {"Conv", "Gemm", "MatMul", "MaxPool", "AveragePool", "GlobalAveragePool",
                                  "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceL2",
+                                 "HardSigmoid", "HardSwish",
                                  "Gelu", "Clip", "BatchNormalization", "Softmax", "LayerNormalization",
                                  "Concat", "Reshape", "Flatten", "Transpose", "Pad", "Squeeze",
                                  "Unsqueeze", "Constant", "Identity", "Dropout"};
@@ -186,68 +188,124 @@ void Importer::gemm(const NodeProto& n) {
   expect_inputs(n, 2, 3);
   const double alpha = fmtx::exact_double(attr_float(n, "alpha", 1.0f));
   const double beta = fmtx::exact_double(attr_float(n, "beta", 1.0f));
-  expect_attr(alpha == 1.0, "alpha", fmt::format("{}", alpha), "only 1 is supported");
-  expect_attr(beta == 1.0 || !has_input(n, 2), "beta", fmt::format("{}", beta),
-              "only 1 is supported");
-  const Value& av = input(n, 0);
-  const Value& bv = input(n, 1);
+  const int64_t trans_a = attr_int(n, "transA", 0), trans_b = attr_int(n, "transB", 0);
+  expect_attr(trans_a == 0 || trans_a == 1, "transA", std::to_string(trans_a), "0 or 1");
+  expect_attr(trans_b == 0 || trans_b == 1, "transB", std::to_string(trans_b), "0 or 1");
+  Value av = input(n, 0);
+  Value bv = input(n, 1);
   if (shape_of(av).size() != 2 || shape_of(bv).size() != 2)
     fail("Gemm operands must be 2-D, got {} and {}", dims(shape_of(av)), dims(shape_of(bv)));
   const std::string name = node_name(n);
-  const int a =
-      attr_int(n, "transA", 0) ? transposed_node(av, {1, 0}, name + "/a") : realize(av, n.input(0));
+  // alpha * A * B + beta * C: a factor is folded into a constant operand, or else
+  // multiplies the result (or C) as a node.
+  bool scale_result = false;
+  if (alpha != 1.0) {
+    if (bv.kind == Value::Kind::Const)
+      bv = Value::of_const(scaled_const(*bv.c, alpha));
+    else if (av.kind == Value::Kind::Const)
+      av = Value::of_const(scaled_const(*av.c, alpha));
+    else
+      scale_result = true;
+  }
+  const int a = trans_a ? transposed_node(av, {1, 0}, name + "/a") : realize(av, n.input(0));
   // Our dense takes the weight as N x K, which is B when transB = 1.
-  const int w =
-      attr_int(n, "transB", 0) ? realize(bv, n.input(1)) : transposed_node(bv, {1, 0}, name + "/b");
+  const int w = trans_b ? realize(bv, n.input(1)) : transposed_node(bv, {1, 0}, name + "/b");
   std::vector<int> ins = {a, w};
   int extra = -1;  // a bias that is not a 1-D constant: added after
-  if (has_input(n, 2)) {
-    const Value& c = input(n, 2);
+  if (has_input(n, 2) && beta != 0.0) {
+    Value c = input(n, 2);
+    if (beta != 1.0 && c.kind == Value::Kind::Const) c = Value::of_const(scaled_const(*c.c, beta));
     const int64_t N = g_.node(w).shape[0];
     const Shape cs = shape_of(c);
-    if (c.kind == Value::Kind::Const && (cs == Shape{N} || cs == Shape{1, N}))
+    // Our dense's bias, unless alpha still has to scale the product.
+    if (c.kind == Value::Kind::Const && (cs == Shape{N} || cs == Shape{1, N}) && !scale_result)
       ins.push_back(realize_const(cs.size() == 1 ? *c.c : *reshape_const(c.c, {N})));
     else
-      extra = realize(c, n.input(2));
+      extra = operand(c, n.input(2));
+    if (beta != 1.0 && c.kind != Value::Kind::Const)
+      extra = add(OpType::Multiply, {extra, scalar_node(beta, name + "/beta")}, {}, name + "/beta_c");
   }
   int y = add(OpType::Dense, ins, {}, name);
+  if (scale_result) y = add(OpType::Multiply, {y, scalar_node(alpha, name + "/alpha")}, {}, name + "/alpha_ab");
   if (extra >= 0) y = add(OpType::Add, {y, extra}, {}, name + "/bias");
   set_output(n, Value::of_node(y));
 }
 
 void Importer::matmul(const NodeProto& n) {
   expect_inputs(n, 2, 2);
-  const Value& av = input(n, 0);
-  const Value& bv = input(n, 1);
-  const Shape as = shape_of(av), bs = shape_of(bv);
+  Value av = input(n, 0);
+  Value bv = input(n, 1);
+  Shape as = shape_of(av), bs = shape_of(bv);
   const std::string name = node_name(n);
-  if (as.size() == 2 && bs.size() == 2) {
-    // a (M x K) * b (K x N) == dense(a, b^T).
-    const int a = realize(av, n.input(0));
-    set_output(n, Value::of_node(
-                      add(OpType::Dense, {a, transposed_node(bv, {1, 0}, name + "/b")}, {}, name)));
-    return;
+  if (as.empty() || bs.empty()) fail("MatMul of a 0-d operand ({} x {})", dims(as), dims(bs));
+  // NumPy: a 1-D left side is a row, a 1-D right side a column; the result drops them.
+  const bool row = as.size() == 1, column = bs.size() == 1;
+  auto reshaped = [&](const Value& v, const std::string& in, const Shape& shape, const std::string& what) {
+    if (v.kind == Value::Kind::Const) return Value::of_const(reshape_const(v.c, shape));
+    NodeAttrs r;
+    r.new_shape = shape;
+    return Value::of_node(add(OpType::Reshape, {realize(v, in)}, r, name + what));
+  };
+  if (row) av = reshaped(av, n.input(0), {1, as[0]}, "/row"), as = {1, as[0]};
+  if (column) bv = reshaped(bv, n.input(1), {bs[0], 1}, "/column"), bs = {bs[0], 1};
+  const int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
+  if (bs[bs.size() - 2] != K)
+    fail("MatMul of shapes {} and {}: the reduction sizes {} and {} differ", dims(as), dims(bs), K, bs[bs.size() - 2]);
+  // The result's shape, with the batch dimensions broadcast.
+  const Shape a_batch(as.begin(), as.end() - 2), b_batch(bs.begin(), bs.end() - 2);
+  Shape out = ops::broadcast_shape(a_batch, b_batch, "MatMul");
+  out.push_back(M);
+  out.push_back(N);
+  int y;
+  if (bs.size() == 2) {
+    // Rows times a matrix (a linear layer, over any batch): fold the batch into the
+    // rows of one dense.
+    int a = realize(av, n.input(0));
+    if (as.size() != 2) {
+      NodeAttrs flat;
+      flat.new_shape = {shape_size(as) / K, K};
+      a = add(OpType::Reshape, {a}, flat, name + "/rows");
+    }
+    y = add(OpType::Dense, {a, transposed_node(bv, {1, 0}, name + "/b")}, {}, name);
+  } else {
+    // Batches of matrices: batch_matmul over the flattened batch, where each side's
+    // batch is the broadcast one or a single matrix.
+    const Shape batch(out.begin(), out.end() - 2);
+    auto fits = [&](const Shape& side) {
+      Shape padded(batch.size() - side.size(), 1);
+      padded.insert(padded.end(), side.begin(), side.end());
+      return shape_size(side) == 1 || padded == batch;
+    };
+    const int64_t BA = shape_size(a_batch), BB = shape_size(b_batch);
+    if (!fits(a_batch) || !fits(b_batch))
+      fail("MatMul of shapes {} and {}: broadcasting between batch dimensions that are both larger than 1 is not "
+           "supported",
+           dims(as), dims(bs));
+    int a = realize(av, n.input(0));
+    if (as.size() != 3) {
+      NodeAttrs r;
+      r.new_shape = {BA, M, K};
+      a = add(OpType::Reshape, {a}, r, name + "/batch_a");
+    }
+    int b = transposed_node(bv, swap_last_two(bs.size()), name + "/b");
+    if (bs.size() != 3) {
+      NodeAttrs r;
+      r.new_shape = {BB, N, K};
+      b = add(OpType::Reshape, {b}, r, name + "/batch_b");
+    }
+    y = add(OpType::BatchMatmul, {a, b}, {}, name);
   }
-  if (as.size() == 3 && bs.size() == 3) {
-    const int a = realize(av, n.input(0));
-    const int b = transposed_node(bv, {0, 2, 1}, name + "/b");
-    set_output(n, Value::of_node(add(OpType::BatchMatmul, {a, b}, {}, name)));
-    return;
+  Shape final_shape = out;
+  if (column) final_shape.pop_back();
+  if (row) final_shape.erase(final_shape.end() - (column ? 1 : 2));
+  if (final_shape.empty()) final_shape = {1};  // bcd's tensors have rank >= 1
+  if (g_.node(y).shape != final_shape) {
+    NodeAttrs back;
+    back.new_shape = final_shape;
+    y = add(OpType::Reshape, {y}, back, name + (bs.size() == 2 && as.size() != 2 ? "/unrows" : "/shape"));
   }
-  if (as.size() == 3 && bs.size() == 2 && bv.kind == Value::Kind::Const) {
-    // A linear layer over a batch of rows: fold the batch into the rows.
-    NodeAttrs flat, back;
-    flat.new_shape = {as[0] * as[1], as[2]};
-    const int a = add(OpType::Reshape, {realize(av, n.input(0))}, flat, name + "/rows");
-    const int y = add(OpType::Dense, {a, transposed_node(bv, {1, 0}, name + "/b")}, {}, name);
-    back.new_shape = {as[0], as[1], bs[1]};
-    set_output(n, Value::of_node(add(OpType::Reshape, {y}, back, name + "/unrows")));
-    return;
-  }
-  fail("MatMul of shapes {} and {} is not supported (2-D x 2-D, 3-D x 3-D, 3-D x constant 2-D)",
-       dims(as), dims(bs));
+  set_output(n, Value::of_node(y));
 }
-
 
 void Importer::gelu(const NodeProto& n) {
   expect_inputs(n, 1, 1);
@@ -278,6 +336,23 @@ ConstPtr Importer::known_const(const std::string& name) const {
   } catch (const Error&) {
     return nullptr;  // the Constant node reports its own problem when its turn comes
   }
+}
+
+ConstPtr Importer::scaled_const(const Const& c, double factor) const {
+  const NDArray& data = float_data(c);
+  auto r = std::make_shared<Const>();
+  r->name = c.name;
+  r->shape = c.shape;
+  auto f = std::make_shared<NDArray>(data.shape());
+  for (int64_t k = 0; k < data.size(); ++k) (*f)[k] = static_cast<float>(data[k] * factor);
+  r->f = std::move(f);
+  return r;
+}
+
+int Importer::scalar_node(double value, const std::string& name) {
+  NDArray a({1});
+  a[0] = static_cast<float>(value);
+  return g_.add_constant(name, std::move(a));
 }
 
 int Importer::operand(const Value& v, const std::string& name) {
@@ -333,6 +408,25 @@ bool Importer::try_gelu_pattern(int index, const NodeProto& first) {
   }
   define(half->output(0), Value::of_node(y));
   return true;
+}
+
+void Importer::hard_sigmoid(const NodeProto& n) {
+  expect_inputs(n, 1, 1);
+  const bool swish = n.op_type() == "HardSwish";
+  // HardSigmoid(x) = clip(alpha * x + beta, 0, 1); HardSwish(x) = x * HardSigmoid(x)
+  // with alpha 1/6 and beta 1/2: elementwise ops that fuse with their producer.
+  const double alpha = swish ? 1.0 / 6.0 : fmtx::exact_double(attr_float(n, "alpha", 0.2f));
+  const double beta = swish ? 0.5 : fmtx::exact_double(attr_float(n, "beta", 0.5f));
+  const std::string name = node_name(n);
+  const int x = in_node(n, 0);
+  const int scaled = add(OpType::Multiply, {x, scalar_node(alpha, name + "/alpha")}, {}, name + "/scale");
+  const int shifted = add(OpType::Add, {scaled, scalar_node(beta, name + "/beta")}, {}, name + "/shift");
+  NodeAttrs c;
+  c.clip_lo = 0;
+  c.clip_hi = 1;
+  int y = add(OpType::Clip, {shifted}, c, swish ? name + "/gate" : name);
+  if (swish) y = add(OpType::Multiply, {x, y}, {}, name);
+  set_output(n, Value::of_node(y));
 }
 
 void Importer::clip(const NodeProto& n) {

@@ -208,6 +208,11 @@ class Importer {
   // one, which broadcasts to the same result.
   int operand(const Value& v, const std::string& name);
 
+  // A float constant times `factor`.
+  ConstPtr scaled_const(const Const& c, double factor) const;
+  // A new graph constant of shape [1].
+  int scalar_node(double value, const std::string& name);
+
   // The known value of `name`: defined already, or the output of a Constant node
   // later in the file (exporters put each constant just before its reader).
   ConstPtr known_const(const std::string& name) const;
@@ -232,6 +237,8 @@ class Importer {
   bool try_gelu_pattern(int index, const NodeProto& first);
 
   void clip(const NodeProto& n);
+
+  void hard_sigmoid(const NodeProto& n);
 
 
   void batch_norm(const NodeProto& n);

@@ -818,6 +818,164 @@ TEST(OnnxExporters, DecomposedLayerNormAndReductionsCompute) {
   expect_identical(g, import_onnx_bytes(export_onnx_bytes(g)));
 }
 
+// NumPy's matmul on float arrays, for the tests: 1-D sides and broadcast batches.
+NDArray numpy_matmul(const NDArray& a, const NDArray& b) {
+  std::vector<int64_t> as = a.shape(), bs = b.shape();
+  const bool row = as.size() == 1, column = bs.size() == 1;
+  if (row) as.insert(as.begin(), 1);
+  if (column) bs.push_back(1);
+  const size_t rank = std::max(as.size(), bs.size());
+  as.insert(as.begin(), rank - as.size(), 1);
+  bs.insert(bs.begin(), rank - bs.size(), 1);
+  std::vector<int64_t> out(rank);
+  for (size_t d = 0; d + 2 < rank; ++d) out[d] = std::max(as[d], bs[d]);
+  const int64_t M = as[rank - 2], K = as[rank - 1], N = bs[rank - 1];
+  out[rank - 2] = M;
+  out[rank - 1] = N;
+  int64_t batches = 1;
+  for (size_t d = 0; d + 2 < rank; ++d) batches *= out[d];
+  NDArray r(out);
+  for (int64_t bt = 0; bt < batches; ++bt) {
+    int64_t ao = 0, bo = 0, rem = bt, as_stride = M * K, bs_stride = K * N;
+    for (size_t d = rank - 2; d-- > 0;) {
+      const int64_t i = rem % out[d];
+      rem /= out[d];
+      ao += (as[d] == 1 ? 0 : i) * as_stride;
+      bo += (bs[d] == 1 ? 0 : i) * bs_stride;
+      as_stride *= as[d];
+      bs_stride *= bs[d];
+    }
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t nn = 0; nn < N; ++nn) {
+        double t = 0;
+        for (int64_t k = 0; k < K; ++k) t += double(a[ao + m * K + k]) * b[bo + k * N + nn];
+        r[bt * M * N + m * N + nn] = static_cast<float>(t);
+      }
+  }
+  return r;
+}
+
+TEST(OnnxExporters, MatMulOfAnyRankBroadcastsLikeNumPy) {
+  struct Case {
+    std::vector<int64_t> a, b, out;
+  };
+  const std::vector<Case> cases = {
+      {{1, 2, 4, 3}, {1, 2, 3, 5}, {1, 2, 4, 5}},  // attention scores
+      {{2, 2, 4, 3}, {3, 5}, {2, 2, 4, 5}},        // a linear layer over a 4-D batch
+      {{1, 4, 3}, {2, 3, 5}, {2, 4, 5}},           // a single left matrix, broadcast
+      {{2, 3, 4, 3}, {1, 1, 3, 5}, {2, 3, 4, 5}},  // a single right matrix, broadcast
+      {{3}, {2, 3, 5}, {2, 5}},                    // a row vector
+      {{2, 4, 3}, {3}, {2, 4}},                    // a column vector
+      {{3}, {3}, {1}},                             // a dot product (0-d in ONNX)
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(shape_string(c.a) + " x " + shape_string(c.b));
+    ModelMaker m;
+    m.input("a", c.a);
+    m.input("b", c.b);
+    m.node("MatMul", {"a", "b"}, "y", "mm");
+    m.output("y");
+    const Graph g = import_onnx_bytes(m.bytes());
+    ASSERT_EQ(g.node(g.outputs()[0]).shape, c.out);
+    const NDArray a = iota(c.a, 0.1f, -1.0f), b = iota(c.b, -0.07f, 1.0f);
+    const auto out = graph::run_reference(g, {&a, &b});
+    const NDArray expected = numpy_matmul(a, b);
+    ASSERT_EQ(out[0].size(), expected.size());
+    for (int64_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(out[0][i], expected[i], 1e-4) << i;
+  }
+  // K^T of attention written as a Transpose of the last two axes: batch_matmul reads
+  // the transposed right side itself, so no transpose node is made.
+  ModelMaker t;
+  t.input("q", {1, 2, 4, 3});
+  t.input("k", {1, 2, 4, 3});
+  auto* tr = t.node("Transpose", {"k"}, "kt");
+  ModelMaker::ints(tr, "perm", {0, 1, 3, 2});
+  t.node("MatMul", {"q", "kt"}, "y");
+  t.output("y");
+  const Graph g = import_onnx_bytes(t.bytes());
+  for (const Node& n : g.nodes()) EXPECT_NE(n.op, OpType::Transpose) << n.name;
+  // Batches broadcast against each other in both directions are refused in words.
+  ModelMaker x;
+  x.input("a", {2, 1, 4, 3});
+  x.input("b", {1, 3, 3, 5});
+  x.node("MatMul", {"a", "b"}, "y");
+  x.output("y");
+  expect_one_line_error(error_of([&] { import_onnx_bytes(x.bytes()); }),
+                        {"broadcasting between batch dimensions"});
+}
+
+TEST(OnnxExporters, GemmInEveryAttributeFormAndHardActivations) {
+  // y = alpha * A' * B' + beta * C for each transposition, constant and data B, and a
+  // C broadcast from [1] or given as data.
+  for (int trans_a = 0; trans_a < 2; ++trans_a)
+    for (int trans_b = 0; trans_b < 2; ++trans_b)
+      for (int const_b = 0; const_b < 2; ++const_b)
+        for (int c_form = 0; c_form < 3; ++c_form) {
+          SCOPED_TRACE(fmt::format("transA {} transB {} constant B {} C form {}", trans_a, trans_b, const_b, c_form));
+          const std::vector<int64_t> ashape = trans_a ? std::vector<int64_t>{3, 2} : std::vector<int64_t>{2, 3};
+          const std::vector<int64_t> bshape = trans_b ? std::vector<int64_t>{4, 3} : std::vector<int64_t>{3, 4};
+          const NDArray a = iota(ashape, 0.3f, -0.8f), b = iota(bshape, -0.2f, 1.1f), cdata = iota({2, 4}, 0.5f, -1.0f);
+          ModelMaker m;
+          m.input("a", ashape);
+          std::vector<const NDArray*> feeds = {&a};
+          if (const_b) {
+            m.init("b", bshape, std::vector<float>(b.data(), b.data() + b.size()));
+          } else {
+            m.input("b", bshape);
+            feeds.push_back(&b);
+          }
+          if (c_form == 0) m.init("c", {1}, {0.25f});
+          if (c_form == 1) m.init("c", {4}, {1, 2, 3, 4});
+          if (c_form == 2) {
+            m.input("c", {2, 4});
+            feeds.push_back(&cdata);
+          }
+          auto* gemm = m.node("Gemm", {"a", "b", "c"}, "y");
+          auto* alpha = gemm->add_attribute();
+          alpha->set_name("alpha");
+          alpha->set_type(onnx::AttributeProto::FLOAT);
+          alpha->set_f(0.5f);
+          auto* beta = gemm->add_attribute();
+          beta->set_name("beta");
+          beta->set_type(onnx::AttributeProto::FLOAT);
+          beta->set_f(2.0f);
+          ModelMaker::i(gemm, "transA", trans_a);
+          ModelMaker::i(gemm, "transB", trans_b);
+          m.output("y");
+          const Graph g = import_onnx_bytes(m.bytes());
+          const NDArray y = std::move(graph::run_reference(g, feeds)[0]);
+          for (int64_t i = 0; i < 2; ++i)
+            for (int64_t j = 0; j < 4; ++j) {
+              double t = 0;
+              for (int64_t k = 0; k < 3; ++k)
+                t += double(trans_a ? a[k * 2 + i] : a[i * 3 + k]) * (trans_b ? b[j * 3 + k] : b[k * 4 + j]);
+              const double c = c_form == 0 ? 0.25 : c_form == 1 ? double(j + 1) : cdata[i * 4 + j];
+              EXPECT_NEAR(y[i * 4 + j], 0.5 * t + 2.0 * c, 1e-4) << i << "," << j;
+            }
+        }
+  ModelMaker bad;
+  bad.input("a", {2, 3});
+  bad.init("b", {3, 4}, std::vector<float>(12, 1.0f));
+  ModelMaker::i(bad.node("Gemm", {"a", "b"}, "y"), "transB", 7);
+  bad.output("y");
+  expect_one_line_error(error_of([&] { import_onnx_bytes(bad.bytes()); }), {"transB=7"});
+
+  ModelMaker h;
+  h.input("x", {1, 9});
+  h.node("HardSigmoid", {"x"}, "s");
+  h.node("HardSwish", {"x"}, "w");
+  h.output("s");
+  h.output("w");
+  const Graph g = import_onnx_bytes(h.bytes());
+  const NDArray x = iota({1, 9}, 1.0f, -4.0f);
+  const auto out = graph::run_reference(g, {&x});
+  for (int64_t i = 0; i < 9; ++i) {
+    const double v = x[i];
+    EXPECT_NEAR(out[0][i], std::clamp(0.2 * v + 0.5, 0.0, 1.0), 1e-6) << v;
+    EXPECT_NEAR(out[1][i], v * std::clamp(v / 6 + 0.5, 0.0, 1.0), 1e-6) << v;
+  }
+}
+
 #endif  // BCD_HAVE_ONNX
 
 // `bcd export-onnx` writes a file that imports back to the zoo model.
