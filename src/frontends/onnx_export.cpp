@@ -10,6 +10,7 @@
 //   max/avg_pool2d         MaxPool / AveragePool (count_include_pad)
 //   global_avg_pool2d      GlobalAveragePool
 //   softmax, layer_norm    Softmax(axis), LayerNormalization(axis=-1, epsilon)
+//   slice                  Slice(starts, ends, axes, steps as initializers)
 //   reduce                 ReduceSum (axes input), ReduceMean, ReduceMax, ReduceMin,
 //                          ReduceL2 (axes attribute), keepdims
 //   relu, sigmoid, tanh,   Relu, Sigmoid, Tanh, Sqrt, Exp, Log, Erf, Abs, Neg,
@@ -26,6 +27,7 @@
 //                          keeps the importer from folding them into a constant or
 //                          into the layout of the op that reads them
 #include <fstream>
+#include <limits>
 #include <set>
 
 #include "frontends/onnx.h"
@@ -331,6 +333,22 @@ class Writer {
           set_ints(p, "axes", a.reduce.axes);
         }
         set_int(p, "keepdims", a.reduce.keepdims ? 1 : 0);
+        break;
+      }
+      case OpType::Slice: {
+        std::vector<int64_t> starts, ends, axes, steps;
+        for (size_t d = 0; d < n.shape.size(); ++d) {
+          const int64_t end = a.slice.begin[d] + a.slice.extent[d] * a.slice.step[d];
+          starts.push_back(a.slice.begin[d]);
+          // Going backward past the first element: an end below -dim clamps to -1.
+          ends.push_back(end < 0 ? std::numeric_limits<int64_t>::min() : end);
+          axes.push_back(static_cast<int64_t>(d));
+          steps.push_back(a.slice.step[d]);
+        }
+        p = add_node("Slice",
+                     {in(n, 0), add_int64_init(helper(n, "starts"), starts), add_int64_init(helper(n, "ends"), ends),
+                      add_int64_init(helper(n, "axes"), axes), add_int64_init(helper(n, "steps"), steps)},
+                     out, out);
         break;
       }
       case OpType::Reshape:

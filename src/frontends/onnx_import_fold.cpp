@@ -73,6 +73,22 @@ int64_t axis_in(int64_t axis, size_t rank, const char* what) {
 
 }  // namespace
 
+ops::SliceAttrs Importer::slice_attrs(const NodeProto& n, const Shape& shape) const {
+  Shape starts, ends, axes, steps;
+  if (opset_ < 10) {
+    starts = attr_ints(n, "starts", {});
+    ends = attr_ints(n, "ends", {});
+    axes = attr_ints(n, "axes", {});
+  } else {
+    expect_inputs(n, 3, 5);
+    starts = int_data(*const_input(n, 1, "starts"), "starts");
+    ends = int_data(*const_input(n, 2, "ends"), "ends");
+    if (has_input(n, 3)) axes = int_data(*const_input(n, 3, "axes"), "axes");
+    if (has_input(n, 4)) steps = int_data(*const_input(n, 4, "steps"), "steps");
+  }
+  return ops::resolve_slice(shape, starts, ends, axes, steps, "Slice");
+}
+
 bool Importer::all_const(const NodeProto& n) const {
   for (int k = 0; k < n.input_size(); ++k)
     if (has_input(n, k) && input(n, k).kind != Value::Kind::Const) return false;
@@ -216,48 +232,16 @@ bool Importer::try_fold(const NodeProto& n) {
       }
   } else if (op == "Slice") {
     const Folded data = in(0);
-    const auto rank = data.shape.size();
-    Shape starts, ends, axes, steps;
-    if (opset_ < 10) {
-      starts = attr_ints(n, "starts", {});
-      ends = attr_ints(n, "ends", {});
-      axes = attr_ints(n, "axes", {});
-    } else {
-      expect_inputs(n, 3, 5);
-      starts = int_data(*input(n, 1).c, "starts");
-      ends = int_data(*input(n, 2).c, "ends");
-      if (has_input(n, 3)) axes = int_data(*input(n, 3).c, "axes");
-      if (has_input(n, 4)) steps = int_data(*input(n, 4).c, "steps");
-    }
-    if (axes.empty())
-      for (size_t k = 0; k < starts.size(); ++k) axes.push_back(static_cast<int64_t>(k));
-    if (steps.empty()) steps.assign(starts.size(), 1);
-    if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
-      fail("starts, ends, axes and steps differ in length");
-    Shape lo(rank, 0), step(rank, 1), out = data.shape;
-    for (size_t k = 0; k < starts.size(); ++k) {
-      const auto d = static_cast<size_t>(axis_in(axes[k], rank, "axis"));
-      const int64_t dim = data.shape[d], s = steps[k];
-      if (s == 0) fail("step 0 on axis {}", d);
-      auto norm = [&](int64_t v, int64_t low, int64_t high) {
-        if (v < 0) v += dim;
-        return std::clamp<int64_t>(v, low, high);
-      };
-      const int64_t b = s > 0 ? norm(starts[k], 0, dim) : norm(starts[k], -1, dim - 1);
-      const int64_t e = s > 0 ? norm(ends[k], 0, dim) : norm(ends[k], -1, dim - 1);
-      lo[d] = b;
-      step[d] = s;
-      out[d] = s > 0 ? std::max<int64_t>(0, (e - b + s - 1) / s) : std::max<int64_t>(0, (b - e - s - 1) / -s);
-    }
-    r = {out, {}, data.integer};
+    const ops::SliceAttrs sl = slice_attrs(n, data.shape);
+    r = {sl.extent, {}, data.integer};
     const Shape st = strides_of(data.shape);
-    Shape idx(rank, 0);
-    for (int64_t k = 0, n_out = count_of(out); k < n_out; ++k) {
+    Shape idx(data.shape.size(), 0);
+    for (int64_t k = 0, n_out = count_of(sl.extent); k < n_out; ++k) {
       int64_t src = 0;
-      for (size_t d = 0; d < rank; ++d) src += (lo[d] + idx[d] * step[d]) * st[d];
+      for (size_t d = 0; d < idx.size(); ++d) src += (sl.begin[d] + idx[d] * sl.step[d]) * st[d];
       r.v.push_back(data.v[static_cast<size_t>(src)]);
-      for (size_t d = rank; d-- > 0;) {
-        if (++idx[d] < out[d]) break;
+      for (size_t d = idx.size(); d-- > 0;) {
+        if (++idx[d] < sl.extent[d]) break;
         idx[d] = 0;
       }
     }

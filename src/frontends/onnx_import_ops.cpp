@@ -17,7 +17,8 @@ void Importer::import_node(int index, const NodeProto& n) {
       {"Conv", &Importer::conv},         {"Gemm", &Importer::gemm},
       {"MatMul", &Importer::matmul},     {"MaxPool", &Importer::pool},
       {"AveragePool", &Importer::pool},  {"GlobalAveragePool", &Importer::global_pool},
-      {"Gelu", &Importer::gelu},         {"HardSigmoid", &Importer::hard_sigmoid},
+      {"Gelu", &Importer::gelu},         {"Slice", &Importer::slice},
+      {"Split", &Importer::split},         {"HardSigmoid", &Importer::hard_sigmoid},
       {"HardSwish", &Importer::hard_sigmoid},
       {"Clip", &Importer::clip},         {"BatchNormalization", &Importer::batch_norm},
       {"Softmax", &Importer::softmax},   {"ReduceSum", &Importer::reduce},
@@ -44,7 +45,7 @@ void Importer::import_node(int index, const NodeProto& n) {
 std::string Importer::supported_operators() {
   std::set<std::string> names = {"Conv", "Gemm", "MatMul", "MaxPool", "AveragePool", "GlobalAveragePool",
                                  "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceL2",
-                                 "HardSigmoid", "HardSwish",
+                                 "HardSigmoid", "HardSwish", "Slice", "Split",
                                  "Gelu", "Clip", "BatchNormalization", "Softmax", "LayerNormalization",
                                  "Concat", "Reshape", "Flatten", "Transpose", "Pad", "Squeeze",
                                  "Unsqueeze", "Constant", "Identity", "Dropout"};
@@ -52,7 +53,7 @@ std::string Importer::supported_operators() {
   // Folded when their inputs are known at import (onnx_import_fold.cpp).
   for (const char* folded : {"Shape", "ConstantOfShape", "Gather", "Slice", "Cast", "Equal", "Less",
                              "Greater", "Where", "Expand", "Range"})
-    names.insert(std::string(folded) + " (on constants)");
+    if (!names.count(folded)) names.insert(std::string(folded) + " (on constants)");
   std::string known;
   for (const auto& name : names) known += (known.empty() ? "" : ", ") + name;
   return known;
@@ -533,13 +534,56 @@ void Importer::softmax(const NodeProto& n) {
   const auto rank = static_cast<int64_t>(g_.node(x).shape.size());
   int64_t axis = attr_int(n, "axis", opset_ >= 13 ? -1 : 1);
   if (axis < 0) axis += rank;
-  // Before opset 13 Softmax flattened from `axis` on: the same only for the last axis.
-  if (opset_ < 13 && axis != rank - 1)
-    fail("unsupported attribute value axis={} (before opset 13 only the last axis is supported)",
-         axis);
+  if (axis < 0 || axis >= rank) fail("axis {} is out of range for rank {}", attr_int(n, "axis", -1), rank);
   NodeAttrs a;
+  if (opset_ < 13 && axis != rank - 1) {
+    // Before opset 13, Softmax normalizes over all the dimensions from `axis` on:
+    // a softmax over the last axis of the input seen as 2-D.
+    const Shape xs = g_.node(x).shape;
+    NodeAttrs flat, back;
+    flat.new_shape = {shape_size(Shape(xs.begin(), xs.begin() + axis)), shape_size(Shape(xs.begin() + axis, xs.end()))};
+    back.new_shape = xs;
+    a.axis = 1;
+    const int rows = add(OpType::Reshape, {x}, flat, node_name(n) + "/rows");
+    const int y = add(OpType::Softmax, {rows}, a, node_name(n));
+    return set_output(n, Value::of_node(add(OpType::Reshape, {y}, back, node_name(n) + "/unrows")));
+  }
   a.axis = axis;
   set_output(n, Value::of_node(add(OpType::Softmax, {x}, a, node_name(n))));
+}
+
+void Importer::slice(const NodeProto& n) {
+  const Value& x = input(n, 0);
+  NodeAttrs a;
+  a.slice = slice_attrs(n, shape_of(x));
+  set_output(n, Value::of_node(add(OpType::Slice, {realize(x, n.input(0))}, a, node_name(n))));
+}
+
+void Importer::split(const NodeProto& n) {
+  expect_inputs(n, 1, 2);
+  const Value& x = input(n, 0);
+  const Shape xs = shape_of(x);
+  const auto d = static_cast<size_t>(ops::normalize_axis(attr_int(n, "axis", 0), xs.size(), "Split"));
+  const auto parts = static_cast<int64_t>(n.output_size());
+  if (parts == 0) fail("the node has no output");
+  // Sizes from the input (opset 13) or attribute; else equal parts, the last smaller.
+  Shape sizes = has_input(n, 1) ? int_data(*const_input(n, 1, "split"), "split") : attr_ints(n, "split", {});
+  if (sizes.empty()) {
+    const int64_t each = (xs[d] + parts - 1) / parts;
+    for (int64_t k = 0, left = xs[d]; k < parts; ++k, left -= each) sizes.push_back(std::min(each, left));
+  }
+  int64_t total = 0;
+  for (int64_t s : sizes) total += s;
+  if (static_cast<int64_t>(sizes.size()) != parts || total != xs[d])
+    fail("split sizes {} do not cut dimension {} of {} into {} parts", dims(sizes), d, dims(xs), parts);
+  const int data = realize(x, n.input(0));
+  for (int64_t k = 0, begin = 0; k < parts; begin += sizes[static_cast<size_t>(k)], ++k) {
+    NodeAttrs a;
+    a.slice = ops::resolve_slice(xs, {begin}, {begin + sizes[static_cast<size_t>(k)]}, {static_cast<int64_t>(d)},
+                                 {}, "Split");
+    define(n.output(static_cast<int>(k)),
+           Value::of_node(add(OpType::Slice, {data}, a, node_name(n) + "/" + std::to_string(k))));
+  }
 }
 
 void Importer::reduce(const NodeProto& n) {

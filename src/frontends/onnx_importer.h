@@ -221,6 +221,12 @@ class Importer {
   // (Shape always is; the others when every input is a constant).
   bool try_fold(const NodeProto& n);
   bool all_const(const NodeProto& n) const;
+  // A Slice node's starts, ends, axes and steps (inputs, or attributes before opset
+  // 10) over data of `shape`.
+  ops::SliceAttrs slice_attrs(const NodeProto& n, const Shape& shape) const;
+
+  void slice(const NodeProto& n);
+  void split(const NodeProto& n);
 
   // Every operator import_node accepts, for the error report.
   static std::string supported_operators();

@@ -126,6 +126,9 @@ const std::vector<OpDef> kOps = {
     {OpType::Transpose, "transpose", OpClass::Injective, 1, 1,
      [](const Tensors& in, const NodeAttrs& a) { return ops::transpose(in[0], a.axes); },
      [](const Arrays& in, const NodeAttrs& a) { return ref::transpose(*in[0], a.axes); }, explicit_permutation},
+    {OpType::Slice, "slice", OpClass::Injective, 1, 1,
+     [](const Tensors& in, const NodeAttrs& a) { return ops::slice(in[0], a.slice); },
+     [](const Arrays& in, const NodeAttrs& a) { return ref::slice(*in[0], a.slice); }, nullptr},
 };
 
 #undef BCD_UNARY

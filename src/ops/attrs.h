@@ -66,6 +66,19 @@ struct ReduceAttrs {
 std::vector<int64_t> reduce_shape(const std::vector<int64_t>& in, const ReduceAttrs& attrs,
                                   std::vector<int64_t>* axes, const std::string& op);
 
+// A strided slice in canonical form, one entry per dimension: output index i of a
+// dimension reads begin + i * step (step may be negative), extent times.
+struct SliceAttrs {
+  std::vector<int64_t> begin, step, extent;
+};
+
+// ONNX Slice semantics: starts and ends clamped to the dimension (negative count
+// from the end), axes (default: the first ones) and steps (default 1; not 0).
+// Fails naming `op` on mismatched lengths, an axis out of range or given twice.
+SliceAttrs resolve_slice(const std::vector<int64_t>& shape, const std::vector<int64_t>& starts,
+                         const std::vector<int64_t>& ends, std::vector<int64_t> axes,
+                         std::vector<int64_t> steps, const std::string& op);
+
 struct PadAttrs {
   std::vector<int64_t> before;  // one per dimension
   std::vector<int64_t> after;   // one per dimension

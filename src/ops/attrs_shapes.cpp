@@ -27,6 +27,39 @@ ReduceKind parse_reduce_kind(const std::string& text, const std::string& op) {
 
 const char* reduce_kind_name(ReduceKind kind) { return kReduceNames[static_cast<size_t>(kind)]; }
 
+SliceAttrs resolve_slice(const std::vector<int64_t>& shape, const std::vector<int64_t>& starts,
+                         const std::vector<int64_t>& ends, std::vector<int64_t> axes,
+                         std::vector<int64_t> steps, const std::string& op) {
+  const auto rank = static_cast<int64_t>(shape.size());
+  if (axes.empty())
+    for (size_t k = 0; k < starts.size(); ++k) axes.push_back(static_cast<int64_t>(k));
+  if (steps.empty()) steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+    fail("{}: starts, ends, axes and steps differ in length ({}, {}, {}, {})", op, starts.size(), ends.size(),
+         axes.size(), steps.size());
+  SliceAttrs s{std::vector<int64_t>(shape.size(), 0), std::vector<int64_t>(shape.size(), 1), shape};
+  std::vector<bool> seen(shape.size(), false);
+  for (size_t k = 0; k < starts.size(); ++k) {
+    if (axes[k] < -rank || axes[k] >= rank) fail("{}: axis {} is out of range for rank {}", op, axes[k], rank);
+    const auto d = static_cast<size_t>(axes[k] < 0 ? axes[k] + rank : axes[k]);
+    if (seen[d]) fail("{}: axis {} is given twice", op, axes[k]);
+    seen[d] = true;
+    const int64_t dim = shape[d], step = steps[k];
+    if (step == 0) fail("{}: step 0 on axis {}", op, axes[k]);
+    // Clamped to [0, dim] going forward, [-1, dim - 1] going backward (ONNX's rule).
+    auto clamp = [&](int64_t v) {
+      if (v < 0) v = v < -dim ? (step > 0 ? 0 : -1) : v + dim;
+      return step > 0 ? std::min(v, dim) : std::min(v, dim - 1);
+    };
+    const int64_t b = clamp(starts[k]), e = clamp(ends[k]);
+    s.begin[d] = b;
+    s.step[d] = step;
+    s.extent[d] = step > 0 ? std::max<int64_t>(0, (e - b + step - 1) / step)
+                           : std::max<int64_t>(0, (b - e - step - 1) / -step);
+  }
+  return s;
+}
+
 std::vector<int64_t> reduce_shape(const std::vector<int64_t>& in, const ReduceAttrs& attrs,
                                   std::vector<int64_t>* axes, const std::string& op) {
   const auto rank = static_cast<int64_t>(in.size());

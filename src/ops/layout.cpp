@@ -143,6 +143,33 @@ Tensor flatten(const Tensor& data, int64_t axis) {
   return reshape_impl(data, {outer, inner}, "flatten");
 }
 
+Tensor slice(const Tensor& data, const SliceAttrs& attrs) {
+  const std::string op = "slice";
+  detail::check_defined(data, "data", op);
+  const auto& s = data->shape;
+  check_shape(s, "data", op);
+  const size_t rank = s.size();
+  if (attrs.begin.size() != rank || attrs.step.size() != rank || attrs.extent.size() != rank)
+    fail("{}: begin, step and extent need one value per dimension of {}", op, dims_string(s));
+  for (size_t d = 0; d < rank; ++d) {
+    if (attrs.extent[d] <= 0) fail("{}: dimension {} of the result is empty", op, d);
+    const int64_t last = attrs.begin[d] + (attrs.extent[d] - 1) * attrs.step[d];
+    if (attrs.begin[d] < 0 || attrs.begin[d] >= s[d] || last < 0 || last >= s[d])
+      fail("{}: dimension {} reads {} to {} of {}", op, d, attrs.begin[d], last, s[d]);
+  }
+  return ir::compute(
+      attrs.extent,
+      [&](const std::vector<Expr>& o) {
+        std::vector<Expr> idx;
+        for (size_t d = 0; d < rank; ++d) {
+          Expr i = attrs.step[d] == 1 ? o[d] : o[d] * Expr(attrs.step[d]);
+          idx.push_back(attrs.begin[d] == 0 ? i : i + Expr(attrs.begin[d]));
+        }
+        return data(idx);
+      },
+      "slice", "slice");
+}
+
 Tensor transpose(const Tensor& data, const std::vector<int64_t>& axes) {
   const std::string op = "transpose";
   detail::check_defined(data, "data", op);

@@ -98,5 +98,7 @@ ir::Tensor reshape(const ir::Tensor& data, const std::vector<int64_t>& new_shape
 ir::Tensor flatten(const ir::Tensor& data, int64_t axis = 1);
 // out.shape[i] = data.shape[axes[i]]; empty axes reverse the dimensions.
 ir::Tensor transpose(const ir::Tensor& data, const std::vector<int64_t>& axes);
+// out[i] = data[begin + i * step] per dimension; fails on an empty result.
+ir::Tensor slice(const ir::Tensor& data, const SliceAttrs& attrs);
 
 }  // namespace bcd::ops

@@ -54,5 +54,6 @@ NDArray concat(const std::vector<const NDArray*>& inputs, int64_t axis);
 NDArray reshape(const NDArray& data, const std::vector<int64_t>& new_shape);
 NDArray flatten(const NDArray& data, int64_t axis);
 NDArray transpose(const NDArray& data, const std::vector<int64_t>& axes);
+NDArray slice(const NDArray& data, const SliceAttrs& attrs);
 
 }  // namespace bcd::ops::ref

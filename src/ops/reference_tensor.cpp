@@ -300,6 +300,17 @@ NDArray flatten(const NDArray& data, int64_t axis) {
   return reshape(data, {outer, data.size() / outer});
 }
 
+NDArray slice(const NDArray& data, const SliceAttrs& attrs) {
+  const auto st = strides_of(data.shape());
+  NDArray out(attrs.extent);
+  for_each_index(attrs.extent, [&](int64_t flat, const std::vector<int64_t>& idx) {
+    int64_t off = 0;
+    for (size_t d = 0; d < idx.size(); ++d) off += (attrs.begin[d] + idx[d] * attrs.step[d]) * st[d];
+    out[flat] = data[off];
+  });
+  return out;
+}
+
 NDArray transpose(const NDArray& data, const std::vector<int64_t>& axes) {
   const auto& s = data.shape();
   const size_t rank = s.size();

@@ -179,6 +179,16 @@ OpInstance transpose_op(const OpParams& p) {
           }};
 }
 
+OpInstance slice_op(const OpParams& p) {
+  ParamReader r(p, "slice");
+  auto shape = r.shape("shape", {1, 128, 768});
+  SliceAttrs a = resolve_slice(shape, r.ints("starts", {0}), r.ints("ends", {1}), r.ints("axes", {}),
+                               r.ints("steps", {}), r.op());
+  Tensor data = ir::placeholder(shape, "data");
+  Tensor out = slice(data, a);
+  return {ir::ComputeDAG({data}, {out}), [a](const Inputs& in) { return single(ref::slice(*in.at(0), a)); }};
+}
+
 OpInstance reduce_op(const OpParams& p) {
   ParamReader r(p, "reduce");
   auto shape = r.shape("shape", {1, 64, 56, 56});
@@ -240,6 +250,9 @@ void add_tensor_ops(std::vector<OpDef>& defs) {
                   flatten_op});
   defs.push_back({"transpose", "shape=1x128x12x64,axes=0x2x1x3: permute dimensions",
                   transpose_op});
+  defs.push_back({"slice", "shape=1x128x768,starts=0,ends=1,axes=,steps=: ONNX Slice (strided, negative "
+                           "from the end)",
+                  slice_op});
 }
 
 }  // namespace bcd::ops::detail

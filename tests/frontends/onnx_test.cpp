@@ -976,6 +976,59 @@ TEST(OnnxExporters, GemmInEveryAttributeFormAndHardActivations) {
   }
 }
 
+TEST(OnnxExporters, SliceSplitAndOldSoftmaxOnData) {
+  ModelMaker m;
+  m.input("x", {2, 6, 5});
+  init_ints(m, "starts", {2}, {5, -1});
+  init_ints(m, "ends", {2}, {0, -100});
+  init_ints(m, "axes", {2}, {1, 2});
+  init_ints(m, "steps", {2}, {-2, -1});
+  m.node("Slice", {"x", "starts", "ends", "axes", "steps"}, "s", "rev");  // rows 5, 3, 1; columns reversed
+  init_ints(m, "sizes", {2}, {2, 4});
+  auto* split = m.node("Split", {"x", "sizes"}, "p0", "split");
+  split->add_output("p1");
+  ModelMaker::i(split, "axis", 1);
+  auto* halves = m.node("Split", {"x"}, "h0", "halves");  // equal parts
+  halves->add_output("h1");
+  ModelMaker::i(halves, "axis", -1);
+  m.output("s");
+  m.output("p0");
+  m.output("p1");
+  m.output("h0");
+  m.output("h1");
+  const Graph g = import_onnx_bytes(m.bytes());
+  const NDArray x = iota({2, 6, 5});  // x[b][r][c] = 30b + 5r + c
+  const auto out = graph::run_reference(g, {&x});
+  ASSERT_EQ(out[0].shape(), (std::vector<int64_t>{2, 3, 5}));
+  EXPECT_EQ(out[0][0], 29);   // b 0, row 5, column 4
+  EXPECT_EQ(out[0][6], 18);   // b 0, row 3, column 3
+  EXPECT_EQ(out[0][15], 59);  // b 1, row 5, column 4
+  EXPECT_EQ(out[1].shape(), (std::vector<int64_t>{2, 2, 5}));
+  EXPECT_EQ(out[2].shape(), (std::vector<int64_t>{2, 4, 5}));
+  EXPECT_EQ(out[2][0], 10);  // row 2
+  EXPECT_EQ(out[3].shape(), (std::vector<int64_t>{2, 6, 3}));
+  EXPECT_EQ(out[4].shape(), (std::vector<int64_t>{2, 6, 2}));
+  EXPECT_EQ(out[4][0], 3);
+  // Our exporter writes slices back as Slice nodes that import as the same nodes.
+  expect_identical(g, import_onnx_bytes(export_onnx_bytes(g)));
+
+  // Softmax before opset 13: over every dimension from the axis on.
+  ModelMaker old;
+  old.model.mutable_opset_import(0)->set_version(11);
+  old.input("x", {2, 3, 4});
+  ModelMaker::i(old.node("Softmax", {"x"}, "y"), "axis", 1);
+  old.output("y");
+  const Graph og = import_onnx_bytes(old.bytes());
+  const NDArray ox = iota({2, 3, 4}, 0.1f);
+  const NDArray oy = std::move(graph::run_reference(og, {&ox})[0]);
+  ASSERT_EQ(oy.shape(), ox.shape());
+  for (int64_t b = 0; b < 2; ++b) {
+    double total = 0;
+    for (int64_t k = 0; k < 12; ++k) total += std::exp(double(ox[b * 12 + k]));
+    for (int64_t k = 0; k < 12; ++k) EXPECT_NEAR(oy[b * 12 + k], std::exp(double(ox[b * 12 + k])) / total, 1e-6);
+  }
+}
+
 #endif  // BCD_HAVE_ONNX
 
 // `bcd export-onnx` writes a file that imports back to the zoo model.

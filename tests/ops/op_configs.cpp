@@ -65,6 +65,9 @@ std::vector<OpConfig> build_table() {
   add("reduce", {"shape=1x4x5x5", "shape=3x17,kind=sum,axes=1,keepdims=0", "shape=2x3x4x5,kind=max,axes=0x2",
                   "shape=4x7x6,kind=min,axes=-1,keepdims=0", "shape=7,kind=l2,all=1,keepdims=0",
                   "shape=2x3x4,kind=mean,all=1", "shape=2x5x6,kind=l2,axes=1"});
+  add("slice", {"shape=7,starts=1,ends=5", "shape=3x8,starts=-3,ends=100,axes=1",
+                 "shape=2x6x5,starts=5x4,ends=0x0,axes=1x2,steps=-2x-1", "shape=4x4x4,starts=0x1,ends=4x4,steps=2x2",
+                 "shape=1x12x8,starts=0,ends=-1,axes=-1,steps=3"});
   add("layer_norm", {"shape=1x8", "shape=3x17", "shape=2x5x64,epsilon=1e-3", "shape=4x1",
                      "shape=1x3x4x33"});
   const std::vector<std::string> shapes{"shape=7", "shape=3x5", "shape=1x3x5x5",

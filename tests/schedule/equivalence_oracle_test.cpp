@@ -73,6 +73,7 @@ const std::vector<OracleCase> kCases = {
     {"reshape", "shape=2x4x6x8,newshape=8x-1"},
     {"flatten", "shape=2x4x6x8,axis=1"},
     {"transpose", "shape=2x4x6x8,axes=0x2x3x1"},
+    {"slice", "shape=4x6x8,starts=1x7,ends=4x0,axes=0x2,steps=1x-2"},
     {"conv2d_bias_relu", "NCHW"},
     {"conv2d_bias_relu", "NHWC"},
     {"dense_bias_gelu", ""},
