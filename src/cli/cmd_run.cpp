@@ -17,6 +17,7 @@
 #include "runtime/timer.h"
 #include "search/target.h"
 #include "support/error.h"
+#include "support/npy.h"
 #include "tuning/records.h"
 
 namespace bcd::cli {
@@ -32,7 +33,52 @@ struct RunOptions {
   bool no_verify = false;
   double tolerance = executor::kDefaultNetworkTolerance;
   bool verbose = false;
+  std::vector<std::string> inputs, outputs;  // [NAME=]FILE.npy
 };
+
+// "NAME=FILE" or, where the network has one such tensor, "FILE": the file for each
+// of `names`, empty where none is given. Fails on an unknown name, a name given
+// twice, or a bare FILE where there are several.
+std::vector<std::string> files_by_name(const std::vector<std::string>& specs, const std::vector<std::string>& names,
+                                       const char* flag, const char* what) {
+  std::vector<std::string> files(names.size());
+  std::string known;
+  for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+  for (const std::string& spec : specs) {
+    size_t k = names.size();
+    std::string file = spec;
+    for (size_t i = 0; i < names.size(); ++i)
+      if (spec.rfind(names[i] + "=", 0) == 0) k = i, file = spec.substr(names[i].size() + 1);
+    if (k == names.size()) {
+      if (names.size() != 1 || (spec.find('=') != std::string::npos && !std::filesystem::exists(spec)))
+        fail("{} '{}': name one of the network's {}s as NAME=FILE ({}s: {})", flag, spec, what, what, known);
+      k = 0;
+    }
+    if (!files[k].empty()) fail("{} gives {} '{}' twice", flag, what, names[k]);
+    files[k] = file;
+  }
+  return files;
+}
+
+// The network's inputs: read from --input files when given (all of them), else
+// seeded random values.
+std::vector<NDArray> network_inputs(const graph::Graph& graph, const RunOptions& o) {
+  if (o.inputs.empty()) return graph::random_inputs(graph, o.seed);
+  std::vector<std::string> names;
+  for (int id : graph.inputs()) names.push_back(graph.node(id).name);
+  const std::vector<std::string> files = files_by_name(o.inputs, names, "--input", "input");
+  std::vector<NDArray> inputs;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (files[i].empty()) fail("--input gives no file for input '{}' (inputs: every one or none)", names[i]);
+    NDArray a = read_npy(files[i]);
+    const auto& want = graph.node(graph.inputs()[i]).shape;
+    if (a.shape() != want)
+      fail("--input {}: input '{}' has shape {}, the file holds {}", files[i], names[i], shape_string(want),
+           shape_string(a.shape()));
+    inputs.push_back(std::move(a));
+  }
+  return inputs;
+}
 
 double mib(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 
@@ -52,6 +98,11 @@ int run_network(const RunOptions& o) {
   search::require_device(target);
   std::vector<tuning::Record> records = load_records_file(o.records);
   graph::Graph graph = o.model.load();
+  // The user's files are checked before anything is built.
+  std::vector<NDArray> inputs = network_inputs(graph, o);
+  std::vector<std::string> output_names;
+  for (int id : graph.outputs()) output_names.push_back(graph.node(id).name);
+  const std::vector<std::string> output_files = files_by_name(o.outputs, output_names, "--output", "output");
 
   auto start = std::chrono::steady_clock::now();
   executor::Network net = executor::Network::build(graph, records, {.target = target});
@@ -76,7 +127,6 @@ int run_network(const RunOptions& o) {
 
   // Timed before verifying, so that the peak resident memory below is the
   // network's, not the reference executor's.
-  std::vector<NDArray> inputs = graph::random_inputs(graph, o.seed);
   std::vector<const NDArray*> args;
   for (const NDArray& a : inputs) args.push_back(&a);
   std::vector<double> costs = executor::time_network(net, args, o.repeat);
@@ -86,10 +136,19 @@ int run_network(const RunOptions& o) {
   if (o.no_verify) {
     fmt::print("verify       skipped (--no-verify)\n");
   } else {
-    executor::Verification v = executor::verify_network(net, graph, o.seed, o.tolerance);
+    executor::Verification v = executor::verify_network(net, graph, args, o.tolerance);
     ok = v.ok;
-    fmt::print("verify       max abs error {:.3g}, max rel error {:.3g} (tolerance {:.3g}, seed {}): {}\n",
-               v.worst.max_abs, v.worst.max_rel, v.tolerance, o.seed, ok ? "PASS" : "FAIL");
+    fmt::print("verify       max abs error {:.3g}, max rel error {:.3g} (tolerance {:.3g}, {}): {}\n",
+               v.worst.max_abs, v.worst.max_rel, v.tolerance,
+               o.inputs.empty() ? fmt::format("seed {}", o.seed) : std::string("--input files"), ok ? "PASS" : "FAIL");
+  }
+  if (!o.outputs.empty()) {
+    std::vector<NDArray> outputs = net.run(args);
+    for (size_t i = 0; i < outputs.size(); ++i)
+      if (!output_files[i].empty()) {
+        write_npy(output_files[i], outputs[i]);
+        fmt::print("output       {} {} -> {}\n", output_names[i], shape_string(outputs[i].shape()), output_files[i]);
+      }
   }
   fmt::print("latency      {:.3f} ms end to end (median of {}){}\n", runtime::median(costs) * 1e3, costs.size(),
              net.on_gpu() ? ", input upload and output download included" : "");
@@ -116,6 +175,10 @@ CommandRunner add_run_command(CLI::App& app) {
       ->check(positive)
       ->capture_default_str();
   cmd->add_flag("-v,--verbose", o->verbose, "list every task with its schedule's origin");
+  cmd->add_option("--input", o->inputs,
+                  "[NAME=]FILE.npy: run on this input (float32 or float64 .npy; every input or none; default: "
+                  "seeded random)");
+  cmd->add_option("--output", o->outputs, "[NAME=]FILE.npy: write this output of the network (float32 .npy)");
   return [o] { return run_network(*o); };
 }
 

@@ -12,6 +12,11 @@ Verification verify_network(Network& network, const graph::Graph& graph, uint64_
   std::vector<NDArray> inputs = graph::random_inputs(graph, seed);
   std::vector<const NDArray*> args;
   for (const NDArray& a : inputs) args.push_back(&a);
+  return verify_network(network, graph, args, tolerance);
+}
+
+Verification verify_network(Network& network, const graph::Graph& graph, const std::vector<const NDArray*>& args,
+                            double tolerance) {
   std::vector<NDArray> actual = network.run(args);
   std::vector<NDArray> expected = graph::run_reference(graph, args);
   Verification v;

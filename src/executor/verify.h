@@ -29,6 +29,9 @@ struct Verification {
 // Runs `network` and graph::run_reference on graph::random_inputs(graph, seed).
 Verification verify_network(Network& network, const graph::Graph& graph, uint64_t seed,
                             double tolerance = kDefaultNetworkTolerance);
+// The same on given inputs (graph input order).
+Verification verify_network(Network& network, const graph::Graph& graph, const std::vector<const NDArray*>& inputs,
+                            double tolerance = kDefaultNetworkTolerance);
 
 // Seconds per end-to-end run (inputs to outputs), one per repeat, after one
 // warm-up run (runtime::time_function).

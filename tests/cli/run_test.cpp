@@ -8,8 +8,11 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <random>
 
 #include "executor/hand_record.h"
+#include "graph/reference_executor.h"
+#include "support/npy.h"
 #include "frontends/zoo.h"
 #include "testing/bcd_cli.h"
 #include "tuning/records.h"
@@ -167,3 +170,38 @@ TEST(ModelOptions, InputShapeBindsAnOnnxModelsDynamicDimensionsAndZooOptionsDoNo
   std::filesystem::remove_all(dir);
 }
 #endif
+
+// The user's own input in, the network's output out, as .npy files; the output is
+// what the reference executor computes on that input.
+TEST(RunCommand, InputAndOutputNpyFilesRunTheUsersData) {
+  const auto dir = testutil::temp_dir("run_npy");
+  frontends::ZooOptions zoo;
+  zoo.image_size = 32;
+  const graph::Graph g = frontends::build_model("squeezenet_v1.1", zoo);
+  NDArray x(g.node(g.inputs()[0]).shape);
+  std::mt19937_64 rng(42);
+  x.fill_random(rng);
+  const std::string in = (dir / "x.npy").string(), out = (dir / "y.npy").string();
+  write_npy(in, x);
+  BcdRun r = run_bcd({"run", "--model", "squeezenet_v1.1", "--image-size", "32", "--repeat", "1", "--input",
+                      "data=" + in, "--output", out});
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("--input files): PASS"), std::string::npos) << r.output;
+  const NDArray y = read_npy(out);
+  const auto expected = graph::run_reference(g, {&x});
+  ASSERT_EQ(y.shape(), expected[0].shape());
+  EXPECT_LT(compare_arrays(y, expected[0]).max_rel, 1e-3);
+  // A file of the wrong shape, a name that is no input, a missing file: one line each.
+  NDArray small({1, 3, 8, 8});
+  write_npy((dir / "small.npy").string(), small);
+  expect_one_line_error(run_bcd({"run", "--model", "squeezenet_v1.1", "--image-size", "32", "--input",
+                                 (dir / "small.npy").string()}),
+                        "input 'data' has shape [1,3,32,32], the file holds [1,3,8,8]");
+  expect_one_line_error(
+      run_bcd({"run", "--model", "squeezenet_v1.1", "--image-size", "32", "--input", "pixels=" + in}),
+      "name one of the network's inputs as NAME=FILE (inputs: data)");
+  expect_one_line_error(run_bcd({"run", "--model", "squeezenet_v1.1", "--image-size", "32", "--input",
+                                 (dir / "none.npy").string()}),
+                        "cannot open the .npy file");
+  std::filesystem::remove_all(dir);
+}
