@@ -18,7 +18,7 @@ void Importer::import_node(int index, const NodeProto& n) {
       {"MatMul", &Importer::matmul},     {"MaxPool", &Importer::pool},
       {"AveragePool", &Importer::pool},  {"GlobalAveragePool", &Importer::global_pool},
       {"Gelu", &Importer::gelu},         {"Slice", &Importer::slice},
-      {"Split", &Importer::split},         {"HardSigmoid", &Importer::hard_sigmoid},
+      {"Split", &Importer::split},        {"Gather", &Importer::gather},         {"HardSigmoid", &Importer::hard_sigmoid},
       {"HardSwish", &Importer::hard_sigmoid},
       {"Clip", &Importer::clip},         {"BatchNormalization", &Importer::batch_norm},
       {"Softmax", &Importer::softmax},   {"ReduceSum", &Importer::reduce},
@@ -51,9 +51,12 @@ std::string Importer::supported_operators() {
                                  "Unsqueeze", "Constant", "Identity", "Dropout"};
   for (const auto& p : fmtx::kPointwiseOps) names.insert(p.onnx);
   // Folded when their inputs are known at import (onnx_import_fold.cpp).
-  for (const char* folded : {"Shape", "ConstantOfShape", "Gather", "Slice", "Cast", "Equal", "Less",
-                             "Greater", "Where", "Expand", "Range"})
-    if (!names.count(folded)) names.insert(std::string(folded) + " (on constants)");
+  names.insert("Shape");
+  names.insert("ConstantOfShape");
+  names.insert("Gather (constant indices)");
+  names.insert("Cast (data: to float)");
+  for (const char* folded : {"Equal", "Less", "Greater", "Where", "Expand", "Range"})
+    names.insert(std::string(folded) + " (on constants)");
   std::string known;
   for (const auto& name : names) known += (known.empty() ? "" : ", ") + name;
   return known;
@@ -557,6 +560,42 @@ void Importer::slice(const NodeProto& n) {
   NodeAttrs a;
   a.slice = slice_attrs(n, shape_of(x));
   set_output(n, Value::of_node(add(OpType::Slice, {realize(x, n.input(0))}, a, node_name(n))));
+}
+
+void Importer::gather(const NodeProto& n) {
+  expect_inputs(n, 2, 2);
+  // Data gathered at constant indices (ViT's class token x[:, 0], a head's rows):
+  // one slice per index, concatenated, then the index's shape in the axis' place.
+  const Value& x = input(n, 0);
+  const Shape xs = shape_of(x);
+  const ConstPtr idx = const_input(n, 1, "indices");
+  const std::vector<int64_t>& indices = int_data(*idx, "indices");
+  const auto d = static_cast<size_t>(ops::normalize_axis(attr_int(n, "axis", 0), xs.size(), "Gather"));
+  if (indices.empty()) fail("Gather with no indices");
+  const std::string name = node_name(n);
+  const int data = realize(x, n.input(0));
+  std::vector<int> parts;
+  for (size_t k = 0; k < indices.size(); ++k) {
+    int64_t i = indices[k];
+    if (i < -xs[d] || i >= xs[d]) fail("index {} is out of range for dimension {} of {}", i, d, dims(xs));
+    if (i < 0) i += xs[d];
+    NodeAttrs a;
+    a.slice = ops::resolve_slice(xs, {i}, {i + 1}, {static_cast<int64_t>(d)}, {}, "Gather");
+    parts.push_back(add(OpType::Slice, {data}, a, indices.size() == 1 ? name + "/take" : name + "/take" + std::to_string(k)));
+  }
+  int y = parts[0];
+  if (parts.size() > 1) {
+    NodeAttrs c;
+    c.axis = static_cast<int64_t>(d);
+    y = add(OpType::Concat, parts, c, name + "/concat");
+  }
+  Shape out(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(d));
+  out.insert(out.end(), idx->shape.begin(), idx->shape.end());
+  out.insert(out.end(), xs.begin() + static_cast<std::ptrdiff_t>(d) + 1, xs.end());
+  if (out.empty()) out = {1};
+  NodeAttrs r;
+  r.new_shape = out;
+  set_output(n, Value::of_node(add(OpType::Reshape, {y}, r, name)));
 }
 
 void Importer::split(const NodeProto& n) {

@@ -1009,6 +1009,22 @@ TEST(OnnxExporters, SliceSplitAndOldSoftmaxOnData) {
   EXPECT_EQ(out[3].shape(), (std::vector<int64_t>{2, 6, 3}));
   EXPECT_EQ(out[4].shape(), (std::vector<int64_t>{2, 6, 2}));
   EXPECT_EQ(out[4][0], 3);
+  // Gather of data at constant indices: ViT's class token x[:, 0] and a list.
+  ModelMaker gm;
+  gm.input("x", {2, 6, 5});
+  init_ints(gm, "first", {}, {0});
+  init_ints(gm, "rows", {2}, {-1, 2});
+  ModelMaker::i(gm.node("Gather", {"x", "first"}, "cls"), "axis", 1);
+  ModelMaker::i(gm.node("Gather", {"x", "rows"}, "picked"), "axis", 1);
+  gm.output("cls");
+  gm.output("picked");
+  const auto gout = graph::run_reference(import_onnx_bytes(gm.bytes()), {&x});
+  ASSERT_EQ(gout[0].shape(), (std::vector<int64_t>{2, 5}));
+  EXPECT_EQ(gout[0][7], 32);  // b 1, row 0, column 2
+  ASSERT_EQ(gout[1].shape(), (std::vector<int64_t>{2, 2, 5}));
+  EXPECT_EQ(gout[1][0], 25);  // b 0, row 5 (index -1)
+  EXPECT_EQ(gout[1][5], 10);  // b 0, row 2
+
   // Our exporter writes slices back as Slice nodes that import as the same nodes.
   expect_identical(g, import_onnx_bytes(export_onnx_bytes(g)));
 
