@@ -10,6 +10,7 @@ packages=(
   build-essential cmake ninja-build clang-19 libomp-19-dev
   libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas-dev libdnnl-dev libxgboost-dev libonnx-dev libprotobuf-dev
+  python3-onnx  # generates the ONNX backend node tests of the conformance check
 )
 missing=()
 for p in "${packages[@]}"; do

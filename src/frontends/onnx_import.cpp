@@ -72,11 +72,16 @@ std::string type_name(int t) {
 ConstPtr to_const(onnx::TensorProto& t, const std::string& name) {
   auto c = std::make_shared<Const>();
   c->name = name;
+  // Counted in 128 bits and checked against the data present before anything is
+  // allocated: a hostile file must not make us allocate what it does not hold.
+  unsigned __int128 declared = 1;
   for (int64_t d : t.dims()) {
     if (d < 0) fail("tensor '{}' has a negative dimension", t.name());
     c->shape.push_back(d);
+    declared *= static_cast<unsigned __int128>(d);
+    if (declared > (unsigned __int128)1 << 40) fail("tensor '{}' of shape {} is too large", t.name(), dims(c->shape));
   }
-  const int64_t count = shape_size(c->shape);
+  const auto count = static_cast<int64_t>(declared);
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
     c->unusable =
         fmt::format("tensor '{}' keeps its data in an external file (not supported)", t.name());
@@ -90,15 +95,14 @@ ConstPtr to_const(onnx::TensorProto& t, const std::string& name) {
   };
   switch (t.data_type()) {
     case onnx::TensorProto::FLOAT: {
+      if (raw && t.raw_data().size() % sizeof(float))
+        fail("tensor '{}': raw data size is not a multiple of 4", t.name());
+      check_count(raw ? static_cast<int64_t>(t.raw_data().size() / sizeof(float)) : t.float_data_size());
       auto f = std::make_shared<NDArray>(c->shape);
       if (raw) {
-        check_count(static_cast<int64_t>(t.raw_data().size() / sizeof(float)));
-        if (t.raw_data().size() % sizeof(float))
-          fail("tensor '{}': raw data size is not a multiple of 4", t.name());
         std::memcpy(f->data(), t.raw_data().data(), t.raw_data().size());
         std::string().swap(*t.mutable_raw_data());
       } else {
-        check_count(t.float_data_size());
         std::copy(t.float_data().begin(), t.float_data().end(), f->data());
         google::protobuf::RepeatedField<float>().Swap(t.mutable_float_data());
       }

@@ -23,7 +23,13 @@ void Importer::import_node(int index, const NodeProto& n) {
       {"Clip", &Importer::clip},         {"BatchNormalization", &Importer::batch_norm},
       {"Softmax", &Importer::softmax},   {"ReduceSum", &Importer::reduce},
       {"ReduceMean", &Importer::reduce}, {"ReduceMax", &Importer::reduce},
-      {"ReduceMin", &Importer::reduce},  {"ReduceL2", &Importer::reduce},   {"LayerNormalization", &Importer::layer_norm},
+      {"ReduceMin", &Importer::reduce},  {"ReduceL2", &Importer::reduce},
+      {"ReduceL1", &Importer::reduce},   {"ReduceSumSquare", &Importer::reduce},
+      {"ReduceLogSum", &Importer::reduce}, {"ReduceLogSumExp", &Importer::reduce},
+      {"LeakyRelu", &Importer::activation}, {"Elu", &Importer::activation},
+      {"Selu", &Importer::activation},   {"Softplus", &Importer::activation},
+      {"Softsign", &Importer::activation}, {"LogSoftmax", &Importer::softmax},
+      {"Sum", &Importer::variadic},      {"Mean", &Importer::variadic},   {"LayerNormalization", &Importer::layer_norm},
       {"Concat", &Importer::concat},     {"Reshape", &Importer::reshape},
       {"Flatten", &Importer::flatten},   {"Transpose", &Importer::transpose},
       {"Pad", &Importer::pad},           {"Squeeze", &Importer::squeeze},
@@ -45,7 +51,9 @@ void Importer::import_node(int index, const NodeProto& n) {
 std::string Importer::supported_operators() {
   std::set<std::string> names = {"Conv", "Gemm", "MatMul", "MaxPool", "AveragePool", "GlobalAveragePool",
                                  "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceL2",
-                                 "HardSigmoid", "HardSwish", "Slice", "Split",
+                                 "HardSigmoid", "HardSwish", "Slice", "Split", "ReduceL1", "ReduceSumSquare",
+                                 "ReduceLogSum", "ReduceLogSumExp", "LeakyRelu", "Elu", "Selu", "Softplus",
+                                 "Softsign", "LogSoftmax", "Sum", "Mean",
                                  "Gelu", "Clip", "BatchNormalization", "Softmax", "LayerNormalization",
                                  "Concat", "Reshape", "Flatten", "Transpose", "Pad", "Squeeze",
                                  "Unsqueeze", "Constant", "Identity", "Dropout"};
@@ -414,6 +422,56 @@ bool Importer::try_gelu_pattern(int index, const NodeProto& first) {
   return true;
 }
 
+void Importer::activation(const NodeProto& n) {
+  expect_inputs(n, 1, 1);
+  const std::string& op = n.op_type();
+  const std::string name = node_name(n);
+  const int x = in_node(n, 0);
+  auto scalar_op = [&](OpType t, int v, double c, const std::string& what) {
+    return add(t, {v, scalar_node(c, name + "/" + what)}, {}, name + "/" + what + "_op");
+  };
+  int y = -1;
+  if (op == "Softsign") {  // x / (1 + |x|)
+    y = add(OpType::Divide, {x, scalar_op(OpType::Add, add(OpType::Abs, {x}, {}, name + "/abs"), 1.0, "one")}, {},
+            name);
+  } else if (op == "Softplus") {  // log(exp(x) + 1)
+    y = add(OpType::Log, {scalar_op(OpType::Add, add(OpType::Exp, {x}, {}, name + "/exp"), 1.0, "one")}, {}, name);
+  } else {
+    // relu(x) + negative part, where min(x, 0) = -relu(-x):
+    //   LeakyRelu: alpha * min(x, 0); Elu: alpha * (exp(min(x, 0)) - 1); Selu: Elu's, times gamma.
+    const int positive = add(OpType::Relu, {x}, {}, name + "/relu");
+    const int negative = add(OpType::Neg, {add(OpType::Relu, {add(OpType::Neg, {x}, {}, name + "/neg")}, {},
+                                               name + "/relu_neg")},
+                             {}, name + "/min0");
+    const bool leaky = op == "LeakyRelu", selu = op == "Selu";
+    const double alpha = fmtx::exact_double(
+        attr_float(n, "alpha", leaky ? 0.01f : selu ? 1.67326319217681884765625f : 1.0f));
+    const int tail = leaky ? negative
+                           : scalar_op(OpType::Subtract, add(OpType::Exp, {negative}, {}, name + "/exp"), 1.0, "one");
+    y = add(OpType::Add, {positive, scalar_op(OpType::Multiply, tail, alpha, "alpha")}, {}, selu ? name + "/elu" : name);
+    if (selu)
+      y = add(OpType::Multiply,
+              {y, scalar_node(fmtx::exact_double(attr_float(n, "gamma", 1.05070102214813232421875f)), name + "/gamma")},
+              {}, name);
+  }
+  set_output(n, Value::of_node(y));
+}
+
+void Importer::variadic(const NodeProto& n) {
+  if (n.input_size() < 1) fail("expected at least 1 input");
+  // Sum and Mean of any number of inputs, broadcasting: a chain of adds.
+  const std::string name = node_name(n);
+  int y = operand(input(n, 0), n.input(0));
+  for (int k = 1; k < n.input_size(); ++k)
+    y = add(OpType::Add, {y, operand(input(n, k), n.input(k))}, {},
+            k + 1 == n.input_size() && n.op_type() == "Sum" ? name : name + "/add" + std::to_string(k));
+  if (n.op_type() == "Mean")
+    y = add(OpType::Multiply, {y, scalar_node(1.0 / n.input_size(), name + "/inverse_count")}, {}, name);
+  else if (n.input_size() == 1)
+    y = add(OpType::Reshape, {y}, [&] { NodeAttrs r; r.new_shape = g_.node(y).shape; return r; }(), name);
+  set_output(n, Value::of_node(y));
+}
+
 void Importer::hard_sigmoid(const NodeProto& n) {
   expect_inputs(n, 1, 1);
   const bool swish = n.op_type() == "HardSwish";
@@ -548,10 +606,15 @@ void Importer::softmax(const NodeProto& n) {
     back.new_shape = xs;
     a.axis = 1;
     const int rows = add(OpType::Reshape, {x}, flat, node_name(n) + "/rows");
-    const int y = add(OpType::Softmax, {rows}, a, node_name(n));
+    int y = add(OpType::Softmax, {rows}, a, node_name(n));
+    if (n.op_type() == "LogSoftmax") y = add(OpType::Log, {y}, {}, node_name(n) + "/log");
     return set_output(n, Value::of_node(add(OpType::Reshape, {y}, back, node_name(n) + "/unrows")));
   }
   a.axis = axis;
+  if (n.op_type() == "LogSoftmax") {
+    const int s = add(OpType::Softmax, {x}, a, node_name(n) + "/softmax");
+    return set_output(n, Value::of_node(add(OpType::Log, {s}, {}, node_name(n))));
+  }
   set_output(n, Value::of_node(add(OpType::Softmax, {x}, a, node_name(n))));
 }
 
@@ -629,16 +692,26 @@ void Importer::reduce(const NodeProto& n) {
   expect_inputs(n, 1, 2);
   NodeAttrs a;
   const std::string kind = n.op_type().substr(6);  // after "Reduce"
-  a.reduce.kind = kind == "Sum"    ? ops::ReduceKind::Sum
-                  : kind == "Mean" ? ops::ReduceKind::Mean
-                  : kind == "Max"  ? ops::ReduceKind::Max
-                  : kind == "Min"  ? ops::ReduceKind::Min
-                                   : ops::ReduceKind::L2;
+  // L1, SumSquare, LogSum and LogSumExp are sums of a pointwise function, or the
+  // log of a sum: elementwise ops around a sum.
+  a.reduce.kind = kind == "Mean"  ? ops::ReduceKind::Mean
+                  : kind == "Max" ? ops::ReduceKind::Max
+                  : kind == "Min" ? ops::ReduceKind::Min
+                  : kind == "L2"  ? ops::ReduceKind::L2
+                                  : ops::ReduceKind::Sum;
   // The axes are an input from opset 18 (ReduceSum: 13), an attribute before.
   a.reduce.axes = has_input(n, 1) ? int_data(*const_input(n, 1, "axes"), "axes") : attr_ints(n, "axes", {});
   a.reduce.keepdims = attr_int(n, "keepdims", 1) != 0;
   if (a.reduce.axes.empty() && attr_int(n, "noop_with_empty_axes", 0) != 0) return set_output(n, input(n, 0));
-  set_output(n, Value::of_node(add(OpType::Reduce, {in_node(n, 0)}, a, node_name(n))));
+  const std::string name = node_name(n);
+  int x = in_node(n, 0);
+  if (kind == "L1") x = add(OpType::Abs, {x}, {}, name + "/abs");
+  if (kind == "SumSquare") x = add(OpType::Multiply, {x, x}, {}, name + "/square");
+  if (kind == "LogSumExp") x = add(OpType::Exp, {x}, {}, name + "/exp");
+  const bool log = kind == "LogSum" || kind == "LogSumExp";
+  int y = add(OpType::Reduce, {x}, a, log ? name + "/sum" : name);
+  if (log) y = add(OpType::Log, {y}, {}, name);
+  set_output(n, Value::of_node(y));
 }
 
 void Importer::layer_norm(const NodeProto& n) {

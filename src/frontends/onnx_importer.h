@@ -246,6 +246,10 @@ class Importer {
   void clip(const NodeProto& n);
 
   void hard_sigmoid(const NodeProto& n);
+  // LeakyRelu, Elu, Selu, Softplus and Softsign as elementwise ops.
+  void activation(const NodeProto& n);
+  // Sum and Mean of any number of inputs.
+  void variadic(const NodeProto& n);
 
 
   void batch_norm(const NodeProto& n);

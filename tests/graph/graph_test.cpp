@@ -44,7 +44,12 @@ TEST(GraphOps, OneRowPerOpTypeInOrderWithUniqueNamesAndARegistryOpOfTheSameName)
     EXPECT_TRUE(def.compute && def.reference) << def.name;
     EXPECT_LE(def.min_inputs, def.max_inputs) << def.name;
     // The registry builds it on its own, so the equivalence oracle covers it.
-    EXPECT_NO_THROW(ops::find_op(def.name)) << def.name;
+    ASSERT_NO_THROW(ops::find_op(def.name)) << def.name;
+    // Fusion starts a subgraph at each reduction: an op with one is an anchor.
+    bool reduces = false;
+    const ops::OpInstance inst = ops::build_op(def.name, {});
+    for (const auto& op : inst.dag.ops()) reduces = reduces || op->has_reduce();
+    EXPECT_EQ(reduces, def.cls == OpClass::Anchor) << def.name;
   }
 }
 
