@@ -44,6 +44,7 @@ void Importer::import_node(int index, const NodeProto& n) {
   if (!pw && ((!standard && !ms_gelu) || it == handlers.end()))
     fail("unsupported operator '{}{}'", standard ? "" : n.domain() + ".", n.op_type());
   if ((n.op_type() == "Div" || n.op_type() == "Mul") && try_gelu_pattern(index, n)) return;
+  if (n.op_type() == "ReduceMean" && standard && try_layer_norm_pattern(index, n)) return;
   if (pw) return pointwise(n, *pw);
   (this->*it->second)(n);
 }
@@ -489,6 +490,112 @@ void Importer::hard_sigmoid(const NodeProto& n) {
   int y = add(OpType::Clip, {shifted}, c, swish ? name + "/gate" : name);
   if (swish) y = add(OpType::Multiply, {x, y}, {}, name);
   set_output(n, Value::of_node(y));
+}
+
+bool Importer::try_layer_norm_pattern(int index, const NodeProto& first) {
+  // LayerNorm as exporters spell it before LayerNormalization (opset 17):
+  //   m = ReduceMean(x, last axis); d = x - m; v = ReduceMean(d ^ 2 or d * d);
+  //   y = d / Sqrt(v + eps) [* gamma] [+ beta]
+  // becomes one layer_norm, the anchor the zoo's BERT has; anything else is left to
+  // the general path.
+  if (first.input_size() < 1 || first.output_size() != 1 || !values_.count(first.input(0))) return false;
+  const std::string& x = first.input(0);
+  const Shape xs = shape_of(values_.at(x));
+  if (xs.empty()) return false;
+  const auto& nodes = model_.graph().node();
+  auto last_axis_mean = [&](const NodeProto& n) {
+    if (n.op_type() != "ReduceMean" || attr_int(n, "keepdims", 1) != 1) return false;
+    Shape axes = attr_ints(n, "axes", {});
+    if (n.input_size() > 1) {
+      const ConstPtr c = known_const(n.input(1));
+      if (!c || !c->i) return false;
+      axes = *c->i;
+    }
+    return axes.size() == 1 && (axes[0] == -1 || axes[0] == static_cast<int64_t>(xs.size()) - 1);
+  };
+  if (!last_axis_mean(first)) return false;
+  std::vector<int> matched;
+  // The readers of a value, none of them a graph output or before `index`.
+  auto readers = [&](const std::string& value) {
+    std::vector<std::pair<int, int>> r;
+    auto it = uses_.find(value);
+    if (outputs_.count(value) || it == uses_.end()) return r;
+    for (const auto& u : it->second)
+      if (u.first > index) r.push_back(u);
+    return it->second.size() == r.size() ? r : std::vector<std::pair<int, int>>{};
+  };
+  auto op_is = [&](int i, const char* op) {
+    return nodes.Get(i).op_type() == op && nodes.Get(i).domain().empty() && nodes.Get(i).output_size() == 1;
+  };
+  auto scalar_is = [&](const std::string& value, double expected) { return is_scalar_const(value, expected); };
+  auto other = [&](int i, int slot) { return nodes.Get(i).input_size() == 2 ? nodes.Get(i).input(1 - slot) : ""; };
+  auto sole = [&](const std::string& value, const char* op) {
+    auto r = readers(value);
+    if (r.size() != 1 || !op_is(r[0].first, op)) return std::pair{-1, -1};
+    matched.push_back(r[0].first);
+    return r[0];
+  };
+  const auto [sub, sub_slot] = sole(first.output(0), "Sub");
+  if (sub < 0 || sub_slot != 1 || nodes.Get(sub).input(0) != x) return false;
+  const std::string& d = nodes.Get(sub).output(0);
+  auto d_readers = readers(d);
+  if (d_readers.size() != 2 && !(d_readers.size() == 3 && op_is(d_readers[0].first, "Mul"))) return false;
+  // The square: Pow(d, 2) or Mul(d, d); and the division by the deviation.
+  int square = -1, div = -1;
+  for (const auto& [i, slot] : d_readers) {
+    if (op_is(i, "Pow") && slot == 0 && scalar_is(other(i, slot), 2.0)) square = i;
+    else if (op_is(i, "Mul") && nodes.Get(i).input(0) == d && nodes.Get(i).input(1) == d) square = i;
+    else if (op_is(i, "Div") && slot == 0) div = i;
+  }
+  if (square < 0 || div < 0) return false;
+  matched.push_back(square);
+  matched.push_back(div);
+  const auto [var, var_slot] = sole(nodes.Get(square).output(0), "ReduceMean");
+  if (var < 0 || !last_axis_mean(nodes.Get(var))) return false;
+  const auto [plus, plus_slot] = sole(nodes.Get(var).output(0), "Add");
+  if (plus < 0) return false;
+  const ConstPtr eps = known_const(other(plus, plus_slot));
+  if (!eps || shape_size(eps->shape) != 1 || !eps->f) return false;
+  const auto [root, root_slot] = sole(nodes.Get(plus).output(0), "Sqrt");
+  if (root < 0) return false;
+  const auto [div2, div_slot] = sole(nodes.Get(root).output(0), "Div");
+  if (div2 != div || div_slot != 1) return false;
+  // Optional affine part: * gamma, then + beta, each a constant over the last axis.
+  const int64_t h = xs.back();
+  auto vector_const = [&](int i, int slot) -> ConstPtr {
+    const ConstPtr c = known_const(other(i, slot));
+    return c && c->f && (c->shape == Shape{h}) ? c : nullptr;
+  };
+  std::string out = nodes.Get(div).output(0);
+  ConstPtr gamma, beta;
+  auto r = readers(out);
+  if (r.size() == 1 && op_is(r[0].first, "Mul") && (gamma = vector_const(r[0].first, r[0].second))) {
+    matched.push_back(r[0].first);
+    out = nodes.Get(r[0].first).output(0);
+    r = readers(out);
+    if (r.size() == 1 && op_is(r[0].first, "Add") && (beta = vector_const(r[0].first, r[0].second))) {
+      matched.push_back(r[0].first);
+      out = nodes.Get(r[0].first).output(0);
+    }
+  }
+  NodeAttrs a;
+  a.epsilon = fmtx::exact_double(float_data(*eps)[0]);
+  const std::string name = node_name(first);
+  auto filled = [&](float value, const std::string& what) {
+    NDArray v({h});
+    v.fill(value);
+    return g_.add_constant(name + "/" + what, std::move(v));
+  };
+  const int xn = in_node(first, 0);
+  const int g = gamma ? realize_const(*gamma) : filled(1.0f, "gamma");
+  const int b = beta ? realize_const(*beta) : filled(0.0f, "beta");
+  const int y = add(OpType::LayerNorm, {xn, g, b}, a, name);
+  for (int i : matched) {
+    skip_[static_cast<size_t>(i)] = true;
+    release_inputs(nodes.Get(i));
+  }
+  define(out, Value::of_node(y));
+  return true;
 }
 
 void Importer::clip(const NodeProto& n) {

@@ -243,6 +243,10 @@ class Importer {
   // after the first node, created where it stands; the other four are skipped.
   bool try_gelu_pattern(int index, const NodeProto& first);
 
+  // ReduceMean ... Sqrt ... Div [Mul gamma] [Add beta] over the last axis: one
+  // layer_norm, named after the first node and created where it stands.
+  bool try_layer_norm_pattern(int index, const NodeProto& first);
+
   void clip(const NodeProto& n);
 
   void hard_sigmoid(const NodeProto& n);

@@ -64,17 +64,21 @@ CompilerConfig make_config() {
   // With -fassociative-math everywhere, clang 19.1.7's SLP vectorizer miscompiled
   // a search State of a small conv2d (unrolled 2 x 5 x 2 accumulator tile, 18-term
   // sums: off by up to 0.44; clang 14, gcc, -O1, or no reassociation: correct).
-  // No -fno-signed-zeros: with it, -ffp-contract=fast and 512-bit vectors, clang
-  // 19.1.7's SLP vectorizer miscompiled the default program of a transpose feeding a
-  // 2 x 3 x 3 batch_matmul (tests/runtime/clang_slp_regression_test.cpp; correct
-  // without any one of the three, or with -fno-slp-vectorize).
+  // -mllvm -slp-recursion-max-depth=4 (LLVM's default: 12): deeper SLP trees of
+  // clang 19.1.7 miscompiled, with these flags, a search State of conv2d + bias +
+  // relu (an unrolled 2 x 5 x 2 tile) and the default program of a transpose feeding
+  // a 2 x 3 x 3 batch_matmul (tests/runtime/clang_slp_regression_test.cpp; gcc,
+  // -fno-slp-vectorize or depth 4 compute them right, depth 6 and 8 do not). The
+  // hand-scheduled matmul and convolutions of bench/ run as fast at depth 4
+  // (-fno-slp-vectorize cost the matmul 15x).
   // -mprefer-vector-width=512: on AVX-512 CPUs clang otherwise vectorizes with
   // 256-bit registers (its tuning for these CPUs), which halves the peak: tuned
   // dense and conv kernels plateaued at 175-180 GFLOP/s on 2 Sapphire Rapids cores
   // (the 256-bit FMA peak) while oneDNN ran at 315-370. Without AVX-512 the flag
   // changes nothing: the width stays what the CPU has.
   c.flags = {"-O3", "-march=native", "-mprefer-vector-width=512", "-std=c11", "-fPIC", "-shared",
-             "-fopenmp", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=fast", "-w"};
+             "-fopenmp", "-fno-math-errno", "-fno-trapping-math", "-fno-signed-zeros", "-ffp-contract=fast",
+             "-mllvm", "-slp-recursion-max-depth=4", "-w"};
   c.cache_dir = default_cache_dir();
   return c;
 }

@@ -790,6 +790,14 @@ TEST(OnnxExporters, DecomposedLayerNormAndReductionsCompute) {
   m.output("mx");
   m.output("l2");
   const Graph g = import_onnx_bytes(m.bytes());
+  // The decomposed LayerNorm is recognized as one layer_norm.
+  int layer_norms = 0, roots = 0;
+  for (const Node& n : g.nodes()) {
+    layer_norms += n.op == OpType::LayerNorm;
+    roots += n.op == OpType::Sqrt;
+  }
+  EXPECT_EQ(layer_norms, 1);
+  EXPECT_EQ(roots, 0);
   NDArray x = iota({2, 3, 8}, 0.37f, -3.0f);
   for (int64_t i = 0; i < x.size(); ++i) x[i] = std::sin(x[i]) * 2;
   const auto out = graph::run_reference(g, {&x});
@@ -1043,6 +1051,42 @@ TEST(OnnxExporters, SliceSplitAndOldSoftmaxOnData) {
     for (int64_t k = 0; k < 12; ++k) total += std::exp(double(ox[b * 12 + k]));
     for (int64_t k = 0; k < 12; ++k) EXPECT_NEAR(oy[b * 12 + k], std::exp(double(ox[b * 12 + k])) / total, 1e-6);
   }
+}
+
+// LayerNorm with its affine part, constants placed before each reader, and the square
+// written as Mul(d, d): one layer_norm with the file's gamma and beta.
+TEST(OnnxExporters, DecomposedLayerNormWithGammaAndBetaIsOneLayerNorm) {
+  ModelMaker m;
+  m.input("x", {4, 6});
+  auto* mean = m.node("ReduceMean", {"x"}, "mean", "ln");
+  ModelMaker::ints(mean, "axes", {1});
+  m.node("Sub", {"x", "mean"}, "d");
+  m.node("Mul", {"d", "d"}, "d2");
+  auto* var = m.node("ReduceMean", {"d2"}, "var");
+  ModelMaker::ints(var, "axes", {-1});
+  scalar_constant(m, "eps", 1e-3f);
+  m.node("Add", {"var", "eps"}, "ve");
+  m.node("Sqrt", {"ve"}, "sd");
+  m.node("Div", {"d", "sd"}, "n");
+  m.init("gamma", {6}, {1, 2, 3, 4, 5, 6});
+  m.node("Mul", {"n", "gamma"}, "g");
+  m.init("beta", {6}, {0.5f, 0, 0, 0, 0, -0.5f});
+  m.node("Add", {"g", "beta"}, "y");
+  m.output("y");
+  const Graph g = import_onnx_bytes(m.bytes());
+  const Node& out = g.node(g.outputs()[0]);
+  ASSERT_EQ(out.op, OpType::LayerNorm);
+  EXPECT_EQ(out.name, "ln");
+  EXPECT_DOUBLE_EQ(out.attrs.epsilon, 1e-3);
+  const NDArray x = iota({4, 6}, 0.3f, -2.0f);
+  NDArray gamma({6}), beta({6});
+  for (int i = 0; i < 6; ++i) gamma[i] = static_cast<float>(i + 1);
+  beta.fill(0.0f);
+  beta[0] = 0.5f;
+  beta[5] = -0.5f;
+  const NDArray expected = ops::ref::layer_norm(x, gamma, beta, 1e-3);
+  const auto y = graph::run_reference(g, {&x});
+  for (int64_t i = 0; i < x.size(); ++i) EXPECT_NEAR(y[0][i], expected[i], 1e-5) << i;
 }
 
 #endif  // BCD_HAVE_ONNX

@@ -1,5 +1,6 @@
-// Programs the kernel compiler once got wrong: each must compute what the naive
-// reference computes (runtime/compiler.cpp says which flags were to blame).
+// Programs the kernel compiler once got wrong, each checked against the naive
+// reference (runtime/compiler.cpp says which flags were to blame and what avoids it;
+// the equivalence oracle holds the search States among them).
 #include <gtest/gtest.h>
 
 #include <random>
@@ -12,8 +13,8 @@ namespace bcd {
 namespace {
 
 // A transpose stage feeding a 2 x 3 x 3 batch_matmul, unscheduled: clang 19.1.7's
-// SLP vectorizer miscompiled it with -fno-signed-zeros, -ffp-contract=fast and
-// 512-bit vectors (errors of order 1 and garbage on AVX-512 machines).
+// SLP vectorizer got it wrong (errors of order 1, or garbage) at its default
+// recursion depth with -fno-signed-zeros, -ffp-contract=fast and 512-bit vectors.
 TEST(ClangSlpRegression, TransposeFeedingASmallBatchMatmul) {
   ir::Tensor a = ir::placeholder({2, 3, 4}, "a"), b = ir::placeholder({2, 4, 3}, "b");
   ir::ComputeDAG dag({a, b}, {ops::batch_matmul(a, ops::transpose(b, {0, 2, 1}))});

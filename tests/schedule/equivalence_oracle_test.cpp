@@ -271,3 +271,25 @@ TEST(EquivalenceOracle, AStateClang19MiscompiledWithReassociationEverywhere) {
   EXPECT_EQ(checked, 1);
   for (const auto& f : failures) ADD_FAILURE() << f;
 }
+
+TEST(EquivalenceOracle, AConvBiasReluStateClang19MiscompiledAtFullSlpDepth) {
+  // A search State of conv2d + bias + relu (an unrolled 2 x 5 x 2 tile after a
+  // padding stage) that clang 19.1.7's SLP vectorizer got wrong (off by up to 1.09)
+  // at its default recursion depth; kernels now compile with depth 4
+  // (runtime/compiler.cpp).
+  const std::string steps = R"([["CI",5],["SP",4,6,3,[3],1],["SP",4,5,3,[3],1],["SP",4,4,4,[2],1],
+    ["SP",4,3,10,[2,5,1],1],["SP",4,2,10,[1,5,2],1],["SP",4,1,8,[4,1,2],1],["SP",4,0,1,[1,1,1],1],
+    ["RE",4,[0,4,8,12,1,5,9,13,16,18,20,2,6,10,14,17,19,21,3,7,11,15]],["FSP",6,3,4,1],["FSP",6,2,5,1],
+    ["FSP",6,1,6,1],["FSP",6,0,7,1],["RE",6,[0,2,4,6,1,3,5,7]],["CA",4,6,3],
+    ["RE",4,[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,20,21,19]],["FU",3,[0,1,2]],["AN",3,0,"parallel"],
+    ["FU",6,[0,1,2,3]],["AN",6,0,"parallel"],["AN",3,1,"vectorize"],["AN",4,21,"vectorize"],
+    ["AN",6,4,"vectorize"],["PR",4,0,"auto_unroll_max_step$512"]])";
+  const OracleCase c{"conv2d_bias_relu", "NCHW"};
+  int checked = 0;
+  StepCoverage coverage;
+  auto failures = check_case(c, 1, 1, &checked, coverage, [&](const ir::ComputeDAG& dag, std::mt19937_64&) {
+    return schedule::replay(dag, schedule::history_from_json(nlohmann::json::parse(steps)));
+  });
+  EXPECT_EQ(checked, 1);
+  for (const auto& f : failures) ADD_FAILURE() << f;
+}
