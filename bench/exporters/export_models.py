@@ -44,6 +44,19 @@ class BertLikeEncoder(torch.nn.Module):
         return x
 
 
+class UpsampleNet(torch.nn.Module):
+    """A decoder's upsampling path: F.interpolate nearest (x2) and bilinear (x2)."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Conv2d(3, 16, 3, padding=1)
+        self.b = torch.nn.Conv2d(16, 8, 3, padding=1)
+
+    def forward(self, x):
+        x = torch.nn.functional.interpolate(torch.relu(self.a(x)), scale_factor=2, mode="nearest")
+        return torch.nn.functional.interpolate(self.b(x), scale_factor=2, mode="bilinear", align_corners=False)
+
+
 def transformer_encoder():
     layer = torch.nn.TransformerEncoderLayer(d_model=256, nhead=4, dim_feedforward=1024, batch_first=True)
     return torch.nn.TransformerEncoder(layer, num_layers=2)
@@ -72,6 +85,7 @@ MODELS = {
     "convnext_tiny": (lambda: torchvision.models.convnext_tiny(), image()),
     "vit_b_16": (lambda: torchvision.models.vit_b_16(), image()),
     "transformer_encoder": (transformer_encoder, (1, 64, 256)),
+    "upsample_net": (UpsampleNet, image(32)),
     "bert_like": (lambda: BertLikeEncoder(), (1, 128, 768)),
 }
 

@@ -11,6 +11,7 @@
 //   global_avg_pool2d      GlobalAveragePool
 //   softmax, layer_norm    Softmax(axis), LayerNormalization(axis=-1, epsilon)
 //   slice                  Slice(starts, ends, axes, steps as initializers)
+//   resize                 Resize(x, "", "", sizes) with its three modes
 //   reduce                 ReduceSum (axes input), ReduceMean, ReduceMax, ReduceMin,
 //                          ReduceL2 (axes attribute), keepdims
 //   relu, sigmoid, tanh,   Relu, Sigmoid, Tanh, Sqrt, Exp, Log, Erf, Abs, Neg,
@@ -128,6 +129,12 @@ class Writer {
     a->set_name(name);
     a->set_type(onnx::AttributeProto::INTS);
     for (int64_t x : v) a->add_ints(x);
+  }
+  static void set_string(onnx::NodeProto* p, const std::string& name, const std::string& v) {
+    auto* a = p->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(v);
   }
   static void set_int(onnx::NodeProto* p, const std::string& name, int64_t v) {
     auto* a = p->add_attribute();
@@ -313,6 +320,7 @@ class Writer {
                       add_scalar(n, "value", static_cast<float>(a.pad.value))},
                      out, out);
         hint_double(p, "pad_value", a.pad.value);
+        if (a.pad.mode != ops::PadMode::Constant) set_string(p, "mode", ops::pad_mode_name(a.pad.mode));
         break;
       }
       case OpType::Concat: {
@@ -320,6 +328,15 @@ class Writer {
         for (size_t k = 0; k < n.inputs.size(); ++k) inputs.push_back(in(n, k));
         p = add_node("Concat", inputs, out, out);
         set_int(p, "axis", a.axis);
+        break;
+      }
+      case OpType::Resize: {
+        static const char* coords[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"};
+        static const char* rounding[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
+        p = add_node("Resize", {in(n, 0), "", "", add_int64_init(helper(n, "sizes"), a.resize.out_shape)}, out, out);
+        set_string(p, "mode", a.resize.mode == ops::ResizeMode::Linear ? "linear" : "nearest");
+        set_string(p, "coordinate_transformation_mode", coords[static_cast<size_t>(a.resize.coordinates)]);
+        set_string(p, "nearest_mode", rounding[static_cast<size_t>(a.resize.rounding)]);
         break;
       }
       case OpType::Reduce: {

@@ -10,9 +10,11 @@
 //   onnx_pointwise.h (Relu, Sigmoid, Tanh, Sqrt, Exp, Log, Erf, Abs, Neg, Reciprocal,
 //   Add, Sub, Mul, Div, Pow; numpy broadcasting, 0-d constants included),
 //   BatchNormalization (folded into x * scale + shift), Softmax, LayerNormalization
-//   (last axis), Concat, Reshape, Flatten, Transpose, Pad (constant mode), Squeeze,
-//   Unsqueeze, Constant, Cast to float, and Identity / Dropout as no-ops. Shape
-//   arithmetic on values known at import is folded (onnx_import_fold.cpp).
+//   (last axis), Concat, Reshape, Flatten, Transpose, Pad (constant, reflect, edge),
+//   Squeeze, Unsqueeze, Constant, Cast to float, Identity / Dropout as no-ops, and
+//   more (import_node's table): reductions, Slice, Split, Gather at constant indices,
+//   Resize / Upsample (nearest, linear), and activations composed of our ops.
+//   Shape arithmetic on values known at import is folded (onnx_import_fold.cpp).
 //
 // A node that fails defines nothing, nodes reading what it would have made are
 // skipped, and the import goes on: the error lists every distinct problem once.

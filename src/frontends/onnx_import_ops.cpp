@@ -2,6 +2,7 @@
 // its node's inputs and attributes and adding our op(s) to the graph (the mapping is
 // described at the top of onnx_import.cpp; the machinery is in onnx_importer.h).
 #ifdef BCD_HAVE_ONNX
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -18,7 +19,8 @@ void Importer::import_node(int index, const NodeProto& n) {
       {"MatMul", &Importer::matmul},     {"MaxPool", &Importer::pool},
       {"AveragePool", &Importer::pool},  {"GlobalAveragePool", &Importer::global_pool},
       {"Gelu", &Importer::gelu},         {"Slice", &Importer::slice},
-      {"Split", &Importer::split},        {"Gather", &Importer::gather},         {"HardSigmoid", &Importer::hard_sigmoid},
+      {"Split", &Importer::split},        {"Gather", &Importer::gather},
+      {"Resize", &Importer::resize},      {"Upsample", &Importer::resize},         {"HardSigmoid", &Importer::hard_sigmoid},
       {"HardSwish", &Importer::hard_sigmoid},
       {"Clip", &Importer::clip},         {"BatchNormalization", &Importer::batch_norm},
       {"Softmax", &Importer::softmax},   {"ReduceSum", &Importer::reduce},
@@ -54,7 +56,7 @@ std::string Importer::supported_operators() {
                                  "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceL2",
                                  "HardSigmoid", "HardSwish", "Slice", "Split", "ReduceL1", "ReduceSumSquare",
                                  "ReduceLogSum", "ReduceLogSumExp", "LeakyRelu", "Elu", "Selu", "Softplus",
-                                 "Softsign", "LogSoftmax", "Sum", "Mean",
+                                 "Softsign", "LogSoftmax", "Sum", "Mean", "Resize", "Upsample",
                                  "Gelu", "Clip", "BatchNormalization", "Softmax", "LayerNormalization",
                                  "Concat", "Reshape", "Flatten", "Transpose", "Pad", "Squeeze",
                                  "Unsqueeze", "Constant", "Identity", "Dropout"};
@@ -768,6 +770,58 @@ void Importer::gather(const NodeProto& n) {
   set_output(n, Value::of_node(add(OpType::Reshape, {y}, r, name)));
 }
 
+void Importer::resize(const NodeProto& n) {
+  const bool upsample = n.op_type() == "Upsample";
+  expect_inputs(n, 1, 4);
+  only_first_output(n);
+  const Value& x = input(n, 0);
+  const Shape xs = shape_of(x);
+  NodeAttrs a;
+  // The output size: `sizes` (Resize, input 3), else the input times `scales`
+  // (Resize: input 2, opset 10: input 1; Upsample: input 1 or attribute).
+  const int scales_at = upsample || opset_ < 11 ? 1 : 2;
+  if (!upsample && opset_ >= 11 && has_input(n, 3)) {
+    a.resize.out_shape = int_data(*const_input(n, 3, "sizes"), "sizes");
+  } else {
+    std::vector<float> scales;
+    if (has_input(n, scales_at)) {
+      const NDArray& s = float_data(*const_input(n, scales_at, "scales"));
+      scales.assign(s.data(), s.data() + s.size());
+    } else if (const auto* at = attr(n, "scales")) {
+      scales.assign(at->floats().begin(), at->floats().end());
+    }
+    if (scales.size() != xs.size()) fail("{} scales for data of rank {}", scales.size(), xs.size());
+    for (size_t d = 0; d < xs.size(); ++d) {
+      const double out = std::floor(static_cast<double>(xs[d]) * scales[d]);
+      // The coordinates follow the scale; bcd computes them from the sizes, which
+      // agree when the scale maps the size exactly.
+      if (std::abs(out - static_cast<double>(xs[d]) * scales[d]) > 1e-6 * out)
+        fail("scale {} of dimension {} (size {}) does not give a whole size; give sizes instead", scales[d], d,
+             xs[d]);
+      a.resize.out_shape.push_back(static_cast<int64_t>(out));
+    }
+  }
+  const std::string mode = attr_string(n, "mode", "nearest");
+  expect_attr(mode == "nearest" || mode == "linear" || mode == "bilinear", "mode", mode, "nearest and linear");
+  a.resize.mode = mode == "nearest" ? ops::ResizeMode::Nearest : ops::ResizeMode::Linear;
+  // Before opset 11 (and Upsample) coordinates are asymmetric and nearest floors.
+  const bool old = upsample || opset_ < 11;
+  const std::string coords = attr_string(n, "coordinate_transformation_mode", old ? "asymmetric" : "half_pixel");
+  const std::string rounding = attr_string(n, "nearest_mode", old ? "floor" : "round_prefer_floor");
+  const std::vector<std::string> coord_names = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"};
+  const std::vector<std::string> round_names = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
+  auto at = [](const std::vector<std::string>& names, const std::string& v) {
+    return static_cast<size_t>(std::find(names.begin(), names.end(), v) - names.begin());
+  };
+  expect_attr(at(coord_names, coords) < coord_names.size(), "coordinate_transformation_mode", coords,
+              "half_pixel, pytorch_half_pixel, align_corners and asymmetric");
+  expect_attr(at(round_names, rounding) < round_names.size(), "nearest_mode", rounding,
+              "round_prefer_floor, round_prefer_ceil, floor and ceil");
+  a.resize.coordinates = static_cast<ops::ResizeCoordinates>(at(coord_names, coords));
+  a.resize.rounding = static_cast<ops::NearestRounding>(at(round_names, rounding));
+  set_output(n, Value::of_node(add(OpType::Resize, {realize(x, n.input(0))}, a, node_name(n))));
+}
+
 void Importer::split(const NodeProto& n) {
   expect_inputs(n, 1, 2);
   const Value& x = input(n, 0);
@@ -957,7 +1011,8 @@ void Importer::transpose(const NodeProto& n) {
 void Importer::pad(const NodeProto& n) {
   expect_inputs(n, 1, 3);
   const std::string mode = attr_string(n, "mode", "constant");
-  expect_attr(mode == "constant", "mode", mode, "only constant padding is supported");
+  expect_attr(mode == "constant" || mode == "reflect" || mode == "edge", "mode", mode,
+              "constant, reflect and edge are supported");
   const Value& x = input(n, 0);
   const size_t rank = shape_of(x).size();
   const Shape pads = shape_operand(n, 1, "pads");
@@ -966,6 +1021,7 @@ void Importer::pad(const NodeProto& n) {
   NodeAttrs a;
   a.pad.before.assign(pads.begin(), pads.begin() + static_cast<std::ptrdiff_t>(rank));
   a.pad.after.assign(pads.begin() + static_cast<std::ptrdiff_t>(rank), pads.end());
+  a.pad.mode = ops::parse_pad_mode(mode, "Pad");
   if (opset_ < 11)
     a.pad.value = attr_double(n, "value", 0.0f, "pad_value");
   else if (has_input(n, 2))

@@ -228,6 +228,7 @@ class Importer {
   void slice(const NodeProto& n);
   void split(const NodeProto& n);
   void gather(const NodeProto& n);
+  void resize(const NodeProto& n);
 
   // Every operator import_node accepts, for the error report.
   static std::string supported_operators();

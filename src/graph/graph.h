@@ -36,7 +36,7 @@ enum class OpType : uint8_t {
   BiasAdd,    // data, bias
   BatchNorm,  // data, scale, shift (inference batch norm folded to x * scale + shift)
   // injective: fuse with each other, never into an anchor's subgraph
-  Pad, Concat, Reshape, Flatten, Transpose, Slice,
+  Pad, Concat, Reshape, Flatten, Transpose, Slice, Resize,
 };
 
 // The op's name as users and TVM call it ("conv2d", "bias_add", ...).
@@ -61,6 +61,7 @@ struct NodeAttrs {
   std::vector<int64_t> axes;           // Transpose (empty: reverse)
   ops::ReduceAttrs reduce;             // Reduce
   ops::SliceAttrs slice;               // Slice
+  ops::ResizeAttrs resize;             // Resize
 };
 
 // How a constant's values are made when nobody supplied them: uniform in

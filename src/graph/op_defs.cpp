@@ -131,6 +131,9 @@ const std::vector<OpDef> kOps = {
     {OpType::Slice, "slice", OpClass::Injective, 1, 1,
      [](const Tensors& in, const NodeAttrs& a) { return ops::slice(in[0], a.slice); },
      [](const Arrays& in, const NodeAttrs& a) { return ref::slice(*in[0], a.slice); }, nullptr},
+    {OpType::Resize, "resize", OpClass::Injective, 1, 1,
+     [](const Tensors& in, const NodeAttrs& a) { return ops::resize(in[0], a.resize); },
+     [](const Arrays& in, const NodeAttrs& a) { return ref::resize(*in[0], a.resize); }, nullptr},
 };
 
 #undef BCD_UNARY

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bcd::ops {
@@ -79,11 +80,48 @@ SliceAttrs resolve_slice(const std::vector<int64_t>& shape, const std::vector<in
                          const std::vector<int64_t>& ends, std::vector<int64_t> axes,
                          std::vector<int64_t> steps, const std::string& op);
 
+// What a padded position holds: `value`, the mirror image of the data about its
+// first or last element (ONNX's reflect), or the nearest element (edge).
+enum class PadMode : uint8_t { Constant, Reflect, Edge };
+// Fails with "<op>: unknown padding mode 'x' (expected constant, reflect or edge)".
+PadMode parse_pad_mode(const std::string& text, const std::string& op);
+const char* pad_mode_name(PadMode mode);
+
+// Resizing (ONNX Resize): every output position maps to a source coordinate, the
+// rational N / D of resize_source, then reads the nearest element or interpolates
+// linearly between the two around it, per resized dimension.
+enum class ResizeMode : uint8_t { Nearest, Linear };
+enum class ResizeCoordinates : uint8_t { HalfPixel, PytorchHalfPixel, AlignCorners, Asymmetric };
+enum class NearestRounding : uint8_t { RoundPreferFloor, RoundPreferCeil, Floor, Ceil };
+
+struct ResizeAttrs {
+  std::vector<int64_t> out_shape;
+  ResizeMode mode = ResizeMode::Nearest;
+  ResizeCoordinates coordinates = ResizeCoordinates::HalfPixel;
+  NearestRounding rounding = NearestRounding::RoundPreferFloor;
+};
+
+// The source coordinate of output index `x` of a dimension resized from `in` to
+// `out`, exactly, as numerator and (positive) denominator.
+std::pair<int64_t, int64_t> resize_source(int64_t x, int64_t in, int64_t out, ResizeCoordinates c);
+// Nearest: the source index, clamped into [0, in). Linear: the lower index and the
+// weight of the upper one (which is min(lower + 1, in - 1)).
+int64_t resize_nearest(int64_t x, int64_t in, int64_t out, const ResizeAttrs& a);
+std::pair<int64_t, double> resize_linear(int64_t x, int64_t in, int64_t out, const ResizeAttrs& a);
+// Fails naming `op` on a rank mismatch, an empty output, or sizes whose index
+// arithmetic would overflow the generated code's 32-bit ints.
+void check_resize(const std::vector<int64_t>& in, const ResizeAttrs& a, const std::string& op);
+
 struct PadAttrs {
   std::vector<int64_t> before;  // one per dimension
   std::vector<int64_t> after;   // one per dimension
-  double value = 0.0;
+  double value = 0.0;           // Constant only
+  PadMode mode = PadMode::Constant;
 };
+
+// The input index a padded position of dimension `extent` reads, for the modes
+// other than Constant: `i` counts from the data's first element (negative before it).
+int64_t pad_source(int64_t i, int64_t extent, PadMode mode);
 
 struct WindowGeometry {
   int64_t out_h = 0, out_w = 0;

@@ -19,6 +19,73 @@ namespace {
 constexpr const char* kReduceNames[] = {"sum", "mean", "max", "min", "l2"};
 }
 
+namespace {
+constexpr const char* kPadModes[] = {"constant", "reflect", "edge"};
+}
+
+PadMode parse_pad_mode(const std::string& text, const std::string& op) {
+  for (size_t k = 0; k < std::size(kPadModes); ++k)
+    if (text == kPadModes[k]) return static_cast<PadMode>(k);
+  fail("{}: unknown padding mode '{}' (expected constant, reflect or edge)", op, text);
+}
+
+const char* pad_mode_name(PadMode mode) { return kPadModes[static_cast<size_t>(mode)]; }
+
+int64_t pad_source(int64_t i, int64_t extent, PadMode mode) {
+  if (mode == PadMode::Edge) return std::clamp<int64_t>(i, 0, extent - 1);
+  // Reflect: -1 reads 1, extent reads extent - 2 (pads are below the extent).
+  const int64_t last = extent - 1;
+  return last - std::abs(last - std::abs(i));
+}
+
+std::pair<int64_t, int64_t> resize_source(int64_t x, int64_t in, int64_t out, ResizeCoordinates c) {
+  switch (c) {
+    case ResizeCoordinates::PytorchHalfPixel:
+      if (out == 1) return {0, 1};
+      [[fallthrough]];
+    case ResizeCoordinates::HalfPixel: return {(2 * x + 1) * in - out, 2 * out};  // (x + 1/2) in/out - 1/2
+    case ResizeCoordinates::AlignCorners:
+      if (out == 1) return {0, 1};
+      return {x * (in - 1), out - 1};
+    case ResizeCoordinates::Asymmetric: return {x * in, out};
+  }
+  return {0, 1};
+}
+
+namespace {
+int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+}  // namespace
+
+int64_t resize_nearest(int64_t x, int64_t in, int64_t out, const ResizeAttrs& a) {
+  const auto [n, d] = resize_source(x, in, out, a.coordinates);
+  int64_t i = 0;
+  switch (a.rounding) {
+    case NearestRounding::RoundPreferFloor: i = floor_div(2 * n + d - 1, 2 * d); break;  // ceil(n/d - 1/2)
+    case NearestRounding::RoundPreferCeil: i = floor_div(2 * n + d, 2 * d); break;       // floor(n/d + 1/2)
+    case NearestRounding::Floor: i = floor_div(n, d); break;
+    case NearestRounding::Ceil: i = floor_div(n + d - 1, d); break;
+  }
+  return std::clamp<int64_t>(i, 0, in - 1);
+}
+
+std::pair<int64_t, double> resize_linear(int64_t x, int64_t in, int64_t out, const ResizeAttrs& a) {
+  const auto [n, d] = resize_source(x, in, out, a.coordinates);
+  if (n < 0) return {0, 0.0};  // before the first element: clamped to it
+  const int64_t i = n / d;
+  if (i >= in - 1) return {in - 1, 0.0};
+  return {i, static_cast<double>(n - i * d) / static_cast<double>(d)};
+}
+
+void check_resize(const std::vector<int64_t>& in, const ResizeAttrs& a, const std::string& op) {
+  if (a.out_shape.size() != in.size())
+    fail("{}: output shape {} has another rank than the input {}", op, dims_string(a.out_shape), dims_string(in));
+  for (size_t k = 0; k < in.size(); ++k) {
+    if (a.out_shape[k] <= 0) fail("{}: output shape {} has an empty dimension", op, dims_string(a.out_shape));
+    if (4 * (in[k] + 1) * (a.out_shape[k] + 1) >= (int64_t{1} << 31))
+      fail("{}: resizing {} to {} is too large", op, in[k], a.out_shape[k]);
+  }
+}
+
 ReduceKind parse_reduce_kind(const std::string& text, const std::string& op) {
   for (size_t k = 0; k < std::size(kReduceNames); ++k)
     if (text == kReduceNames[k]) return static_cast<ReduceKind>(k);

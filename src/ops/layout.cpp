@@ -25,7 +25,32 @@ Tensor pad_impl(const Tensor& data, const PadAttrs& attrs, const std::string& na
   for (size_t d = 0; d < shape.size(); ++d) {
     if (attrs.before[d] < 0 || attrs.after[d] < 0)
       fail("{}: negative padding {} / {}", op, dims_string(attrs.before), dims_string(attrs.after));
+    if (attrs.mode == PadMode::Reflect && std::max(attrs.before[d], attrs.after[d]) >= shape[d])
+      fail("{}: reflect padding {} / {} of dimension {} needs pads below its size {}", op, attrs.before[d],
+           attrs.after[d], d, shape[d]);
     out_shape[d] += attrs.before[d] + attrs.after[d];
+  }
+  if (attrs.mode != PadMode::Constant) {
+    // Every position reads the data: the index maps back into it (see pad_source).
+    return ir::compute(
+        out_shape,
+        [&](const std::vector<Expr>& i) {
+          std::vector<Expr> idx;
+          for (size_t d = 0; d < shape.size(); ++d) {
+            Expr j = minus(i[d], attrs.before[d]);
+            if (attrs.before[d] == 0 && attrs.after[d] == 0) {
+              idx.push_back(j);
+            } else if (attrs.mode == PadMode::Edge) {
+              idx.push_back(ir::max(ir::min(j, Expr(shape[d] - 1)), Expr(0)));
+            } else {
+              const Expr last(shape[d] - 1);
+              Expr inner = last - ir::max(j, Expr(0) - j);
+              idx.push_back(last - ir::max(inner, Expr(0) - inner));
+            }
+          }
+          return data(idx);
+        },
+        name, tag);
   }
   double value = attrs.value;
   return ir::compute(

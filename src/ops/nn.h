@@ -100,5 +100,7 @@ ir::Tensor flatten(const ir::Tensor& data, int64_t axis = 1);
 ir::Tensor transpose(const ir::Tensor& data, const std::vector<int64_t>& axes);
 // out[i] = data[begin + i * step] per dimension; fails on an empty result.
 ir::Tensor slice(const ir::Tensor& data, const SliceAttrs& attrs);
+// Nearest or linear resizing to attrs.out_shape (resize.cpp).
+ir::Tensor resize(const ir::Tensor& data, const ResizeAttrs& attrs);
 
 }  // namespace bcd::ops

@@ -55,5 +55,6 @@ NDArray reshape(const NDArray& data, const std::vector<int64_t>& new_shape);
 NDArray flatten(const NDArray& data, int64_t axis);
 NDArray transpose(const NDArray& data, const std::vector<int64_t>& axes);
 NDArray slice(const NDArray& data, const SliceAttrs& attrs);
+NDArray resize(const NDArray& data, const ResizeAttrs& attrs);
 
 }  // namespace bcd::ops::ref

@@ -248,6 +248,15 @@ NDArray pad(const NDArray& data, const PadAttrs& attrs) {
   std::vector<int64_t> shape = s;
   for (size_t d = 0; d < s.size(); ++d) shape[d] += attrs.before[d] + attrs.after[d];
   NDArray out(shape);
+  if (attrs.mode != PadMode::Constant) {
+    const auto in_st = strides_of(s);
+    for_each_index(shape, [&](int64_t flat, const std::vector<int64_t>& idx) {
+      int64_t off = 0;
+      for (size_t d = 0; d < s.size(); ++d) off += pad_source(idx[d] - attrs.before[d], s[d], attrs.mode) * in_st[d];
+      out[flat] = data[off];
+    });
+    return out;
+  }
   out.fill(static_cast<float>(attrs.value));
   // Copy every input element to its shifted position.
   auto st = strides_of(shape);
@@ -307,6 +316,37 @@ NDArray slice(const NDArray& data, const SliceAttrs& attrs) {
     int64_t off = 0;
     for (size_t d = 0; d < idx.size(); ++d) off += (attrs.begin[d] + idx[d] * attrs.step[d]) * st[d];
     out[flat] = data[off];
+  });
+  return out;
+}
+
+NDArray resize(const NDArray& data, const ResizeAttrs& attrs) {
+  const auto& s = data.shape();
+  check_resize(s, attrs, "resize");
+  const auto st = strides_of(s);
+  NDArray out(attrs.out_shape);
+  for_each_index(attrs.out_shape, [&](int64_t flat, const std::vector<int64_t>& idx) {
+    if (attrs.mode == ResizeMode::Nearest) {
+      int64_t off = 0;
+      for (size_t d = 0; d < s.size(); ++d) off += resize_nearest(idx[d], s[d], attrs.out_shape[d], attrs) * st[d];
+      out[flat] = data[off];
+      return;
+    }
+    // Separable linear interpolation: sum over the corners of the weight products.
+    std::vector<std::pair<int64_t, double>> taps;
+    for (size_t d = 0; d < s.size(); ++d) taps.push_back(resize_linear(idx[d], s[d], attrs.out_shape[d], attrs));
+    double total = 0;
+    for (size_t corner = 0; corner < (size_t{1} << s.size()); ++corner) {
+      double w = 1;
+      int64_t off = 0;
+      for (size_t d = 0; d < s.size(); ++d) {
+        const bool up = (corner >> d) & 1;
+        w *= up ? taps[d].second : 1 - taps[d].second;
+        off += (up ? std::min(taps[d].first + 1, s[d] - 1) : taps[d].first) * st[d];
+      }
+      if (w != 0) total += w * data[off];
+    }
+    out[flat] = static_cast<float>(total);
   });
   return out;
 }

@@ -120,6 +120,7 @@ OpInstance pad_op(const OpParams& p) {
   a.before = r.ints("before", {0, 0, 1, 1});
   a.after = r.ints("after", a.before);
   a.value = r.number("value", 0.0);
+  a.mode = parse_pad_mode(r.text("mode", "constant"), r.op());
   Tensor data = ir::placeholder(shape, "data");
   Tensor out = pad(data, a);
   return {ir::ComputeDAG({data}, {out}), [a](const Inputs& in) {
@@ -189,6 +190,29 @@ OpInstance slice_op(const OpParams& p) {
   return {ir::ComputeDAG({data}, {out}), [a](const Inputs& in) { return single(ref::slice(*in.at(0), a)); }};
 }
 
+OpInstance resize_op(const OpParams& p) {
+  ParamReader r(p, "resize");
+  auto shape = r.shape("shape", {1, 64, 28, 28});
+  ResizeAttrs a;
+  a.out_shape = r.shape("out", {1, 64, 56, 56});
+  const std::string mode = r.text("mode", "nearest"), coords = r.text("coordinates", "half_pixel"),
+                    rounding = r.text("rounding", "round_prefer_floor");
+  if (mode != "nearest" && mode != "linear") fail("resize: unknown mode '{}' (nearest or linear)", mode);
+  a.mode = mode == "linear" ? ResizeMode::Linear : ResizeMode::Nearest;
+  const std::vector<std::string> coord_names = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"};
+  const std::vector<std::string> round_names = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
+  auto index_of = [&](const std::vector<std::string>& names, const std::string& v, const char* what) {
+    for (size_t k = 0; k < names.size(); ++k)
+      if (names[k] == v) return k;
+    fail("resize: unknown {} '{}'", what, v);
+  };
+  a.coordinates = static_cast<ResizeCoordinates>(index_of(coord_names, coords, "coordinates"));
+  a.rounding = static_cast<NearestRounding>(index_of(round_names, rounding, "rounding"));
+  Tensor data = ir::placeholder(shape, "data");
+  Tensor out = resize(data, a);
+  return {ir::ComputeDAG({data}, {out}), [a](const Inputs& in) { return single(ref::resize(*in.at(0), a)); }};
+}
+
 OpInstance reduce_op(const OpParams& p) {
   ParamReader r(p, "reduce");
   auto shape = r.shape("shape", {1, 64, 56, 56});
@@ -238,7 +262,8 @@ void add_tensor_ops(std::vector<OpDef>& defs) {
                   "shape=1x64x56x56,axis=1: folded inference batch norm, data * scale[c] + "
                   "shift[c]",
                   batch_norm_op});
-  defs.push_back({"pad", "shape=1x3x224x224,before=0x0x1x1,after=before,value=0: constant padding",
+  defs.push_back({"pad", "shape=1x3x224x224,before=0x0x1x1,after=before,value=0,mode=constant: padding (constant, reflect, "
+                         "edge)",
                   pad_op});
   defs.push_back({"concat",
                   "shape=1x64x28x28,sizes=64x32x32,axis=1: one input per size, shape with the "
@@ -250,6 +275,10 @@ void add_tensor_ops(std::vector<OpDef>& defs) {
                   flatten_op});
   defs.push_back({"transpose", "shape=1x128x12x64,axes=0x2x1x3: permute dimensions",
                   transpose_op});
+  defs.push_back({"resize",
+                  "shape=1x64x28x28,out=1x64x56x56,mode=nearest,coordinates=half_pixel,rounding=round_prefer_floor: "
+                  "ONNX Resize (nearest or linear)",
+                  resize_op});
   defs.push_back({"slice", "shape=1x128x768,starts=0,ends=1,axes=,steps=: ONNX Slice (strided, negative "
                            "from the end)",
                   slice_op});

@@ -367,10 +367,10 @@ TEST(OnnxErrors, UnsupportedAttributeValues) {
   auto* mode = pad->add_attribute();
   mode->set_name("mode");
   mode->set_type(onnx::AttributeProto::STRING);
-  mode->set_s("reflect");
+  mode->set_s("wrap");
   r.output("y");
   expect_one_line_error(error_of([&] { import_onnx_bytes(r.bytes()); }),
-                        {"node 'refl' (Pad)", "unsupported attribute value mode=reflect"});
+                        {"node 'refl' (Pad)", "unsupported attribute value mode=wrap"});
 }
 
 TEST(OnnxErrors, DynamicOrNonFloatInputsAndDanglingReferences) {
@@ -699,7 +699,7 @@ TEST(OnnxExporters, EveryProblemOfTheModelIsReportedAtOnce) {
   auto* mode = pad->add_attribute();
   mode->set_name("mode");
   mode->set_type(onnx::AttributeProto::STRING);
-  mode->set_s("reflect");
+  mode->set_s("wrap");
   m.node("Relu", {"x"}, "y", "fine");
   m.output("y");
   const std::string msg = error_of([&] { import_onnx_bytes(m.bytes(), "three.onnx"); });
@@ -709,7 +709,7 @@ TEST(OnnxExporters, EveryProblemOfTheModelIsReportedAtOnce) {
   EXPECT_NE(msg.find("\n  unsupported operator 'NonZero' (first at node 'nz_1' (NonZero); 2 nodes in all)"),
             std::string::npos)
       << msg;
-  EXPECT_NE(msg.find("\n  unsupported attribute value mode=reflect"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("\n  unsupported attribute value mode=wrap"), std::string::npos) << msg;
   EXPECT_NE(msg.find("\n  supported operators: "), std::string::npos) << msg;
   EXPECT_EQ(msg.find("after_lstm"), std::string::npos) << msg;
   EXPECT_EQ(std::count(msg.begin(), msg.end(), '\n'), 4) << msg;
@@ -1087,6 +1087,79 @@ TEST(OnnxExporters, DecomposedLayerNormWithGammaAndBetaIsOneLayerNorm) {
   const NDArray expected = ops::ref::layer_norm(x, gamma, beta, 1e-3);
   const auto y = graph::run_reference(g, {&x});
   for (int64_t i = 0; i < x.size(); ++i) EXPECT_NEAR(y[0][i], expected[i], 1e-5) << i;
+}
+
+TEST(OnnxExporters, ReflectAndEdgePaddingImportComputeAndExport) {
+  for (const char* mode : {"reflect", "edge"}) {
+    SCOPED_TRACE(mode);
+    ModelMaker m;
+    m.input("x", {1, 2, 4, 5});
+    init_ints(m, "pads", {8}, {0, 0, 2, 1, 0, 0, 3, 2});
+    auto* pad = m.node("Pad", {"x", "pads"}, "y");
+    auto* a = pad->add_attribute();
+    a->set_name("mode");
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(mode);
+    m.output("y");
+    const Graph g = import_onnx_bytes(m.bytes());
+    const NDArray x = iota({1, 2, 4, 5});
+    const NDArray y = std::move(graph::run_reference(g, {&x})[0]);
+    ASSERT_EQ(y.shape(), (std::vector<int64_t>{1, 2, 9, 8}));
+    // Row -2 of the padded image (output row 0) reads row 2 (reflect) or row 0 (edge);
+    // column -1 (output column 0) reads column 1 or 0.
+    const bool reflect = std::string(mode) == "reflect";
+    EXPECT_EQ(y[0], reflect ? 2 * 5 + 1 : 0);
+    // Output row 8 is row 6 of the data: reflect reads row 0 (3 - |3 - 6|), edge row 3.
+    EXPECT_EQ(y[8 * 8 + 1], reflect ? 0 : 15);
+    expect_identical(g, import_onnx_bytes(export_onnx_bytes(g)));
+  }
+}
+
+// F.interpolate(scale_factor=2) as PyTorch exports it (nearest: asymmetric and
+// floor; bilinear: pytorch_half_pixel), and Resize with sizes.
+TEST(OnnxExporters, ResizeNearestAndLinearComputeAndExport) {
+  auto model = [](const std::string& mode, const std::string& coords, const std::string& rounding) {
+    ModelMaker m;
+    m.input("x", {1, 1, 2, 3});
+    m.init("scales", {4}, {1, 1, 2, 2});
+    auto* r = m.node("Resize", {"x", "", "scales"}, "y");
+    auto text = [&](const char* name, const std::string& v) {
+      auto* a = r->add_attribute();
+      a->set_name(name);
+      a->set_type(onnx::AttributeProto::STRING);
+      a->set_s(v);
+    };
+    text("mode", mode);
+    text("coordinate_transformation_mode", coords);
+    text("nearest_mode", rounding);
+    m.output("y");
+    return import_onnx_bytes(m.bytes());
+  };
+  const NDArray x = iota({1, 1, 2, 3});  // rows 0 1 2 / 3 4 5
+  {
+    const Graph g = model("nearest", "asymmetric", "floor");
+    const NDArray y = std::move(graph::run_reference(g, {&x})[0]);
+    ASSERT_EQ(y.shape(), (std::vector<int64_t>{1, 1, 4, 6}));
+    for (int64_t i = 0; i < 4; ++i)
+      for (int64_t j = 0; j < 6; ++j) EXPECT_EQ(y[i * 6 + j], x[(i / 2) * 3 + j / 2]) << i << "," << j;
+    expect_identical(g, import_onnx_bytes(export_onnx_bytes(g)));
+  }
+  {
+    const Graph g = model("linear", "pytorch_half_pixel", "round_prefer_floor");
+    const NDArray y = std::move(graph::run_reference(g, {&x})[0]);
+    // Row 0 reads row 0 (clamped); columns map to -0.25, 0.25, 0.75, 1.25, 1.75, 2.25.
+    const float expected[6] = {0, 0.25f, 0.75f, 1.25f, 1.75f, 2};
+    for (int j = 0; j < 6; ++j) EXPECT_NEAR(y[j], expected[j], 1e-6) << j;
+    // Row 1 maps to 0.25: a quarter of the way to row 1 (3 more).
+    for (int j = 0; j < 6; ++j) EXPECT_NEAR(y[6 + j], expected[j] + 0.75f, 1e-6) << j;
+    expect_identical(g, import_onnx_bytes(export_onnx_bytes(g)));
+  }
+  ModelMaker odd;
+  odd.input("x", {1, 1, 5, 5});
+  odd.init("scales", {4}, {1, 1, 1.3f, 1.3f});
+  odd.node("Resize", {"x", "", "scales"}, "y");
+  odd.output("y");
+  expect_one_line_error(error_of([&] { import_onnx_bytes(odd.bytes()); }), {"does not give a whole size"});
 }
 
 #endif  // BCD_HAVE_ONNX

@@ -68,6 +68,11 @@ std::vector<OpConfig> build_table() {
   add("slice", {"shape=7,starts=1,ends=5", "shape=3x8,starts=-3,ends=100,axes=1",
                  "shape=2x6x5,starts=5x4,ends=0x0,axes=1x2,steps=-2x-1", "shape=4x4x4,starts=0x1,ends=4x4,steps=2x2",
                  "shape=1x12x8,starts=0,ends=-1,axes=-1,steps=3"});
+  add("resize", {"shape=1x2x3x4,out=1x2x6x8", "shape=1x2x5x4,out=1x2x3x7,mode=linear",
+                  "shape=2x3x4,out=2x5x9,mode=linear,coordinates=align_corners",
+                  "shape=1x1x4x6,out=1x1x8x3,rounding=floor,coordinates=asymmetric",
+                  "shape=7,out=10,mode=linear,coordinates=pytorch_half_pixel", "shape=3x5,out=7x2,rounding=ceil",
+                  "shape=1x2x6x6,out=1x2x4x9,rounding=round_prefer_ceil"});
   add("layer_norm", {"shape=1x8", "shape=3x17", "shape=2x5x64,epsilon=1e-3", "shape=4x1",
                      "shape=1x3x4x33"});
   const std::vector<std::string> shapes{"shape=7", "shape=3x5", "shape=1x3x5x5",
@@ -98,7 +103,9 @@ std::vector<OpConfig> build_table() {
   add("batch_norm", channel);
   add("pad", {"shape=1x3x5x5,before=0x0x1x1", "shape=2x3,before=1x0,after=0x2,value=1.5",
               "shape=1x4x4x3,before=0x2x1x0,after=0x0x3x0,value=-2", "shape=7,before=3,after=0",
-              "shape=2x3x4,before=1x1x1,after=1x1x1"});
+              "shape=2x3x4,before=1x1x1,after=1x1x1", "shape=1x2x5x6,before=0x0x2x1,after=0x0x1x3,mode=reflect",
+              "shape=7,before=3,after=2,mode=edge", "shape=2x4x3,before=1x3x0,after=0x2x2,mode=edge",
+              "shape=4x5,before=3x0,after=2x4,mode=reflect"});
   add("concat", {"shape=1x4x5x5,sizes=4x3,axis=1", "shape=2x3,sizes=3x1x5,axis=1",
                  "shape=2x3x4,sizes=1x2x3x1,axis=0", "shape=1x5x5x6,sizes=6x2,axis=-1",
                  "shape=7,sizes=7,axis=0"});

@@ -78,6 +78,12 @@ const std::vector<OracleCase> kCases = {
     {"conv2d_bias_relu", "NHWC"},
     {"dense_bias_gelu", ""},
     {"depthwise_relu6", ""},
+    // Cases added later go last, so that the ones above keep their seeds.
+    {"pad", "shape=2x4x6x6,before=0x0x1x2,after=0x0x3x1,mode=reflect"},
+    {"pad", "shape=2x4x6x6,before=0x1x2x0,after=0x2x0x3,mode=edge"},
+    {"resize", "shape=1x2x5x6,out=1x2x10x4"},
+    {"resize", "shape=1x2x5x6,out=1x2x8x9,mode=linear"},
+    {"resize", "shape=2x6x4,out=2x4x8,mode=linear,coordinates=align_corners"},
 };
 
 // Fused subgraphs as the graph fusion will produce them: an anchor op and the
