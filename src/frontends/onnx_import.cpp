@@ -300,6 +300,9 @@ void Importer::add_input(const onnx::ValueInfoProto& in) {
            dims(bound->second), d, bound->second[static_cast<size_t>(d)], dim.dim_value());
     shape.push_back(dim.dim_value());
   }
+  // A 0-d input is a 1-element tensor: bcd's tensors have rank >= 1, and [1]
+  // broadcasts exactly as [] does.
+  if (shape.empty()) shape = {1};
   define(in.name(), Value::of_node(g_.add_input(name, shape)));
 }
 

@@ -179,6 +179,82 @@ bool Importer::try_fold(const NodeProto& n) {
         default: return std::pow(x[0], x[1]);
       }
     });
+  } else if (const auto* pw1 = fmtx::pointwise_by_onnx(op); pw1 && pw1->inputs == 1) {
+    const Folded a = in(0);
+    const bool keeps_ints = pw1->op == OpType::Neg || pw1->op == OpType::Abs;
+    r = broadcast({&a}, a.integer && keeps_ints, [&](const std::vector<double>& x) {
+      switch (pw1->op) {
+        case OpType::Neg: return -x[0];
+        case OpType::Abs: return std::abs(x[0]);
+        case OpType::Sqrt: return std::sqrt(x[0]);
+        case OpType::Exp: return std::exp(x[0]);
+        case OpType::Log: return std::log(x[0]);
+        case OpType::Reciprocal: return 1.0 / x[0];
+        case OpType::Relu: return std::max(x[0], 0.0);
+        default: fail("{} of a constant is not folded", op);
+      }
+    });
+  } else if (op == "ScatterND") {
+    // data with the slices at `indices` (last axis: a prefix of data's index) replaced
+    // by `updates` (reduction "none").
+    expect_inputs(n, 3, 3);
+    r = in(0);
+    const Folded idx = in(1), upd = in(2);
+    if (idx.shape.empty()) fail("indices must have at least one dimension");
+    const auto k = static_cast<size_t>(idx.shape.back());
+    if (k > r.shape.size()) fail("index tuples of {} for data of rank {}", k, r.shape.size());
+    const Shape st = strides_of(r.shape);
+    const int64_t block = count_of(Shape(r.shape.begin() + static_cast<std::ptrdiff_t>(k), r.shape.end()));
+    const int64_t tuples = count_of(idx.shape) / static_cast<int64_t>(std::max<size_t>(k, 1));
+    if (static_cast<int64_t>(upd.v.size()) != tuples * block) fail("updates do not match indices and data");
+    for (int64_t t = 0; t < tuples; ++t) {
+      int64_t off = 0;
+      for (size_t d = 0; d < k; ++d) {
+        auto i = static_cast<int64_t>(idx.v[static_cast<size_t>(t) * k + d]);
+        if (i < 0) i += r.shape[d];
+        if (i < 0 || i >= r.shape[d]) fail("index {} is out of range for dimension {}", i, d);
+        off += i * st[d];
+      }
+      for (int64_t b = 0; b < block; ++b)
+        r.v[static_cast<size_t>(off + b)] = upd.v[static_cast<size_t>(t * block + b)];
+    }
+    r.integer = r.integer && upd.integer;
+  } else if (op == "Not") {
+    r = in(0);
+    for (double& x : r.v) x = x == 0 ? 1 : 0;
+    r.integer = true;
+  } else if (op == "And" || op == "Or" || op == "Xor") {
+    const Folded a = in(0), b = in(1);
+    r = broadcast({&a, &b}, true, [&](const std::vector<double>& x) {
+      const bool p = x[0] != 0, q = x[1] != 0;
+      return double(op == "And" ? p && q : op == "Or" ? p || q : p != q);
+    });
+  } else if (op == "Floor" || op == "Ceil") {
+    r = in(0);
+    for (double& x : r.v) x = op == "Floor" ? std::floor(x) : std::ceil(x);
+  } else if (op == "Mod" || op == "Min" || op == "Max") {
+    // Min and Max of any number of constants; Mod: fmod=1 is C's remainder, else
+    // the divisor's sign (Python's).
+    if (op == "Mod") expect_inputs(n, 2, 2);
+    const bool c_mod = attr_int(n, "fmod", 0) != 0;
+    std::vector<Folded> all;
+    for (int k = 0; k < n.input_size(); ++k) all.push_back(in(k));
+    std::vector<const Folded*> ptrs;
+    bool integer = true;
+    for (const Folded& f : all) {
+      ptrs.push_back(&f);
+      integer = integer && f.integer;
+    }
+    r = broadcast(ptrs, integer, [&](const std::vector<double>& x) {
+      if (op == "Mod") {
+        if (x[1] == 0) fail("Mod by zero");
+        const double m = std::fmod(x[0], x[1]);
+        return c_mod || m == 0 || ((m < 0) == (x[1] < 0)) ? m : m + x[1];
+      }
+      double v = x[0];
+      for (double y : x) v = op == "Min" ? std::min(v, y) : std::max(v, y);
+      return v;
+    });
   } else if (op == "Equal" || op == "Less" || op == "Greater") {
     const Folded a = in(0), b = in(1);
     r = broadcast({&a, &b}, true, [&](const std::vector<double>& x) {

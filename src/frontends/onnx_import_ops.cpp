@@ -66,7 +66,8 @@ std::string Importer::supported_operators() {
   names.insert("ConstantOfShape");
   names.insert("Gather (constant indices)");
   names.insert("Cast (data: to float)");
-  for (const char* folded : {"Equal", "Less", "Greater", "Where", "Expand", "Range"})
+  for (const char* folded : {"Equal", "Less", "Greater", "Where", "Expand", "Range", "Mod", "Min", "Max", "Floor",
+                             "Ceil", "ScatterND", "Not", "And", "Or", "Xor"})
     names.insert(std::string(folded) + " (on constants)");
   std::string known;
   for (const auto& name : names) known += (known.empty() ? "" : ", ") + name;

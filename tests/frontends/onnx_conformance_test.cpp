@@ -141,6 +141,7 @@ Outcome run_node_test(const fs::path& dir) {
   try {
     for (size_t k = 0; k < fed; ++k) {
       onnx::TensorProto t = values[k];
+      if (t.dims_size() == 0) t.add_dims(1);  // a 0-d input is a 1-element tensor in bcd
       inputs.push_back(frontends::onnx_detail::to_const(t, t.name())->f->copy());
     }
     if (g.inputs().size() != inputs.size()) return {false, "input count differs"};

@@ -288,6 +288,7 @@ struct ModelMaker {
     v->set_name(name);
     auto* tt = v->mutable_type()->mutable_tensor_type();
     tt->set_elem_type(type);
+    tt->mutable_shape();  // present even for a 0-d input
     for (int64_t d : shape) tt->mutable_shape()->add_dim()->set_dim_value(d);
   }
   void output(const std::string& name) { g->add_output()->set_name(name); }
@@ -1160,6 +1161,55 @@ TEST(OnnxExporters, ResizeNearestAndLinearComputeAndExport) {
   odd.node("Resize", {"x", "", "scales"}, "y");
   odd.output("y");
   expect_one_line_error(error_of([&] { import_onnx_bytes(odd.bytes()); }), {"does not give a whole size"});
+}
+
+// A 0-d graph input (a scalar fed at run time) broadcasts like a constant one.
+TEST(OnnxExporters, ZeroDimensionalInputsBroadcast) {
+  ModelMaker m;
+  m.input("x", {2, 3});
+  m.input("s", {});
+  m.node("Pow", {"x", "s"}, "y");
+  m.output("y");
+  const Graph g = import_onnx_bytes(m.bytes());
+  EXPECT_EQ(g.node(g.inputs()[1]).shape, std::vector<int64_t>{1});
+  const NDArray x = iota({2, 3}, 0.5f, 0.5f);
+  NDArray s({1});
+  s[0] = 2.0f;
+  const NDArray y = std::move(graph::run_reference(g, {&x, &s})[0]);
+  for (int64_t i = 0; i < 6; ++i) EXPECT_NEAR(y[i], x[i] * x[i], 1e-6);
+}
+
+// Swin's padding and mask arithmetic: Mod, Max, ScatterND, Not, And, Neg on values
+// known at import fold into a static reshape target.
+TEST(OnnxExporters, ModMaxScatterAndLogicOnConstantsFold) {
+  ModelMaker m;
+  m.input("x", {2, 12});
+  m.node("Shape", {"x"}, "s");                    // [2, 12]
+  init_ints(m, "five", {2}, {5, 5});
+  m.node("Mod", {"s", "five"}, "mod");            // [2, 2]
+  init_ints(m, "low", {2}, {1, 3});
+  m.node("Max", {"mod", "low"}, "first");         // [2, 3]
+  init_ints(m, "zeros", {3}, {0, 0, 0});
+  init_ints(m, "at", {1, 1}, {1});
+  init_ints(m, "four", {1}, {4});
+  m.node("ScatterND", {"zeros", "at", "four"}, "sc");  // [0, 4, 0]
+  init_ints(m, "zero", {1}, {0});
+  init_ints(m, "nine", {1}, {9});
+  m.node("Equal", {"sc", "zero"}, "is0");
+  m.node("Not", {"is0"}, "not0");
+  m.node("Less", {"sc", "nine"}, "small");
+  m.node("And", {"not0", "small"}, "pick");       // [0, 1, 0]
+  m.node("Neg", {"sc"}, "neg");
+  m.node("Neg", {"neg"}, "same");
+  init_ints(m, "one", {1}, {1});
+  m.node("Where", {"pick", "same", "one"}, "w");  // [1, 4, 1]
+  ModelMaker::i(m.node("Gather", {"w", "one"}, "last"), "axis", 0);  // [4]
+  ModelMaker::i(m.node("Concat", {"first", "last"}, "target"), "axis", 0);
+  m.node("Reshape", {"x", "target"}, "y");
+  m.output("y");
+  const Graph g = import_onnx_bytes(m.bytes());
+  ASSERT_EQ(g.size(), 2);
+  EXPECT_EQ(g.node(1).shape, (std::vector<int64_t>{2, 3, 4}));
 }
 
 #endif  // BCD_HAVE_ONNX
