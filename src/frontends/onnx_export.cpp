@@ -331,12 +331,10 @@ class Writer {
         break;
       }
       case OpType::Resize: {
-        static const char* coords[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"};
-        static const char* rounding[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
         p = add_node("Resize", {in(n, 0), "", "", add_int64_init(helper(n, "sizes"), a.resize.out_shape)}, out, out);
         set_string(p, "mode", a.resize.mode == ops::ResizeMode::Linear ? "linear" : "nearest");
-        set_string(p, "coordinate_transformation_mode", coords[static_cast<size_t>(a.resize.coordinates)]);
-        set_string(p, "nearest_mode", rounding[static_cast<size_t>(a.resize.rounding)]);
+        set_string(p, "coordinate_transformation_mode", ops::resize_coordinates_name(a.resize.coordinates));
+        set_string(p, "nearest_mode", ops::nearest_rounding_name(a.resize.rounding));
         break;
       }
       case OpType::Reduce: {

@@ -809,17 +809,10 @@ void Importer::resize(const NodeProto& n) {
   const bool old = upsample || opset_ < 11;
   const std::string coords = attr_string(n, "coordinate_transformation_mode", old ? "asymmetric" : "half_pixel");
   const std::string rounding = attr_string(n, "nearest_mode", old ? "floor" : "round_prefer_floor");
-  const std::vector<std::string> coord_names = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"};
-  const std::vector<std::string> round_names = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
-  auto at = [](const std::vector<std::string>& names, const std::string& v) {
-    return static_cast<size_t>(std::find(names.begin(), names.end(), v) - names.begin());
-  };
-  expect_attr(at(coord_names, coords) < coord_names.size(), "coordinate_transformation_mode", coords,
+  expect_attr(coords != "tf_crop_and_resize", "coordinate_transformation_mode", coords,
               "half_pixel, pytorch_half_pixel, align_corners and asymmetric");
-  expect_attr(at(round_names, rounding) < round_names.size(), "nearest_mode", rounding,
-              "round_prefer_floor, round_prefer_ceil, floor and ceil");
-  a.resize.coordinates = static_cast<ops::ResizeCoordinates>(at(coord_names, coords));
-  a.resize.rounding = static_cast<ops::NearestRounding>(at(round_names, rounding));
+  a.resize.coordinates = ops::parse_resize_coordinates(coords, "coordinate_transformation_mode");
+  a.resize.rounding = ops::parse_nearest_rounding(rounding, "nearest_mode");
   set_output(n, Value::of_node(add(OpType::Resize, {realize(x, n.input(0))}, a, node_name(n))));
 }
 

@@ -51,7 +51,7 @@ struct Pool2DAttrs {
 
 // Reductions over a set of axes (ONNX ReduceSum, ReduceMean, ...).
 enum class ReduceKind : uint8_t { Sum, Mean, Max, Min, L2 };
-// Fails with "<op>: unknown reduction 'x' (expected sum, mean, max, min or l2)".
+// Fails with "<op>: unknown reduction 'x' (expected sum, mean, max, min, l2)".
 ReduceKind parse_reduce_kind(const std::string& text, const std::string& op);
 const char* reduce_kind_name(ReduceKind kind);
 
@@ -83,7 +83,7 @@ SliceAttrs resolve_slice(const std::vector<int64_t>& shape, const std::vector<in
 // What a padded position holds: `value`, the mirror image of the data about its
 // first or last element (ONNX's reflect), or the nearest element (edge).
 enum class PadMode : uint8_t { Constant, Reflect, Edge };
-// Fails with "<op>: unknown padding mode 'x' (expected constant, reflect or edge)".
+// Fails with "<op>: unknown padding mode 'x' (expected constant, reflect, edge)".
 PadMode parse_pad_mode(const std::string& text, const std::string& op);
 const char* pad_mode_name(PadMode mode);
 
@@ -93,6 +93,13 @@ const char* pad_mode_name(PadMode mode);
 enum class ResizeMode : uint8_t { Nearest, Linear };
 enum class ResizeCoordinates : uint8_t { HalfPixel, PytorchHalfPixel, AlignCorners, Asymmetric };
 enum class NearestRounding : uint8_t { RoundPreferFloor, RoundPreferCeil, Floor, Ceil };
+
+// ONNX's names ("half_pixel", ..., "round_prefer_floor", ...); parsing fails with
+// "<op>: unknown <what> 'x' (expected ...)".
+ResizeCoordinates parse_resize_coordinates(const std::string& text, const std::string& op);
+const char* resize_coordinates_name(ResizeCoordinates c);
+NearestRounding parse_nearest_rounding(const std::string& text, const std::string& op);
+const char* nearest_rounding_name(NearestRounding r);
 
 struct ResizeAttrs {
   std::vector<int64_t> out_shape;

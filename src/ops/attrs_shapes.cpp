@@ -16,17 +16,28 @@ Layout parse_layout(const std::string& text, const std::string& op) {
 const char* layout_name(Layout layout) { return layout == Layout::NCHW ? "NCHW" : "NHWC"; }
 
 namespace {
+
+// The names of each enum's values, in value order.
 constexpr const char* kReduceNames[] = {"sum", "mean", "max", "min", "l2"};
+constexpr const char* kPadModes[] = {"constant", "reflect", "edge"};
+constexpr const char* kResizeCoordinates[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"};
+constexpr const char* kNearestRoundings[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
+
+// The index of `text` among `names`; fails with "<op>: unknown <what> 'x' (expected ...)".
+template <size_t N>
+size_t name_index(const char* const (&names)[N], const std::string& text, const std::string& op, const char* what) {
+  std::string known;
+  for (size_t k = 0; k < N; ++k) {
+    if (text == names[k]) return k;
+    known += (k ? ", " : "") + std::string(names[k]);
+  }
+  fail("{}: unknown {} '{}' (expected {})", op, what, text, known);
 }
 
-namespace {
-constexpr const char* kPadModes[] = {"constant", "reflect", "edge"};
-}
+}  // namespace
 
 PadMode parse_pad_mode(const std::string& text, const std::string& op) {
-  for (size_t k = 0; k < std::size(kPadModes); ++k)
-    if (text == kPadModes[k]) return static_cast<PadMode>(k);
-  fail("{}: unknown padding mode '{}' (expected constant, reflect or edge)", op, text);
+  return static_cast<PadMode>(name_index(kPadModes, text, op, "padding mode"));
 }
 
 const char* pad_mode_name(PadMode mode) { return kPadModes[static_cast<size_t>(mode)]; }
@@ -37,6 +48,15 @@ int64_t pad_source(int64_t i, int64_t extent, PadMode mode) {
   const int64_t last = extent - 1;
   return last - std::abs(last - std::abs(i));
 }
+
+ResizeCoordinates parse_resize_coordinates(const std::string& text, const std::string& op) {
+  return static_cast<ResizeCoordinates>(name_index(kResizeCoordinates, text, op, "coordinate transformation"));
+}
+const char* resize_coordinates_name(ResizeCoordinates c) { return kResizeCoordinates[static_cast<size_t>(c)]; }
+NearestRounding parse_nearest_rounding(const std::string& text, const std::string& op) {
+  return static_cast<NearestRounding>(name_index(kNearestRoundings, text, op, "nearest rounding"));
+}
+const char* nearest_rounding_name(NearestRounding r) { return kNearestRoundings[static_cast<size_t>(r)]; }
 
 std::pair<int64_t, int64_t> resize_source(int64_t x, int64_t in, int64_t out, ResizeCoordinates c) {
   switch (c) {
@@ -87,9 +107,7 @@ void check_resize(const std::vector<int64_t>& in, const ResizeAttrs& a, const st
 }
 
 ReduceKind parse_reduce_kind(const std::string& text, const std::string& op) {
-  for (size_t k = 0; k < std::size(kReduceNames); ++k)
-    if (text == kReduceNames[k]) return static_cast<ReduceKind>(k);
-  fail("{}: unknown reduction '{}' (expected sum, mean, max, min or l2)", op, text);
+  return static_cast<ReduceKind>(name_index(kReduceNames, text, op, "reduction"));
 }
 
 const char* reduce_kind_name(ReduceKind kind) { return kReduceNames[static_cast<size_t>(kind)]; }

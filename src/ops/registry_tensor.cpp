@@ -199,15 +199,8 @@ OpInstance resize_op(const OpParams& p) {
                     rounding = r.text("rounding", "round_prefer_floor");
   if (mode != "nearest" && mode != "linear") fail("resize: unknown mode '{}' (nearest or linear)", mode);
   a.mode = mode == "linear" ? ResizeMode::Linear : ResizeMode::Nearest;
-  const std::vector<std::string> coord_names = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"};
-  const std::vector<std::string> round_names = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
-  auto index_of = [&](const std::vector<std::string>& names, const std::string& v, const char* what) {
-    for (size_t k = 0; k < names.size(); ++k)
-      if (names[k] == v) return k;
-    fail("resize: unknown {} '{}'", what, v);
-  };
-  a.coordinates = static_cast<ResizeCoordinates>(index_of(coord_names, coords, "coordinates"));
-  a.rounding = static_cast<NearestRounding>(index_of(round_names, rounding, "rounding"));
+  a.coordinates = parse_resize_coordinates(coords, r.op());
+  a.rounding = parse_nearest_rounding(rounding, r.op());
   Tensor data = ir::placeholder(shape, "data");
   Tensor out = resize(data, a);
   return {ir::ComputeDAG({data}, {out}), [a](const Inputs& in) { return single(ref::resize(*in.at(0), a)); }};

@@ -105,6 +105,14 @@ TEST(OpErrors, AxesAndShapes) {
   EXPECT_CONTAINS(build_error("softmax", "shape=3x4,axis=2"), "softmax: axis 2 out of range for rank 2");
   EXPECT_CONTAINS(build_error("bias_add", "shape=3x4,axis=-3"), "bias_add: axis -3 out of range");
   EXPECT_CONTAINS(build_error("add", "a=3x4,b=2x4"), "add: shapes 3x4 and 2x4 are not broadcastable");
+  EXPECT_CONTAINS(build_error("reduce", "kind=median"),
+                  "reduce: unknown reduction 'median' (expected sum, mean, max, min, l2)");
+  EXPECT_CONTAINS(build_error("pad", "mode=wrap"), "pad: unknown padding mode 'wrap' (expected constant, reflect, edge)");
+  EXPECT_CONTAINS(build_error("resize", "coordinates=tf_crop_and_resize"),
+                  "resize: unknown coordinate transformation 'tf_crop_and_resize' (expected half_pixel");
+  EXPECT_CONTAINS(build_error("resize", "rounding=up"), "resize: unknown nearest rounding 'up'");
+  EXPECT_CONTAINS(build_error("reduce", "shape=2x3,axes=2"), "axis 2 is out of range for rank 2");
+  EXPECT_CONTAINS(build_error("slice", "shape=4,starts=0,ends=4,steps=0"), "step 0");
   EXPECT_CONTAINS(build_error("divide", "a=1x3x1x5,b=4x1x5"),
                   "divide: shapes 1x3x1x5 and 4x1x5 are not broadcastable");
   EXPECT_CONTAINS(build_error("reshape", "shape=2x3,newshape=4x2"),
