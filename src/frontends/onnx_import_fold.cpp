@@ -23,12 +23,6 @@ struct Folded {
   bool integer = false;
 };
 
-int64_t count_of(const Shape& s) {
-  int64_t n = 1;
-  for (int64_t d : s) n *= d;
-  return n;
-}
-
 Shape strides_of(const Shape& s) {
   Shape st(s.size(), 1);
   for (size_t d = s.size(); d-- > 1;) st[d - 1] = st[d] * s[d];
@@ -50,7 +44,7 @@ Folded broadcast(const std::vector<const Folded*>& in, bool integer,
   Shape out;
   for (const Folded* f : in) out = ops::broadcast_shape(out, f->shape, "broadcast");
   Folded r{out, {}, integer};
-  const int64_t n = count_of(out);
+  const int64_t n = shape_size(out);
   r.v.resize(static_cast<size_t>(n));
   Shape idx(out.size(), 0);
   std::vector<double> args(in.size());
@@ -150,7 +144,7 @@ bool Importer::try_fold(const NodeProto& n) {
     }
     for (int64_t d : shape)
       if (d < 0) fail("shape {} has a negative dimension", dims(shape));
-    f.v.assign(static_cast<size_t>(count_of(shape)), value);
+    f.v.assign(static_cast<size_t>(shape_size(shape)), value);
     set_output(n, Value::of_const(refold(f, n.output(0))));
     return true;
   }
@@ -204,8 +198,8 @@ bool Importer::try_fold(const NodeProto& n) {
     const auto k = static_cast<size_t>(idx.shape.back());
     if (k > r.shape.size()) fail("index tuples of {} for data of rank {}", k, r.shape.size());
     const Shape st = strides_of(r.shape);
-    const int64_t block = count_of(Shape(r.shape.begin() + static_cast<std::ptrdiff_t>(k), r.shape.end()));
-    const int64_t tuples = count_of(idx.shape) / static_cast<int64_t>(std::max<size_t>(k, 1));
+    const int64_t block = shape_size(Shape(r.shape.begin() + static_cast<std::ptrdiff_t>(k), r.shape.end()));
+    const int64_t tuples = shape_size(idx.shape) / static_cast<int64_t>(std::max<size_t>(k, 1));
     if (static_cast<int64_t>(upd.v.size()) != tuples * block) fail("updates do not match indices and data");
     for (int64_t t = 0; t < tuples; ++t) {
       int64_t off = 0;
@@ -267,7 +261,7 @@ bool Importer::try_fold(const NodeProto& n) {
   } else if (op == "Expand") {
     const Folded a = in(0);
     const Shape target = int_data(*input(n, 1).c, "shape");
-    Folded shape_only{target, std::vector<double>(static_cast<size_t>(count_of(target)), 0.0), true};
+    Folded shape_only{target, std::vector<double>(static_cast<size_t>(shape_size(target)), 0.0), true};
     r = broadcast({&a, &shape_only}, a.integer, [](const std::vector<double>& x) { return x[0]; });
   } else if (op == "Cast") {
     r = in(0);
@@ -312,7 +306,7 @@ bool Importer::try_fold(const NodeProto& n) {
     r = {sl.extent, {}, data.integer};
     const Shape st = strides_of(data.shape);
     Shape idx(data.shape.size(), 0);
-    for (int64_t k = 0, n_out = count_of(sl.extent); k < n_out; ++k) {
+    for (int64_t k = 0, n_out = shape_size(sl.extent); k < n_out; ++k) {
       int64_t src = 0;
       for (size_t d = 0; d < idx.size(); ++d) src += (sl.begin[d] + idx[d] * sl.step[d]) * st[d];
       r.v.push_back(data.v[static_cast<size_t>(src)]);
@@ -338,7 +332,7 @@ bool Importer::try_fold(const NodeProto& n) {
     r = {out, {}, integer};
     for (int64_t o = 0; o < outer; ++o)
       for (const Folded& p : parts) {
-        const int64_t block = count_of(p.shape) / std::max<int64_t>(outer, 1);
+        const int64_t block = shape_size(p.shape) / std::max<int64_t>(outer, 1);
         for (int64_t k = 0; k < block; ++k) r.v.push_back(p.v[static_cast<size_t>(o * block + k)]);
       }
   } else {
