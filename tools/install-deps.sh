@@ -9,7 +9,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build clang-19 libomp-19-dev
   libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libopenblas-dev libdnnl-dev libxgboost-dev libonnx-dev libprotobuf-dev
+  libopenblas-dev libdnnl-dev libxgboost-dev libonnx-dev libprotobuf-dev zlib1g-dev
+  pybind11-dev python3-dev python3-numpy  # the Python package (python/)
   python3-onnx  # generates the ONNX backend node tests of the conformance check
 )
 missing=()

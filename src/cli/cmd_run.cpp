@@ -1,14 +1,20 @@
 // `bcd run`: build a whole network from the best records (default schedules for
 // tasks without one), verify it against the reference executor, time it end to end
-// and report its memory.
+// and report its memory; or run a compiled package the same way.
 #include <fmt/format.h>
 
 #include <chrono>
-#include <filesystem>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "api/compile.h"
+#include "bcd/runtime.hpp"
 
 #include "cli/commands.h"
 #include "cli/model_options.h"
 #include "cli/number_checks.h"
+#include "cli/tensor_files.h"
 #include "executor/network.h"
 #include "executor/resident_memory.h"
 #include "executor/verify.h"
@@ -17,7 +23,6 @@
 #include "runtime/timer.h"
 #include "search/target.h"
 #include "support/error.h"
-#include "support/npy.h"
 #include "tuning/records.h"
 
 namespace bcd::cli {
@@ -33,76 +38,31 @@ struct RunOptions {
   bool no_verify = false;
   double tolerance = executor::kDefaultNetworkTolerance;
   bool verbose = false;
-  std::vector<std::string> inputs, outputs;  // [NAME=]FILE.npy
+  std::vector<std::string> inputs, outputs;  // [NAME=]FILE.npy or FILE.npz
+  std::string package;  // run this compiled package instead of building the model
+  bool model_given = false;  // --model: with --package, the reference to check against
 };
 
-// "NAME=FILE" or, where the network has one such tensor, "FILE": the file for each
-// of `names`, empty where none is given. Fails on an unknown name, a name given
-// twice, or a bare FILE where there are several.
-std::vector<std::string> files_by_name(const std::vector<std::string>& specs, const std::vector<std::string>& names,
-                                       const char* flag, const char* what) {
-  std::vector<std::string> files(names.size());
-  std::string known;
-  for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-  for (const std::string& spec : specs) {
-    size_t k = names.size();
-    std::string file = spec;
-    for (size_t i = 0; i < names.size(); ++i)
-      if (spec.rfind(names[i] + "=", 0) == 0) k = i, file = spec.substr(names[i].size() + 1);
-    if (k == names.size()) {
-      if (names.size() != 1 || (spec.find('=') != std::string::npos && !std::filesystem::exists(spec)))
-        fail("{} '{}': name one of the network's {}s as NAME=FILE ({}s: {})", flag, spec, what, what, known);
-      k = 0;
-    }
-    if (!files[k].empty()) fail("{} gives {} '{}' twice", flag, what, names[k]);
-    files[k] = file;
-  }
-  return files;
-}
-
-// The network's inputs: read from --input files when given (all of them), else
-// seeded random values.
-std::vector<NDArray> network_inputs(const graph::Graph& graph, const RunOptions& o) {
-  if (o.inputs.empty()) return graph::random_inputs(graph, o.seed);
-  std::vector<std::string> names;
-  for (int id : graph.inputs()) names.push_back(graph.node(id).name);
-  const std::vector<std::string> files = files_by_name(o.inputs, names, "--input", "input");
-  std::vector<NDArray> inputs;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (files[i].empty()) fail("--input gives no file for input '{}' (inputs: every one or none)", names[i]);
-    NDArray a = read_npy(files[i]);
-    const auto& want = graph.node(graph.inputs()[i]).shape;
-    if (a.shape() != want)
-      fail("--input {}: input '{}' has shape {}, the file holds {}", files[i], names[i], shape_string(want),
-           shape_string(a.shape()));
-    inputs.push_back(std::move(a));
-  }
-  return inputs;
+std::vector<TensorSpec> graph_tensors(const graph::Graph& graph, const std::vector<int>& ids) {
+  std::vector<TensorSpec> out;
+  for (int id : ids) out.push_back({graph.node(id).name, graph.node(id).shape});
+  return out;
 }
 
 double mib(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 
-std::vector<tuning::Record> load_records_file(const std::string& path) {
-  if (path.empty()) return {};
-  // load_records treats a missing file as an empty log (right for a tuning run that
-  // has not started); here a wrong path would silently run default schedules.
-  if (!std::filesystem::is_regular_file(path)) fail("records file '{}' does not exist", path);
-  std::vector<std::string> warnings;
-  std::vector<tuning::Record> records = tuning::load_records(path, &warnings);
-  for (const auto& w : warnings) fmt::print(stderr, "bcd: warning: {}\n", w);
-  return records;
-}
-
 int run_network(const RunOptions& o) {
   Target target = search::resolve_target(o.target);
   search::require_device(target);
-  std::vector<tuning::Record> records = load_records_file(o.records);
+  std::vector<std::string> warnings;
+  std::vector<tuning::Record> records = api::load_records_file(o.records, &warnings);
+  for (const auto& w : warnings) fmt::print(stderr, "bcd: warning: {}\n", w);
   graph::Graph graph = o.model.load();
   // The user's files are checked before anything is built.
-  std::vector<NDArray> inputs = network_inputs(graph, o);
+  std::vector<NDArray> inputs = read_inputs(o.inputs, graph_tensors(graph, graph.inputs()), o.seed);
   std::vector<std::string> output_names;
   for (int id : graph.outputs()) output_names.push_back(graph.node(id).name);
-  const std::vector<std::string> output_files = files_by_name(o.outputs, output_names, "--output", "output");
+  const std::vector<std::string> files = output_files(o.outputs, output_names);
 
   auto start = std::chrono::steady_clock::now();
   executor::Network net = executor::Network::build(graph, records, {.target = target});
@@ -142,20 +102,76 @@ int run_network(const RunOptions& o) {
                v.worst.max_abs, v.worst.max_rel, v.tolerance,
                o.inputs.empty() ? fmt::format("seed {}", o.seed) : std::string("--input files"), ok ? "PASS" : "FAIL");
   }
-  if (!o.outputs.empty()) {
-    std::vector<NDArray> outputs = net.run(args);
-    for (size_t i = 0; i < outputs.size(); ++i)
-      if (!output_files[i].empty()) {
-        write_npy(output_files[i], outputs[i]);
-        fmt::print("output       {} {} -> {}\n", output_names[i], shape_string(outputs[i].shape()), output_files[i]);
-      }
-  }
+  if (!o.outputs.empty()) write_outputs(files, output_names, net.run(args));
   fmt::print("latency      {:.3f} ms end to end (median of {}){}\n", runtime::median(costs) * 1e3, costs.size(),
              net.on_gpu() ? ", input upload and output download included" : "");
   fmt::print("peak RSS     {:.1f} MiB building and running ({:.2f}x the weights){}\n", mib(peak_run),
              net.weight_bytes() > 0 ? static_cast<double>(peak_run) / net.weight_bytes() : 0.0,
              o.no_verify ? "" : fmt::format(", {:.1f} MiB with verification", mib(executor::peak_resident_bytes())));
   if (!ok) fail("the network's output does not match the reference (max rel error above {:.3g})", o.tolerance);
+  return 0;
+}
+
+// `bcd run --package`: the compiled package through the bcd runtime, as an
+// application would run it; checked against the reference executor when --model
+// names the network it was compiled from.
+int run_package(const RunOptions& o) {
+  if (!o.records.empty()) fail("--records applies to --model runs; a package holds its schedules already");
+  if (o.target != "llvm") fail("--target applies to --model runs; a package runs on the target it was compiled for");
+  auto start = std::chrono::steady_clock::now();
+  bcd::Model model(o.package);
+  const double load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<TensorSpec> in, out;
+  for (int i = 0; i < model.num_inputs(); ++i) in.push_back({model.input(i).name, model.input(i).shape});
+  std::vector<std::string> output_names;
+  for (int i = 0; i < model.num_outputs(); ++i) {
+    out.push_back({model.output(i).name, model.output(i).shape});
+    output_names.push_back(out.back().name);
+  }
+  std::optional<graph::Graph> graph;
+  if (o.model_given) graph = o.model.load();
+  std::vector<NDArray> inputs = read_inputs(o.inputs, in, o.seed);
+  const std::vector<std::string> files = output_files(o.outputs, output_names);
+  nlohmann::json meta = nlohmann::json::parse(model.metadata());
+  fmt::print("package      {} ({}, target {}, {} steps, {} of {} tasks tuned)\n", o.package,
+             meta.value("model", "?"), meta.value("target", "?"), meta.value("steps", 0), meta.value("tuned_tasks", 0),
+             meta.value("tasks", 0));
+  fmt::print("load         {:.1f} ms; weights {:.1f} MiB, workspace {:.2f} MiB\n", load_seconds * 1e3,
+             mib(meta.value("weights_bytes", int64_t{0})), mib(meta.value("workspace_bytes", int64_t{0})));
+
+  std::vector<NDArray> outputs;
+  for (const TensorSpec& t : out) outputs.emplace_back(t.shape);
+  std::vector<const float*> in_ptrs;
+  std::vector<float*> out_ptrs;
+  for (const NDArray& a : inputs) in_ptrs.push_back(a.data());
+  for (NDArray& a : outputs) out_ptrs.push_back(a.data());
+  auto run_once = [&] {
+    if (bcd_model_run(model.handle(), in_ptrs.data(), out_ptrs.data()) != BCD_OK) fail("{}", bcd_last_error());
+  };
+  std::vector<double> costs = runtime::time_function(run_once, {.number = 1, .repeat = o.repeat});
+  run_once();  // the outputs of the inputs, whatever the timing runs left behind
+
+  bool ok = true;
+  if (o.no_verify || !graph) {
+    fmt::print("verify       skipped ({})\n", o.no_verify ? "--no-verify" : "give --model to check against the reference");
+  } else {
+    std::vector<const NDArray*> args;
+    for (const NDArray& a : inputs) args.push_back(&a);
+    const std::vector<TensorSpec> want = graph_tensors(*graph, graph->inputs());
+    for (size_t i = 0; i < want.size() && i < in.size(); ++i)
+      if (want[i].shape != in[i].shape)
+        fail("--model {} does not match the package: input '{}' has shape {} in the model, {} in the package",
+             o.model.model, want[i].name, shape_string(want[i].shape), shape_string(in[i].shape));
+    if (want.size() != in.size()) fail("--model {} does not match the package's inputs", o.model.model);
+    executor::Verification v = executor::compare_with_reference(outputs, *graph, args, o.tolerance);
+    ok = v.ok;
+    fmt::print("verify       max abs error {:.3g}, max rel error {:.3g} (tolerance {:.3g}, {}): {}\n", v.worst.max_abs,
+               v.worst.max_rel, v.tolerance,
+               o.inputs.empty() ? fmt::format("seed {}", o.seed) : std::string("--input files"), ok ? "PASS" : "FAIL");
+  }
+  if (!o.outputs.empty()) write_outputs(files, output_names, outputs);
+  fmt::print("latency      {:.3f} ms end to end (median of {})\n", runtime::median(costs) * 1e3, costs.size());
+  if (!ok) fail("the package's output does not match the reference (max rel error above {:.3g})", o.tolerance);
   return 0;
 }
 
@@ -166,6 +182,7 @@ CommandRunner add_run_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "run", "build a model from its best records (default schedules otherwise), verify it, time it end to end");
   add_model_options(cmd, o->model);
+  cmd->add_option("--package", o->package, "run this package of `bcd compile` (with --model: checked against it)");
   cmd->add_option("--records", o->records, "records file (JSON lines) of a tuning run");
   cmd->add_option("--target", o->target, "llvm (this CPU) or cuda (an NVIDIA GPU)")->capture_default_str();
   cmd->add_option("--repeat", o->repeat, "timed end-to-end runs")->check(positive)->capture_default_str();
@@ -176,10 +193,15 @@ CommandRunner add_run_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("-v,--verbose", o->verbose, "list every task with its schedule's origin");
   cmd->add_option("--input", o->inputs,
-                  "[NAME=]FILE.npy: run on this input (float32 or float64 .npy; every input or none; default: "
-                  "seeded random)");
-  cmd->add_option("--output", o->outputs, "[NAME=]FILE.npy: write this output of the network (float32 .npy)");
-  return [o] { return run_network(*o); };
+                  "[NAME=]FILE.npy, or one FILE.npz of every input by name: run on these inputs (float32 or "
+                  "float64; every input or none; default: seeded random)");
+  cmd->add_option("--output", o->outputs,
+                  "[NAME=]FILE.npy, or one FILE.npz: write the network's outputs (float32)");
+  CLI::Option* model = cmd->get_option("--model");
+  return [o, model] {
+    o->model_given = model->count() > 0;
+    return o->package.empty() ? run_network(*o) : run_package(*o);
+  };
 }
 
 }  // namespace bcd::cli

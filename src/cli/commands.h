@@ -16,6 +16,8 @@ CommandRunner add_tune_op_command(CLI::App& app);
 CommandRunner add_tasks_command(CLI::App& app);
 // `bcd run --model M [--records FILE]`: build a whole network, verify it, time it.
 CommandRunner add_run_command(CLI::App& app);
+// `bcd compile --model M [--records FILE] -o model.so`: compile a network into a package.
+CommandRunner add_compile_command(CLI::App& app);
 // `bcd tune --model M --strategy ansor|diffusion ...`: tune a whole network.
 CommandRunner add_tune_command(CLI::App& app);
 // `bcd compare RUN_A RUN_B`: the artifact's metric between two tuning runs.

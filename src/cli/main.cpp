@@ -8,17 +8,20 @@
 
 #include "cli/commands.h"
 #include "support/error.h"
+#include "support/version.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"bcd: a deep-learning program optimizer (Ansor-style auto-scheduling with "
                "Bayesian Code Diffusion)"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("bcd ") + bcd::kVersion);
   std::map<std::string, bcd::cli::CommandRunner> runners;
   runners["op"] = bcd::cli::add_op_command(app);
   runners["tune-op"] = bcd::cli::add_tune_op_command(app);
   runners["tasks"] = bcd::cli::add_tasks_command(app);
   runners["run"] = bcd::cli::add_run_command(app);
   runners["tune"] = bcd::cli::add_tune_command(app);
+  runners["compile"] = bcd::cli::add_compile_command(app);
   runners["compare"] = bcd::cli::add_compare_command(app);
   runners["export-onnx"] = bcd::cli::add_export_onnx_command(app);
   try {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "graph/tasks.h"
+#include "executor/network_plan.h"
 #include "search/target.h"
 #include "support/error.h"
 
@@ -12,67 +12,43 @@ namespace bcd::executor {
 Network Network::build(const graph::Graph& graph, const std::vector<tuning::Record>& records,
                        const NetworkOptions& options) {
   Network net;
-  graph::TaskSet set = graph::extract_tasks(graph);
-  net.kernels_ = build_task_kernels(set.tasks, records, {.target = options.target, .jobs = options.jobs});
-
-  const int num_steps = static_cast<int>(set.subgraphs.size());
-  // Values: one per subgraph (its output), live from its step to its last reader.
-  // Graph outputs stay live past the last step, until run() copies them out.
-  std::vector<int> node_value(graph.size(), -1);
-  std::vector<ValueLifetime> values(num_steps);
-  for (int i = 0; i < num_steps; ++i) {
-    const graph::Node& out = graph.node(set.subgraphs[i].output);
-    node_value[out.id] = i;
-    values[i] = {.bytes = shape_size(out.shape) * static_cast<int64_t>(sizeof(float)), .def = i, .last_use = i};
-  }
-  for (int i = 0; i < num_steps; ++i)
-    for (int n : set.subgraphs[i].inputs)
-      if (node_value[n] >= 0) values[node_value[n]].last_use = std::max(values[node_value[n]].last_use, i);
-  for (int n : graph.outputs())
-    if (node_value[n] >= 0) values[node_value[n]].last_use = num_steps;
-  net.plan_ = plan_memory(values);
+  NetworkPlan plan = plan_network(graph);
+  net.kernels_ = build_task_kernels(plan.tasks.tasks, records, {.target = options.target, .jobs = options.jobs});
+  net.plan_ = plan.memory;
   for (int64_t bytes : net.plan_.buffer_bytes)
     net.buffers_.emplace_back(std::vector<int64_t>{(bytes + 3) / 4});
+  for (int id : plan.input_nodes) net.input_shapes_.push_back(graph.node(id).shape);
 
-  std::vector<int> input_position(graph.size(), -1);
-  for (size_t i = 0; i < graph.inputs().size(); ++i) {
-    input_position[graph.inputs()[i]] = static_cast<int>(i);
-    net.input_shapes_.push_back(graph.node(graph.inputs()[i]).shape);
-  }
   std::vector<const float*> constant_data(graph.size(), nullptr);
-  auto arg_of = [&](int node) -> Arg {
-    const graph::Node& n = graph.node(node);
-    if (n.op == graph::OpType::Input) return {.kind = Arg::GraphInput, .input_index = input_position[node]};
-    if (n.op == graph::OpType::Constant) {
-      if (!constant_data[node]) {
-        net.constants_.push_back(graph.constant_value(node));
-        net.weight_bytes_ += net.constants_.back()->size() * static_cast<int64_t>(sizeof(float));
-        constant_data[node] = net.constants_.back()->data();
-      }
-      // Kernels never write their inputs.
-      return {.kind = Arg::Fixed, .fixed = const_cast<float*>(constant_data[node])};
+  auto resolve_plan = [&](const PlanArg& a) -> Arg {
+    switch (a.kind) {
+      case PlanArg::GraphInput:
+        return {.kind = Arg::GraphInput, .input_index = a.index};
+      case PlanArg::Constant:
+        if (!constant_data[a.index]) {
+          net.constants_.push_back(graph.constant_value(a.index));
+          net.weight_bytes_ += net.constants_.back()->size() * static_cast<int64_t>(sizeof(float));
+          constant_data[a.index] = net.constants_.back()->data();
+        }
+        // Kernels never write their inputs.
+        return {.kind = Arg::Fixed, .fixed = const_cast<float*>(constant_data[a.index])};
+      case PlanArg::Value:
+        break;
     }
-    BCD_CHECK(node_value[node] >= 0, "node {} is read before any subgraph computes it", n.name);
-    return {.kind = Arg::Fixed, .fixed = net.buffers_[net.plan_.value_buffer[node_value[node]]].data()};
+    return {.kind = Arg::Fixed, .fixed = net.buffers_[net.plan_.value_buffer[a.index]].data()};
   };
 
-  for (int i = 0; i < num_steps; ++i) {
-    const graph::Subgraph& sg = set.subgraphs[i];
-    const ir::ComputeDAG& dag = *set.tasks[set.subgraph_task[i]].dag;
-    BCD_CHECK(dag.inputs().size() == sg.inputs.size() && dag.outputs().size() == 1,
-              "subgraph {} does not match the arguments of its task", i);
-    Step step{.task = set.subgraph_task[i]};
+  for (const PlanStep& planned : plan.steps) {
+    Step step{.task = planned.task};
     const std::vector<TaskKernel::Pack>& packs = net.kernels_.kernels[step.task].packs;
-    for (size_t a = 0; a < sg.inputs.size(); ++a) {
-      BCD_CHECK(dag.inputs()[a]->shape == graph.node(sg.inputs[a]).shape, "argument {} of subgraph {} has shape {}",
-                a, i, shape_string(graph.node(sg.inputs[a]).shape));
+    for (size_t a = 0; a + 1 < planned.args.size(); ++a) {
+      const PlanArg& arg = planned.args[a];
       auto pack =
           std::find_if(packs.begin(), packs.end(), [&](const auto& p) { return p.input == static_cast<int>(a); });
-      int node = sg.inputs[a];
       if (pack == packs.end()) {
-        step.args.push_back(arg_of(node));
-      } else if (graph.node(node).op == graph::OpType::Constant) {
-        std::shared_ptr<const NDArray> weight = graph.constant_value(node);
+        step.args.push_back(resolve_plan(arg));
+      } else if (arg.kind == PlanArg::Constant) {
+        std::shared_ptr<const NDArray> weight = graph.constant_value(arg.index);
         auto rewritten = std::make_shared<NDArray>(weight->shape());
         // Packs never write their inputs.
         pack->kernel.run(std::vector<float*>{const_cast<float*>(weight->data()), rewritten->data()});
@@ -80,17 +56,16 @@ Network Network::build(const graph::Graph& graph, const std::vector<tuning::Reco
         net.weight_bytes_ += rewritten->size() * static_cast<int64_t>(sizeof(float));
         step.args.push_back({.kind = Arg::Fixed, .fixed = rewritten->data()});
       } else {
-        step.args.push_back(arg_of(node));
+        step.args.push_back(resolve_plan(arg));
         step.packs.push_back({.arg = static_cast<int>(a), .kernel = pack->kernel,
-                              .rewritten = NDArray(graph.node(node).shape)});
+                              .rewritten = NDArray(arg.shape)});
       }
     }
-    BCD_CHECK(shape_size(dag.outputs()[0]->shape) == shape_size(graph.node(sg.output).shape),
-              "output of subgraph {} does not match its task", i);
-    step.args.push_back(arg_of(sg.output));
+    step.args.push_back(resolve_plan(planned.args.back()));
     net.steps_.push_back(std::move(step));
   }
-  for (int n : graph.outputs()) net.outputs_.push_back({.shape = graph.node(n).shape, .source = arg_of(n)});
+  for (size_t i = 0; i < plan.outputs.size(); ++i)
+    net.outputs_.push_back({.shape = graph.node(graph.outputs()[i]).shape, .source = resolve_plan(plan.outputs[i])});
   if (options.target.is_gpu()) net.mirror_on_device();
   return net;
 }

@@ -9,11 +9,7 @@
 // a weight whose kernel reads it in a rewritten layout (lower/layout_rewrite.h)
 // is rewritten once, here, and the network keeps that copy instead.
 //
-// Kernel argument order: a task's DAG has one placeholder per Subgraph::inputs
-// entry, in that order, and one output (graph::subgraph_dag); lowering keeps the
-// DAG's inputs then outputs as the kernel's parameters. Subgraphs that share a task
-// have the same workload key, whose canonical string lists the placeholders in
-// argument order, so the same kernel fits each of them with its own arguments.
+// (Kernel argument order: executor/network_plan.h.)
 #pragma once
 #include <cstdint>
 #include <memory>

@@ -31,17 +31,21 @@ constexpr const char* kDefaultKernelName = "default_kernel";
 // The program of `task` under `state` (nullopt: the default program), as the
 // builder takes it.
 runtime::BuildInput program_of(const graph::Task& task, std::optional<schedule::State> state,
-                               const Target& target) {
+                               const TaskKernelsOptions& options, size_t index) {
+  const Target& target = options.target;
+  const std::string name = options.kernel_prefix.empty() ? (state ? kTunedKernelName : kDefaultKernelName)
+                                                         : options.kernel_prefix + std::to_string(index);
   auto lowered = [&] {
-    if (state) return search::lower_for_target(*state, kTunedKernelName, target);
+    if (state) return search::lower_for_target(*state, name, target);
     lower::Program p;
-    p.kernel = target.is_gpu()
-                   ? lower::lower_state(search::gpu_default_state(*task.dag), kDefaultKernelName)
-                   : lower::lower_default(*task.dag, kDefaultKernelName);
+    p.kernel = target.is_gpu() ? lower::lower_state(search::gpu_default_state(*task.dag), name)
+                               : lower::lower_default(*task.dag, name);
     return p;
   };
   try {
-    return runtime::build_input(lowered(), target.kind_name());
+    runtime::BuildInput input = runtime::build_input(lowered(), target.kind_name());
+    input.object_file = options.object_files;
+    return input;
   } catch (const Error& e) {
     fail("task {} ({} schedule) cannot be lowered: {}", task.name, state ? "recorded" : "default", e.what());
   }
@@ -75,7 +79,7 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
       out.warnings.push_back(fmt::format("task {}: its records were measured on another target ({}); it runs the "
                                          "default schedule",
                                          task.name, other->target));
-    sources.push_back(program_of(task, std::move(state), options.target));
+    sources.push_back(program_of(task, std::move(state), options, out.kernels.size() - 1));
   }
   out.lower_seconds = since(start);
 
@@ -96,7 +100,7 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
                                        built[i].error_message));
     out.kernels[i].tuned = false;
     out.kernels[i].record_seconds = 0;
-    sources[i] = program_of(tasks[i], std::nullopt, options.target);
+    sources[i] = program_of(tasks[i], std::nullopt, options, i);
     fallen.push_back(i);
     defaults.push_back(sources[i]);
   }
@@ -109,13 +113,18 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
       fail("task {} does not compile ({}): {}", tasks[i].name, runtime::measure_error_name(built[i].error),
            built[i].error_message);
     out.kernels[i].source = std::move(sources[i].source);
-    if (gpu)
+    out.kernels[i].function = sources[i].kernel_name;
+    if (options.object_files) {
+      out.kernels[i].object_path = built[i].library_path;
+      for (const runtime::InputPack& p : sources[i].packs)
+        out.kernels[i].packs.push_back({.input = p.input, .function = p.function});
+    } else if (gpu)
       out.kernels[i].cuda_kernel = std::make_shared<runtime::CudaKernel>(built[i].library_path, built[i].cuda_program);
     else {
       runtime::Module module = runtime::Module::load(built[i].library_path);
       out.kernels[i].kernel = module.get(sources[i].kernel_name);
       for (const runtime::InputPack& p : sources[i].packs)
-        out.kernels[i].packs.push_back({p.input, module.get(p.function)});
+        out.kernels[i].packs.push_back({p.input, module.get(p.function), p.function});
     }
   }
   out.compile_seconds = since(start);

@@ -20,6 +20,8 @@ struct TaskKernel {
   bool tuned = false;        // from a record; false: default schedule
   double record_seconds = 0; // tuned only: the best record's mean measured cost
   std::string source;        // the generated C or CUDA (one task per translation unit)
+  std::string function;      // llvm: the kernel's exported name, less "_packed"
+  std::string object_path;   // TaskKernelsOptions::object_files: the compiled object
   // Arguments: the task DAG's inputs, then its output. llvm: `kernel`; cuda:
   // `cuda_kernel`, loaded in TaskKernels::cuda_context.
   runtime::Kernel kernel;
@@ -28,7 +30,8 @@ struct TaskKernel {
   // each with the kernel that makes it from the original input.
   struct Pack {
     int input = 0;
-    runtime::Kernel kernel;
+    runtime::Kernel kernel;  // not loaded with object_files
+    std::string function;    // exported name, less "_packed"
   };
   std::vector<Pack> packs;
 };
@@ -36,6 +39,13 @@ struct TaskKernel {
 struct TaskKernelsOptions {
   Target target = Target::cpu();
   int jobs = 0;  // parallel compiles; 0 = number of cores
+  // llvm: kernel i is named <kernel_prefix><i> (and its packs after it), so that all
+  // of them link into one library; "" names them as tuning does, so that a network
+  // built after tuning hits the compile cache.
+  std::string kernel_prefix;
+  // llvm: compile each kernel to an object (TaskKernel::object_path) and load
+  // nothing, for linking into a package.
+  bool object_files = false;
 };
 
 struct TaskKernels {

@@ -17,7 +17,11 @@ Verification verify_network(Network& network, const graph::Graph& graph, uint64_
 
 Verification verify_network(Network& network, const graph::Graph& graph, const std::vector<const NDArray*>& args,
                             double tolerance) {
-  std::vector<NDArray> actual = network.run(args);
+  return compare_with_reference(network.run(args), graph, args, tolerance);
+}
+
+Verification compare_with_reference(const std::vector<NDArray>& actual, const graph::Graph& graph,
+                                     const std::vector<const NDArray*>& args, double tolerance) {
   std::vector<NDArray> expected = graph::run_reference(graph, args);
   Verification v;
   v.tolerance = tolerance;

@@ -33,6 +33,12 @@ Verification verify_network(Network& network, const graph::Graph& graph, uint64_
 Verification verify_network(Network& network, const graph::Graph& graph, const std::vector<const NDArray*>& inputs,
                             double tolerance = kDefaultNetworkTolerance);
 
+// `actual` (outputs in graph order, from a network or a package) against
+// graph::run_reference on the same inputs.
+Verification compare_with_reference(const std::vector<NDArray>& actual, const graph::Graph& graph,
+                                     const std::vector<const NDArray*>& inputs,
+                                     double tolerance = kDefaultNetworkTolerance);
+
 // Seconds per end-to-end run (inputs to outputs), one per repeat, after one
 // warm-up run (runtime::time_function).
 std::vector<double> time_network(Network& network, const std::vector<const NDArray*>& inputs, int repeat);

@@ -44,14 +44,9 @@ std::vector<NDArray> run_reference(const Graph& graph, const std::vector<const N
 }
 
 std::vector<NDArray> random_inputs(const Graph& graph, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<NDArray> result;
-  for (int id : graph.inputs()) {
-    NDArray a(graph.node(id).shape);
-    a.fill_random(rng);
-    result.push_back(std::move(a));
-  }
-  return result;
+  std::vector<std::vector<int64_t>> shapes;
+  for (int id : graph.inputs()) shapes.push_back(graph.node(id).shape);
+  return random_arrays(shapes, seed);
 }
 
 }  // namespace bcd::graph

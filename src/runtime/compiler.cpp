@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
@@ -199,57 +200,109 @@ std::string cached_artifact(const std::string& key_material, const std::string& 
   return result.string();
 }
 
-std::string compile_shared_object(const std::string& source, double timeout_seconds) {
+namespace {
+
+// Compiles `source` with the kernel flags, as a shared object or (object_file) as a
+// relocatable object for link_shared_library; cached by compiler, flags and source.
+std::string compile_c(const std::string& source, double timeout_seconds, bool object_file) {
   const CompilerConfig& config = compiler_config();
+  std::vector<std::string> flags = config.flags;
+  if (object_file) std::replace(flags.begin(), flags.end(), std::string("-shared"), std::string("-c"));
   std::string signature = config.compiler;
-  for (const auto& f : config.flags) signature += " " + f;
-  return cached_artifact(signature + "\n" + source, ".so", [&](const std::string& tmp_base) {
-    std::string c_file = tmp_base + ".c", so_tmp = tmp_base + ".so", log = tmp_base + ".log";
+  for (const auto& f : flags) signature += " " + f;
+  const std::string extension = object_file ? ".o" : ".so";
+  return cached_artifact(signature + "\n" + source, extension, [&](const std::string& tmp_base) {
+    std::string c_file = tmp_base + ".c", out_tmp = tmp_base + extension, log = tmp_base + ".log";
     {
       std::ofstream out(c_file);
       out << source;
       if (!out) fail("cannot write kernel source to {}", c_file);
     }
     std::vector<std::string> argv = {config.compiler};
-    argv.insert(argv.end(), config.flags.begin(), config.flags.end());
-    argv.insert(argv.end(), {c_file, "-o", so_tmp, "-lm"});
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.insert(argv.end(), {c_file, "-o", out_tmp});
+    if (!object_file) argv.push_back("-lm");
     int rc = run_process(argv, log, timeout_seconds);
     std::string message = rc > 0 ? first_error_line(log) : "";
     fs::remove(c_file);
     fs::remove(log);
     if (rc == kTimedOut) {
-      fs::remove(so_tmp);
+      fs::remove(out_tmp);
       throw CompileTimeout(fmt::format("compilation did not finish within {} s", timeout_seconds));
     }
     if (rc != 0) fail("kernel compilation failed (exit {}): {}", rc, message);
   });
 }
 
-std::string host_cpu_name() {
-  static const std::string name = [] {
-    // The driver prints the cc1 command line it would run; -march=native appears
-    // there resolved, as -target-cpu NAME.
+}  // namespace
+
+std::string compile_shared_object(const std::string& source, double timeout_seconds) {
+  return compile_c(source, timeout_seconds, false);
+}
+
+std::string compile_object(const std::string& source, double timeout_seconds) {
+  return compile_c(source, timeout_seconds, true);
+}
+
+void link_shared_library(const std::vector<std::string>& inputs, const std::string& output,
+                         const std::vector<std::string>& flags, double timeout_seconds) {
+  std::vector<std::string> argv = {compiler_config().compiler, "-shared", "-fPIC", "-fopenmp"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  argv.insert(argv.end(), inputs.begin(), inputs.end());
+  argv.insert(argv.end(), {"-o", output, "-lm"});
+  const std::string log = output + ".log";
+  int rc = run_process(argv, log, timeout_seconds);
+  std::string message = rc > 0 ? first_error_line(log) : "";
+  fs::remove(log);
+  if (rc == kTimedOut) fail("linking {} did not finish within {} s", output, timeout_seconds);
+  if (rc != 0) fail("linking {} failed (exit {}): {}", output, rc, message);
+}
+
+namespace {
+
+// The cc1 command line the driver would run for -march=native ("" when the
+// compiler cannot tell): -march=native appears there resolved, as -target-cpu NAME
+// and one -target-feature +NAME per enabled feature.
+const std::string& native_cc1_line() {
+  static const std::string line = [] {
     std::string log = (fs::temp_directory_path() / fmt::format("bcd-cpu-{}.log", getpid())).string();
-    std::string found;
+    std::string text;
     try {
       int rc = run_process({compiler_config().compiler, "-###", "-march=native", "-x", "c", "-c", "/dev/null", "-o",
                             "/dev/null"},
                            log, 30);
       std::ifstream in(log);
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      const std::string key = "\"-target-cpu\" \"";
-      size_t at = text.find(key);
-      if (rc == 0 && at != std::string::npos) {
-        size_t begin = at + key.size(), end = text.find('"', begin);
-        if (end != std::string::npos) found = text.substr(begin, end - begin);
-      }
+      if (rc == 0) text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     } catch (const Error&) {
-      // No compiler: the name stays unknown; compiling will say why.
+      // No compiler: the CPU stays unknown; compiling will say why.
     }
     fs::remove(log);
-    return found;
+    return text;
   }();
-  return name;
+  return line;
+}
+
+}  // namespace
+
+std::string host_cpu_name() {
+  const std::string& text = native_cc1_line();
+  const std::string key = "\"-target-cpu\" \"";
+  size_t at = text.find(key);
+  if (at == std::string::npos) return "";
+  size_t begin = at + key.size(), end = text.find('"', begin);
+  return end == std::string::npos ? "" : text.substr(begin, end - begin);
+}
+
+std::vector<std::string> host_cpu_features() {
+  const std::string& text = native_cc1_line();
+  const std::string key = "\"-target-feature\" \"+";
+  std::vector<std::string> features;
+  for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
+    size_t begin = at + key.size(), end = text.find('"', begin);
+    if (end == std::string::npos) break;
+    features.push_back(text.substr(begin, end - begin));
+  }
+  return features;
 }
 
 }  // namespace bcd::runtime

@@ -47,8 +47,22 @@ class CompileTimeout : public Error {
 // the compiler is killed, so a pathological candidate costs at most that long).
 std::string compile_shared_object(const std::string& source, double timeout_seconds = 0);
 
+// The same, compiled to a relocatable object (the kernel flags with -c for
+// -shared), for linking several kernels into one library.
+std::string compile_object(const std::string& source, double timeout_seconds = 0);
+
+// Links `inputs` (objects, or sources the driver compiles with `flags`) into the
+// shared library `output`, with the OpenMP runtime and libm. Fails with the
+// linker's first error line.
+void link_shared_library(const std::vector<std::string>& inputs, const std::string& output,
+                         const std::vector<std::string>& flags = {}, double timeout_seconds = 300);
+
 // The CPU that the compiler's -march=native resolves to on this machine
 // ("sapphirerapids"), asked once per process; "" when the compiler cannot tell.
 std::string host_cpu_name();
+
+// The instruction-set features (LLVM names: "avx512f", "fma") that -march=native
+// enables on this machine, asked once per process; empty when the compiler cannot tell.
+std::vector<std::string> host_cpu_features();
 
 }  // namespace bcd::runtime

@@ -99,7 +99,8 @@ BuildResult build_one(const BuildInput& input, double timeout_seconds) {
       r.cuda_program = parse_cuda_program(input.source, input.kernel_name);
       r.library_path = compile_cuda(input.source, cuda_build_arch());
     } else {
-      r.library_path = compile_shared_object(input.source, timeout_seconds);
+      r.library_path = input.object_file ? compile_object(input.source, timeout_seconds)
+                                         : compile_shared_object(input.source, timeout_seconds);
     }
   } catch (const CompileTimeout& e) {
     r.error = MeasureError::Timeout;

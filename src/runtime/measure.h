@@ -32,6 +32,7 @@ struct BuildInput {
                             // function named by the source's bcd-launch lines
   std::string target = "llvm";  // "llvm" (this CPU) or "cuda"
   std::vector<InputPack> packs;  // llvm: inputs the kernel reads rewritten
+  bool object_file = false;      // llvm: compile to an object to link (compile_object), not a library
 };
 
 // The source of `program` for `target`: its kernel and its packs in one unit.

@@ -83,4 +83,11 @@ bool arrays_close(const NDArray& actual, const NDArray& expected, double rtol, d
   return true;
 }
 
+std::vector<NDArray> random_arrays(const std::vector<std::vector<int64_t>>& shapes, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<NDArray> result;
+  for (const auto& shape : shapes) result.emplace_back(shape).fill_random(rng);
+  return result;
+}
+
 }  // namespace bcd

@@ -50,6 +50,10 @@ struct ArrayDiff {
   double max_rel = 0;
 };
 ArrayDiff compare_arrays(const NDArray& actual, const NDArray& expected);
+
+// One array per shape, filled in order from one generator seeded with `seed`
+// (uniform in [-1, 1)): the seeded inputs of a network run.
+std::vector<NDArray> random_arrays(const std::vector<std::vector<int64_t>>& shapes, uint64_t seed);
 bool arrays_close(const NDArray& actual, const NDArray& expected, double rtol = 1e-4,
                   double atol = 1e-4);
 

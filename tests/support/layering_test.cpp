@@ -27,9 +27,9 @@ struct Layering {
 };
 
 const Layering kLayering = {
-    .order = {"support", "target", "ir", "ops", "schedule", "lower", "codegen", "runtime",
+    .order = {"package_runtime", "support", "target", "ir", "ops", "schedule", "lower", "codegen", "runtime",
               "worker", "costmodel", "search", "graph", "frontends", "tuning", "diffusion",
-              "executor", "api", "cli"},
+              "executor", "package", "api", "cli"},
     .executables = {"worker", "cli"},
 };
 

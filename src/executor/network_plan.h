@@ -1,0 +1,47 @@
+// What a network does, as data: its steps (one kernel call per fused subgraph, in
+// topological order), where each step reads its arguments and writes its output,
+// and the memory plan that places the intermediate values. Network (network.h)
+// turns it into pointers and runs it in this process; the package writer
+// (package/package_writer.h) turns it into offsets and generated code.
+//
+// Kernel argument order: a task's DAG has one placeholder per Subgraph::inputs
+// entry, in that order, and one output (graph::subgraph_dag); lowering keeps the
+// DAG's inputs then outputs as the kernel's parameters. Subgraphs that share a task
+// have the same workload key, whose canonical string lists the placeholders in
+// argument order, so the same kernel fits each of them with its own arguments.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "executor/memory_plan.h"
+#include "graph/graph.h"
+#include "graph/tasks.h"
+
+namespace bcd::executor {
+
+// Where a kernel argument, or a network output, lives.
+struct PlanArg {
+  enum Kind : uint8_t { GraphInput, Constant, Value } kind = Value;
+  // GraphInput: position in graph.inputs(); Constant: the constant's node id;
+  // Value: the step that computes it (its buffer: memory.value_buffer[index]).
+  int index = -1;
+  std::vector<int64_t> shape;  // of the graph node it holds
+};
+
+struct PlanStep {
+  int task = -1;
+  std::vector<PlanArg> args;  // the task DAG's inputs, then its output (a Value)
+};
+
+struct NetworkPlan {
+  graph::TaskSet tasks;
+  std::vector<PlanStep> steps;           // one per subgraph, in execution order
+  MemoryPlan memory;                     // value i = step i's output
+  std::vector<PlanArg> outputs;          // graph.outputs() order
+  std::vector<int> input_nodes;          // graph.inputs()
+};
+
+// Fails (BCD_CHECK) when a subgraph does not match its task's arguments.
+NetworkPlan plan_network(const graph::Graph& graph);
+
+}  // namespace bcd::executor

@@ -1,0 +1,281 @@
+#include "package/package_writer.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "executor/network_plan.h"
+#include "executor/task_kernels.h"
+#include "package_runtime/package_format.h"
+#include "runtime/compiler.h"
+#include "runtime/module.h"
+#include "support/error.h"
+#include "support/version.h"
+
+namespace bcd::package {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kKernelPrefix = "bcd_k";
+
+int64_t aligned(int64_t bytes) { return (bytes + kAlignment - 1) / kAlignment * kAlignment; }
+
+double since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// A scratch folder beside the output (so that the finished library is renamed into
+// place on one file system), removed however write_package ends.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& output) {
+    fs::path parent = fs::absolute(output).parent_path();
+    path_ = parent / fmt::format(".{}.build-{}", fs::path(output).filename().string(), getpid());
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+    if (!fs::create_directories(path_, ec) || ec)
+      fail("cannot create the build folder {}: {}", path_.string(), ec ? ec.message() : "it exists");
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+void write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) fail("cannot write {} (disk full?)", path);
+}
+
+// `text` as a C string literal (ASCII: the metadata is dumped with ensure_ascii).
+std::string c_string(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+nlohmann::json tensor_json(const graph::Node& node) {
+  return {{"name", node.name}, {"shape", node.shape}, {"dtype", "float32"}};
+}
+
+// The CPU features the kernels may use that a loader can check.
+std::vector<std::string> required_cpu_features() {
+  std::set<std::string> checkable(std::begin(kCheckedCpuFeatures), std::end(kCheckedCpuFeatures));
+  std::vector<std::string> out;
+  for (const std::string& f : runtime::host_cpu_features())
+    if (checkable.count(f)) out.push_back(f);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Everything the entry point needs to know, as it is laid out.
+struct Layout {
+  std::string weights;                            // the bytes, in kernel layouts
+  std::map<std::pair<int, std::string>, int64_t> weight_offset;  // (node, pack function) -> offset
+  std::vector<int64_t> buffer_offset;             // planned buffer -> workspace offset
+  int64_t workspace_bytes = 0;
+};
+
+}  // namespace
+
+PackageSummary write_package(const graph::Graph& graph, const std::vector<tuning::Record>& records,
+                             const std::string& output, const PackageOptions& options) {
+  if (options.target.kind != TargetKind::Llvm)
+    fail("packages run on the CPU for now: compile with --target llvm (target {} cannot be packaged)",
+         options.target.str());
+  PackageSummary summary;
+  auto start = std::chrono::steady_clock::now();
+  const executor::NetworkPlan plan = executor::plan_network(graph);
+  executor::TaskKernels kernels = executor::build_task_kernels(
+      plan.tasks.tasks, records,
+      {.target = options.target, .jobs = options.jobs, .kernel_prefix = kKernelPrefix, .object_files = true});
+  summary.compile_seconds = since(start);
+  summary.warnings = kernels.warnings;
+  summary.steps = static_cast<int>(plan.steps.size());
+  summary.tasks = static_cast<int>(kernels.kernels.size());
+  summary.tuned_tasks = kernels.tuned_count();
+
+  start = std::chrono::steady_clock::now();
+  ScratchDir scratch(output);
+  std::vector<std::string> objects;
+  bool packs = false;
+  for (const executor::TaskKernel& k : kernels.kernels) {
+    objects.push_back(k.object_path);
+    packs |= !k.packs.empty();
+  }
+  // Weights read in a rewritten layout are packed now, by the kernels' own pack
+  // functions: the kernels linked alone and loaded into this process.
+  std::optional<runtime::Module> packer;
+  if (packs) {
+    runtime::link_shared_library(objects, scratch.file("packs.so"));
+    packer = runtime::Module::load(scratch.file("packs.so"));
+  }
+
+  Layout layout;
+  auto weight_offset = [&](int node, const std::string& pack) -> int64_t {
+    auto [it, fresh] = layout.weight_offset.try_emplace({node, pack}, 0);
+    if (!fresh) return it->second;
+    std::shared_ptr<const NDArray> value = graph.constant_value(node);
+    std::optional<NDArray> rewritten;
+    if (!pack.empty()) {
+      rewritten.emplace(value->shape());
+      // Packs never write their inputs.
+      packer->get(pack).run(std::vector<float*>{const_cast<float*>(value->data()), rewritten->data()});
+    }
+    const NDArray& data = rewritten ? *rewritten : *value;
+    layout.weights.resize(aligned(static_cast<int64_t>(layout.weights.size())), '\0');
+    it->second = static_cast<int64_t>(layout.weights.size());
+    layout.weights.append(reinterpret_cast<const char*>(data.data()), data.size() * sizeof(float));
+    return it->second;
+  };
+  for (int64_t bytes : plan.memory.buffer_bytes) {
+    layout.buffer_offset.push_back(layout.workspace_bytes);
+    layout.workspace_bytes += aligned(bytes);
+  }
+  // A step that computes a network output writes it into the caller's buffer.
+  std::map<int, int> output_of_value;
+  for (size_t j = 0; j < plan.outputs.size(); ++j)
+    if (plan.outputs[j].kind == executor::PlanArg::Value) output_of_value.try_emplace(plan.outputs[j].index, j);
+  auto location = [&](const executor::PlanArg& a, const std::string& pack = "") -> std::string {
+    switch (a.kind) {
+      case executor::PlanArg::GraphInput:
+        return fmt::format("(void*)in[{}]", a.index);
+      case executor::PlanArg::Constant:
+        return fmt::format("(void*)(w + {})", weight_offset(a.index, pack));
+      case executor::PlanArg::Value:
+        break;
+    }
+    if (auto it = output_of_value.find(a.index); it != output_of_value.end()) return fmt::format("out[{}]", it->second);
+    return fmt::format("(void*)(ws + {})", layout.buffer_offset[plan.memory.value_buffer[a.index]]);
+  };
+
+  std::set<std::string> declared;
+  std::string body;
+  size_t max_args = 1;
+  for (size_t s = 0; s < plan.steps.size(); ++s) {
+    const executor::PlanStep& step = plan.steps[s];
+    const executor::TaskKernel& k = kernels.kernels[step.task];
+    body += fmt::format("  /* step {}: {} */\n", s, k.name);
+    max_args = std::max(max_args, step.args.size());
+    for (size_t a = 0; a < step.args.size(); ++a) {
+      const executor::PlanArg& arg = step.args[a];
+      auto pack = std::find_if(k.packs.begin(), k.packs.end(),
+                               [&](const auto& p) { return p.input == static_cast<int>(a); });
+      if (pack == k.packs.end() || a + 1 == step.args.size()) {
+        body += fmt::format("  a[{}] = {};\n", a, location(arg));
+      } else if (arg.kind == executor::PlanArg::Constant) {
+        body += fmt::format("  a[{}] = {};\n", a, location(arg, pack->function));
+      } else {
+        // An activation read in a rewritten layout: packed before every call.
+        const int64_t offset = layout.workspace_bytes;
+        layout.workspace_bytes += aligned(shape_size(arg.shape) * static_cast<int64_t>(sizeof(float)));
+        declared.insert(pack->function);
+        body += fmt::format("  p[0] = {}; p[1] = (void*)(ws + {});\n  if ({}_packed(p)) return {};\n",
+                            location(arg), offset, pack->function, s + 1);
+        body += fmt::format("  a[{}] = p[1];\n", a);
+      }
+    }
+    declared.insert(k.function);
+    body += fmt::format("  if ({}_packed(a)) return {};\n", k.function, s + 1);
+  }
+  // Outputs no step wrote in place: a graph input, a constant, or a value that is
+  // also an earlier output.
+  for (size_t j = 0; j < plan.outputs.size(); ++j) {
+    const executor::PlanArg& o = plan.outputs[j];
+    if (o.kind == executor::PlanArg::Value && output_of_value.at(o.index) == static_cast<int>(j)) continue;
+    body += fmt::format("  memcpy(out[{}], {}, {});\n", j, location(o),
+                        shape_size(o.shape) * static_cast<int64_t>(sizeof(float)));
+  }
+
+  nlohmann::json meta;
+  meta["abi"] = kAbiVersion;
+  meta["bcd_version"] = kVersion;
+  meta["target"] = options.target.str();
+  meta["cpu_features"] = required_cpu_features();
+  meta["model"] = options.model;
+  meta["model_hash"] = options.model_hash;
+  meta["records_hash"] = options.records_hash;
+  meta["inputs"] = nlohmann::json::array();
+  for (int id : graph.inputs()) meta["inputs"].push_back(tensor_json(graph.node(id)));
+  meta["outputs"] = nlohmann::json::array();
+  for (int id : graph.outputs()) meta["outputs"].push_back(tensor_json(graph.node(id)));
+  meta["weights_bytes"] = layout.weights.size();
+  meta["weights_hash"] = fmt::format(
+      "{:016x}", weights_hash(reinterpret_cast<const unsigned char*>(layout.weights.data()), layout.weights.size()));
+  meta["workspace_bytes"] = layout.workspace_bytes;
+  meta["steps"] = summary.steps;
+  meta["tasks"] = summary.tasks;
+  meta["tuned_tasks"] = summary.tuned_tasks;
+
+  std::string entry = "/* Generated by bcd compile: the network's entry point (package_runtime/package_format.h). */\n"
+                      "#include <stdint.h>\n#include <string.h>\n\n"
+                      "extern const unsigned char bcd_weights_begin[], bcd_weights_end[];\n";
+  for (const std::string& f : declared) entry += fmt::format("int {}_packed(void** args);\n", f);
+  entry += fmt::format("\nint {}(void) {{ return {}; }}\n", kAbiVersionSymbol, kAbiVersion);
+  entry += fmt::format("const char* {}(void) {{\n  return {};\n}}\n", kMetadataSymbol,
+                       c_string(meta.dump(-1, ' ', true)));
+  entry += fmt::format(
+      "const unsigned char* {}(uint64_t* size) {{\n  *size = (uint64_t)(bcd_weights_end - bcd_weights_begin);\n"
+      "  return bcd_weights_begin;\n}}\n",
+      kWeightsSymbol);
+  entry += fmt::format("uint64_t {}(void) {{ return {}u; }}\n\n", kWorkspaceSymbol, layout.workspace_bytes);
+  entry += fmt::format(
+      "int {}(void* workspace, const float* const* in, float* const* out) {{\n"
+      "  char* ws = (char*)workspace;\n  const char* w = (const char*)bcd_weights_begin;\n"
+      "  void* a[{}];\n  void* p[2];\n  (void)ws; (void)w; (void)p; (void)in;\n",
+      kRunSymbol, max_args);
+  entry += body + "  return 0;\n}\n";
+
+  write_file(scratch.file("weights.bin"), layout.weights);
+  write_file(scratch.file("weights.S"),
+             fmt::format("  .section .rodata.bcd_weights,\"a\",@progbits\n  .balign {}\n"
+                         "  .globl bcd_weights_begin\n  .hidden bcd_weights_begin\nbcd_weights_begin:\n"
+                         "  .incbin \"{}\"\n  .globl bcd_weights_end\n  .hidden bcd_weights_end\nbcd_weights_end:\n"
+                         "  .section .note.GNU-stack,\"\",@progbits\n",
+                         kAlignment, scratch.file("weights.bin")));
+  write_file(scratch.file("entry.c"), entry);
+  std::string exports = "{\n  global:\n";
+  for (const char* s : {kAbiVersionSymbol, kMetadataSymbol, kWeightsSymbol, kWorkspaceSymbol, kRunSymbol})
+    exports += fmt::format("    {};\n", s);
+  write_file(scratch.file("exports.map"), exports + "  local: *;\n};\n");
+
+  // The entry point is compiled for the baseline CPU: the loader calls it before it
+  // has checked that this CPU can run the kernels.
+  std::vector<std::string> inputs = {scratch.file("entry.c"), scratch.file("weights.S")};
+  inputs.insert(inputs.end(), objects.begin(), objects.end());
+  const std::string linked = scratch.file("package.so");
+  runtime::link_shared_library(inputs, linked, {"-O2", "-Wl,--version-script=" + scratch.file("exports.map")});
+  std::error_code ec;
+  fs::rename(linked, output, ec);
+  if (ec) {  // another file system: copy, then rename there
+    fs::copy_file(linked, output + ".tmp", fs::copy_options::overwrite_existing);
+    fs::rename(output + ".tmp", output);
+  }
+  summary.weight_bytes = static_cast<int64_t>(layout.weights.size());
+  summary.workspace_bytes = layout.workspace_bytes;
+  summary.file_bytes = static_cast<int64_t>(fs::file_size(output));
+  summary.link_seconds = since(start);
+  return summary;
+}
+
+}  // namespace bcd::package
