@@ -17,7 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
-#include <set>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -101,12 +101,28 @@ bool cpu_has(const std::string& f) {
   return true;
 }
 
-// Weights are checked once per loaded library, however many instances share them.
-bool weights_checked(void* library) {
-  static std::mutex mutex;
-  static std::set<void*> checked;
-  std::lock_guard lock(mutex);
-  return !checked.insert(library).second;
+// Weights are checked once per loaded library, however many instances share them:
+// instances are counted per dlopen handle (a handle's address may be reused once
+// the library is unloaded, by another package).
+std::mutex instances_mutex;
+std::map<void*, int> instances;
+
+// Counts a new instance of `library` when its weights are intact; checks them
+// (under the lock, so that a concurrent load waits for the verdict) for the first.
+bool count_instance(void* library, const unsigned char* weights, uint64_t size, const std::string& hash) {
+  std::lock_guard lock(instances_mutex);
+  int& n = instances[library];
+  if (n == 0 && hex16(pkg::weights_hash(weights, size)) != hash) {
+    instances.erase(library);
+    return false;
+  }
+  ++n;
+  return true;
+}
+
+void forget_instance(void* library) {
+  std::lock_guard lock(instances_mutex);
+  if (auto it = instances.find(library); it != instances.end() && --it->second <= 0) instances.erase(it);
 }
 
 std::vector<Tensor> tensors(const nlohmann::json& list) {
@@ -143,8 +159,11 @@ struct bcd_model {
   std::vector<Tensor> inputs, outputs;
   void* workspace = nullptr;
 
+  bool counted = false;  // in `instances`
+
   ~bcd_model() {
     std::free(workspace);
+    if (counted) forget_instance(library);
     if (library) dlclose(library);
   }
 };
@@ -180,8 +199,9 @@ void load(const std::string& path, bcd_model& m) {
     uint64_t size = 0;
     const unsigned char* weights = symbol<pkg::WeightsFn>(m.library, pkg::kWeightsSymbol, path)(&size);
     if (size != meta.at("weights_bytes").get<uint64_t>() ||
-        (!weights_checked(m.library) && hex16(pkg::weights_hash(weights, size)) != meta.at("weights_hash")))
+        !count_instance(m.library, weights, size, meta.at("weights_hash").get<std::string>()))
       throw LoadError("the weights in '" + path + "' do not match their hash (the package is corrupt)");
+    m.counted = true;
   } catch (const nlohmann::json::exception& e) {
     throw LoadError("'" + path + "' has unreadable metadata: " + e.what());
   }

@@ -1,0 +1,165 @@
+// A compiled package computes what the network computes: every zoo model (small
+// variants) and ONNX files bcd exported, with default and recorded schedules
+// (rewritten weight layouts included), through the C++ face of the bcd runtime,
+// checked against the reference executor; four instances in four threads give the
+// serial outputs; the library depends on nothing of bcd.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "executor/verify.h"
+#include "frontends/onnx.h"
+#include "frontends/zoo.h"
+#include "graph/reference_executor.h"
+#include "graph/tasks.h"
+#include "package/package_fixtures.h"
+#include "schedule/hand_schedule.h"
+#include "executor/hand_record.h"
+
+namespace bcd::testutil {
+namespace {
+
+frontends::ZooOptions small_variant(const std::string& model) {
+  frontends::ZooOptions o;
+  o.image_size = model == "inception_v3" ? 75 : 32;
+  if (model == "bert") o.bert_layers = 2, o.bert_seq_len = 16;
+  return o;
+}
+
+// The package's outputs on seeded inputs against the reference executor.
+void expect_matches_reference(const graph::Graph& g, const std::string& package, uint64_t seed) {
+  bcd::Model model(package);
+  ASSERT_EQ(model.num_inputs(), static_cast<int>(g.inputs().size()));
+  ASSERT_EQ(model.num_outputs(), static_cast<int>(g.outputs().size()));
+  for (int i = 0; i < model.num_inputs(); ++i) {
+    EXPECT_EQ(model.input(i).name, g.node(g.inputs()[i]).name);
+    EXPECT_EQ(model.input(i).shape, g.node(g.inputs()[i]).shape);
+  }
+  std::vector<NDArray> inputs = graph::random_inputs(g, seed);
+  std::vector<const NDArray*> args;
+  for (const NDArray& a : inputs) args.push_back(&a);
+  // Twice: the second run starts from the workspace the first one left.
+  run_package(model, inputs);
+  executor::Verification v = executor::compare_with_reference(run_package(model, inputs), g, args);
+  EXPECT_TRUE(v.ok) << package << ": max rel error " << v.worst.max_rel;
+  EXPECT_GT(v.worst.max_abs, 0.0) << "bit-exact against a double-precision reference?";
+}
+
+class PackageZoo : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PackageZoo, DefaultSchedulesMatchTheReference) {
+  const std::string& name = GetParam();
+  graph::Graph g = frontends::build_model(name, small_variant(name));
+  expect_matches_reference(g, compile_package(g, {}, name), 7);
+}
+
+INSTANTIATE_TEST_SUITE_P(Package, PackageZoo, ::testing::ValuesIn(frontends::model_names()), [](const auto& info) {
+  std::string n = info.param;
+  for (char& c : n)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return n;
+});
+
+TEST(Package, AnOnnxFileBcdExportedMatchesTheReference) {
+  if (!frontends::onnx_available()) GTEST_SKIP() << "bcd was built without ONNX";
+  auto path = std::filesystem::temp_directory_path() / ("bcd-package-resnet-" + std::to_string(getpid()) + ".onnx");
+  frontends::export_onnx(frontends::build_model("resnet-18", {.image_size = 32}), path.string());
+  graph::Graph g = frontends::import_onnx(path.string());
+  expect_matches_reference(g, compile_package(g, {}, "resnet18_onnx"), 8);
+  std::filesystem::remove(path);
+}
+
+// Recorded schedules: each task of a small network with the hand schedule of
+// hand_record.h (parallel outer loop), and a dense whose weight the kernel reads in
+// a rewritten layout, packed into the package when it is a constant and before
+// every run when it is an input.
+TEST(Package, RecordedSchedulesAndRewrittenWeightsMatchTheReference) {
+  graph::Graph g = small_squeezenet();
+  graph::TaskSet set = graph::extract_tasks(g);
+  std::vector<tuning::Record> records;
+  for (const graph::Task& task : set.tasks) try {
+      records.push_back(record_of(task, parallel_outer_state(*task.dag), 1e-3));
+    } catch (const Error&) {
+      // no even outer loop: the task keeps its default schedule
+    }
+  ASSERT_GT(records.size(), 3u);
+  expect_matches_reference(g, compile_package(g, records, "squeezenet32_tuned"), 9);
+
+  for (bool constant : {true, false}) {
+    graph::Graph d;
+    int x = d.add_input("x", {4, 16});
+    int w = constant ? d.add_constant("w", {8, 16}, graph::ConstantInit{.seed = 3}) : d.add_input("w", {8, 16});
+    d.mark_output(d.add_op(graph::OpType::Dense, {x, w}));
+    const graph::TaskSet dense_set = graph::extract_tasks(d);
+    const graph::Task& task = dense_set.tasks.at(0);
+    schedule::HandSchedule h(*task.dag);
+    auto [n0, n1] = h.split2("dense", "dense_i1", 4);
+    h.reorder("dense", {"dense_i0", n0, "k", n1});
+    SCOPED_TRACE(constant ? "constant weight" : "input weight");
+    expect_matches_reference(d, compile_package(d, {record_of(task, h.state(), 1e-3)}, constant ? "dense_c" : "dense_i"),
+                             10);
+  }
+}
+
+TEST(Package, FourInstancesInFourThreadsGiveTheSerialOutputs) {
+  const std::string& package = small_squeezenet_package();
+  graph::Graph g = small_squeezenet();
+  constexpr int kThreads = 4, kRuns = 5;
+  std::vector<std::vector<NDArray>> inputs(kRuns);
+  std::vector<std::vector<NDArray>> serial(kRuns);
+  {
+    bcd::Model model(package);
+    for (int r = 0; r < kRuns; ++r) {
+      inputs[r] = graph::random_inputs(g, 100 + r);
+      serial[r] = run_package(model, inputs[r]);
+    }
+  }
+  std::vector<bcd::Model> models;
+  for (int t = 0; t < kThreads; ++t) models.emplace_back(package);
+  std::vector<int> mismatches(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 3; ++round)
+        for (int r = 0; r < kRuns; ++r) {
+          std::vector<NDArray> out = run_package(models[t], inputs[(r + t) % kRuns]);
+          const NDArray& want = serial[(r + t) % kRuns][0];
+          mismatches[t] += std::memcmp(out[0].data(), want.data(), want.size() * sizeof(float)) != 0;
+        }
+    });
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(mismatches[t], 0) << "thread " << t;
+}
+
+TEST(Package, DependsOnNothingOfBcd) {
+  const std::string& package = small_squeezenet_package();
+  FILE* pipe = popen(("ldd '" + package + "' 2>&1").c_str(), "r");
+  std::string out;
+  char buf[512];
+  while (fgets(buf, sizeof buf, pipe)) out += buf;
+  ASSERT_EQ(pclose(pipe), 0) << out;
+  for (const char* forbidden : {"bcd", "xgboost", "onnx", "protobuf", "stdc++", "fmt", "nvrtc", "cuda"})
+    EXPECT_EQ(out.find(forbidden), std::string::npos) << forbidden << " in\n" << out;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    bool allowed = false;
+    for (const char* lib : {"linux-vdso", "libc.so", "libm.so", "libomp.so", "libgomp.so", "ld-linux"})
+      allowed |= line.find(lib) != std::string::npos;
+    EXPECT_TRUE(allowed) << "unexpected dependency: " << line;
+  }
+}
+
+TEST(Package, MetadataNamesTheTargetVersionHashesAndShapes) {
+  bcd::Model model(small_squeezenet_package());
+  const std::string meta = model.metadata();
+  for (const char* key : {"\"abi\":1", "\"bcd_version\"", "\"target\":\"llvm", "\"cpu_features\"", "\"model_hash\"",
+                          "\"records_hash\"", "\"weights_hash\"", "\"dtype\":\"float32\""})
+    EXPECT_NE(meta.find(key), std::string::npos) << key << " in " << meta;
+  EXPECT_EQ(model.input(0).shape, (std::vector<int64_t>{1, 3, 32, 32}));
+  EXPECT_EQ(model.output(0).size, 1000);
+}
+
+}  // namespace
+}  // namespace bcd::testutil
