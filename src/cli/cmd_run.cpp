@@ -129,7 +129,15 @@ int run_package(const RunOptions& o) {
     output_names.push_back(out.back().name);
   }
   std::optional<graph::Graph> graph;
-  if (o.model_given) graph = o.model.load();
+  if (o.model_given) {
+    graph = o.model.load();
+    const std::vector<TensorSpec> want = graph_tensors(*graph, graph->inputs());
+    for (size_t i = 0; i < want.size() && i < in.size(); ++i)
+      if (want[i].shape != in[i].shape)
+        fail("--model {} does not match the package: input '{}' has shape {} in the model, {} in the package",
+             o.model.model, want[i].name, shape_string(want[i].shape), shape_string(in[i].shape));
+    if (want.size() != in.size()) fail("--model {} does not match the package's inputs", o.model.model);
+  }
   std::vector<NDArray> inputs = read_inputs(o.inputs, in, o.seed);
   const std::vector<std::string> files = output_files(o.outputs, output_names);
   nlohmann::json meta = nlohmann::json::parse(model.metadata());
@@ -157,12 +165,6 @@ int run_package(const RunOptions& o) {
   } else {
     std::vector<const NDArray*> args;
     for (const NDArray& a : inputs) args.push_back(&a);
-    const std::vector<TensorSpec> want = graph_tensors(*graph, graph->inputs());
-    for (size_t i = 0; i < want.size() && i < in.size(); ++i)
-      if (want[i].shape != in[i].shape)
-        fail("--model {} does not match the package: input '{}' has shape {} in the model, {} in the package",
-             o.model.model, want[i].name, shape_string(want[i].shape), shape_string(in[i].shape));
-    if (want.size() != in.size()) fail("--model {} does not match the package's inputs", o.model.model);
     executor::Verification v = executor::compare_with_reference(outputs, *graph, args, o.tolerance);
     ok = v.ok;
     fmt::print("verify       max abs error {:.3g}, max rel error {:.3g} (tolerance {:.3g}, {}): {}\n", v.worst.max_abs,

@@ -42,10 +42,11 @@ class ScratchDir {
  public:
   explicit ScratchDir(const std::string& output) {
     fs::path parent = fs::absolute(output).parent_path();
+    if (!fs::is_directory(parent)) fail("cannot write the package {}: folder {} does not exist", output, parent.string());
     path_ = parent / fmt::format(".{}.build-{}", fs::path(output).filename().string(), getpid());
     std::error_code ec;
     fs::remove_all(path_, ec);
-    if (!fs::create_directories(path_, ec) || ec)
+    if (!fs::create_directory(path_, ec) || ec)
       fail("cannot create the build folder {}: {}", path_.string(), ec ? ec.message() : "it exists");
   }
   ~ScratchDir() {
@@ -104,6 +105,8 @@ PackageSummary write_package(const graph::Graph& graph, const std::vector<tuning
     fail("packages run on the CPU for now: compile with --target llvm (target {} cannot be packaged)",
          options.target.str());
   PackageSummary summary;
+  if (!fs::is_directory(fs::absolute(output).parent_path()))
+    fail("cannot write the package {}: folder {} does not exist", output, fs::absolute(output).parent_path().string());
   auto start = std::chrono::steady_clock::now();
   const executor::NetworkPlan plan = executor::plan_network(graph);
   executor::TaskKernels kernels = executor::build_task_kernels(

@@ -199,7 +199,7 @@ TEST(RunCommand, InputAndOutputNpyFilesRunTheUsersData) {
                         "input 'data' has shape [1,3,32,32], the file holds [1,3,8,8]");
   expect_one_line_error(
       run_bcd({"run", "--model", "squeezenet_v1.1", "--image-size", "32", "--input", "pixels=" + in}),
-      "name one of the network's inputs as NAME=FILE (inputs: data)");
+      "name one of the network's inputs as NAME=FILE");
   expect_one_line_error(run_bcd({"run", "--model", "squeezenet_v1.1", "--image-size", "32", "--input",
                                  (dir / "none.npy").string()}),
                         "cannot open the .npy file");
