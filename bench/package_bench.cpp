@@ -1,7 +1,8 @@
 // A compiled package against `bcd run`'s in-memory network with the same records
 // (docs/results/packages.md): load time and first run in a fresh process, steady
 // latency interleaved in one process (medians), peak resident memory of a process
-// that loads and runs the package against weights + planned activations, and the
+// that loads and runs the package (bench/package_child.cpp, which links only the
+// bcd runtime) against weights + planned activations, and the
 // alternative layout of the weights (a separate file, memory-mapped) timed on the
 // same bytes.
 //
@@ -11,7 +12,6 @@
 #include <fmt/format.h>
 #include <spawn.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +28,7 @@
 #include "executor/verify.h"
 #include "package_runtime/package_format.h"
 #include "runtime/timer.h"
+#include "search/target.h"
 #include "support/error.h"
 
 extern char** environ;
@@ -36,34 +37,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
-
-std::vector<float> zeros(int64_t n) { return std::vector<float>(static_cast<size_t>(n), 0.25f); }
-
-// Child: load the package, run it once (first run), then `runs` more; prints
-// "load_ms first_ms steady_ms maxrss_kib".
-int child(const std::string& package, int runs) {
-  auto t = Clock::now();
-  bcd::Model model(package);
-  const double load = ms_since(t);
-  std::vector<std::vector<float>> in, out;
-  std::vector<const float*> ip;
-  std::vector<float*> op;
-  for (int i = 0; i < model.num_inputs(); ++i) ip.push_back(in.emplace_back(zeros(model.input(i).size)).data());
-  for (int i = 0; i < model.num_outputs(); ++i) op.push_back(out.emplace_back(zeros(model.output(i).size)).data());
-  t = Clock::now();
-  bcd_model_run(model.handle(), ip.data(), op.data());
-  const double first = ms_since(t);
-  std::vector<double> steady;
-  for (int r = 0; r < runs; ++r) {
-    t = Clock::now();
-    bcd_model_run(model.handle(), ip.data(), op.data());
-    steady.push_back(ms_since(t) / 1e3);
-  }
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  std::printf("%.4f %.4f %.4f %ld\n", load, first, bcd::runtime::median(steady) * 1e3, u.ru_maxrss);
-  return 0;
-}
 
 // Child: map a weights file and check its hash, as a loader of that layout would.
 int child_mmap(const std::string& file) {
@@ -86,13 +59,16 @@ std::vector<double> spawn_self(const std::vector<std::string>& args) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<std::string> argv = {"/proc/self/exe"};
-  argv.insert(argv.end(), args.begin(), args.end());
+  // The package's own child links only the bcd runtime (bench/package_child.cpp).
+  const bool app = args[0] == "--child";
+  const std::string program = app ? BCD_PACKAGE_CHILD : "/proc/self/exe";
+  std::vector<std::string> argv = {program};
+  argv.insert(argv.end(), args.begin() + (app ? 1 : 0), args.end());
   std::vector<char*> c;
   for (auto& a : argv) c.push_back(a.data());
   c.push_back(nullptr);
   pid_t pid;
-  if (posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, c.data(), environ) != 0) bcd::fail("cannot spawn");
+  if (posix_spawn(&pid, program.c_str(), &actions, nullptr, c.data(), environ) != 0) bcd::fail("cannot spawn");
   posix_spawn_file_actions_destroy(&actions);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -109,7 +85,6 @@ double med(std::vector<double> v) { return bcd::runtime::median(std::move(v)); }
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 4 && std::string(argv[1]) == "--child") return child(argv[2], std::stoi(argv[3]));
   if (argc == 3 && std::string(argv[1]) == "--child-mmap") return child_mmap(argv[2]);
   CLI::App app{"package against in-memory network"};
   bcd::api::CompileConfig config;
@@ -117,18 +92,22 @@ int main(int argc, char** argv) {
   std::string out_dir = "bench_out/package";
   app.add_option("--model", config.model.model)->required();
   app.add_option("--records", config.records);
+  app.add_option("--image-size", config.model.zoo.image_size);
   app.add_option("--rounds", rounds);
   app.add_option("--repeat", repeat);
   app.add_option("--out", out_dir);
   CLI11_PARSE(app, argc, argv);
   try {
     std::filesystem::create_directories(out_dir);
-    config.output = out_dir + "/" + std::filesystem::path(config.model.model).stem().string() + ".so";
+    std::string name = std::filesystem::path(config.model.model).filename().string();
+    if (name.ends_with(".onnx")) name.resize(name.size() - 5);
+    config.output = out_dir + "/" + name + ".so";
     bcd::package::PackageSummary summary = bcd::api::compile_network(config);
     std::vector<std::string> warnings;
     bcd::graph::Graph graph = config.model.load();
     bcd::executor::Network net =
-        bcd::executor::Network::build(graph, bcd::api::load_records_file(config.records, &warnings));
+        bcd::executor::Network::build(graph, bcd::api::load_records_file(config.records, &warnings),
+                                      {.target = bcd::search::resolve_target(config.target)});
 
     // Fresh processes: load, first run, steady latency alone, peak RSS.
     std::vector<double> load, first, alone, rss, mapped;
