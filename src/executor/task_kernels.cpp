@@ -7,6 +7,7 @@
 
 #include "lower/lower.h"
 #include "runtime/measure.h"
+#include "search/cpu_default_schedule.h"
 #include "search/gpu_default_schedule.h"
 #include "search/target.h"
 #include "support/error.h"
@@ -19,12 +20,12 @@ double since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// The kernel names that tuning uses for the same programs, so that the source text,
-// hence the compile cache's key, is the same: a network built right after tuning
-// compiles nothing. Tuning compiles measured candidates as "candidate"
-// (tuning/task_measurer.cpp) and the unscheduled program it verifies against as
-// "default_kernel" (runtime/run_dag.cpp). One task per translation unit also keeps
-// a cache hit per task when a later tuning round changes only some of them.
+// The kernel name that tuning uses for measured candidates ("candidate",
+// tuning/task_measurer.cpp), so that the source text, hence the compile cache's key,
+// is the same: a network built right after tuning compiles no tuned kernel again.
+// One task per translation unit also keeps a cache hit per task when a later tuning
+// round changes only some of them. Default programs (search/cpu_default_schedule.h,
+// gpu_default_schedule.h) are named "default_kernel".
 constexpr const char* kTunedKernelName = "candidate";
 constexpr const char* kDefaultKernelName = "default_kernel";
 
@@ -37,9 +38,9 @@ runtime::BuildInput program_of(const graph::Task& task, std::optional<schedule::
                                                          : options.kernel_prefix + std::to_string(index);
   auto lowered = [&] {
     if (state) return search::lower_for_target(*state, name, target);
+    if (!target.is_gpu()) return search::lower_for_target(search::cpu_default_state(*task.dag, target.hardware.num_cores), name, target);
     lower::Program p;
-    p.kernel = target.is_gpu() ? lower::lower_state(search::gpu_default_state(*task.dag), name)
-                               : lower::lower_default(*task.dag, name);
+    p.kernel = lower::lower_state(search::gpu_default_state(*task.dag), name);
     return p;
   };
   try {

@@ -1,5 +1,5 @@
 // The compiled program of every task of a network: the schedule of its best record
-// when the records have one, else the default (unscheduled) program. Each task is
+// when the records have one, else the target's default schedule. Each task is
 // lowered and compiled once, however many subgraphs of the network share it.
 #pragma once
 #include <memory>
@@ -62,8 +62,9 @@ struct TaskKernels {
 // Fails (one line, naming the task) when a record does not apply to its task, a
 // program cannot be lowered, or a default program does not compile; a recorded
 // schedule that does not compile falls back to the default one with a warning.
-// Fails on an unknown target, and on cuda without a GPU. A task without a record gets the unscheduled program on llvm and
-// the default GPU schedule (search/gpu_default_schedule.h) on cuda.
+// Fails on an unknown target, and on cuda without a GPU. A task without a record gets the default CPU schedule
+// (search/cpu_default_schedule.h: inlined, outer loops parallel) on llvm and the
+// default GPU schedule (search/gpu_default_schedule.h) on cuda.
 TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std::vector<tuning::Record>& records,
                                const TaskKernelsOptions& options = {});
 

@@ -1,0 +1,21 @@
+// The default CPU schedule: what a task runs with on a CPU before (or without)
+// tuning, in `bcd run` and in packages; never the unscheduled program, which stays
+// the reference that tuning verifies against. Every stage that is cheap to
+// recompute and not an output is inlined (the always-inline rule of the sketch
+// rules); every other stage stays at the root with its outer spatial loops fused
+// until the fused loop has at least kIterationsPerCore iterations per core (or all
+// but the innermost spatial loop are fused), and that loop runs in parallel. The
+// inner loops are left to the compiler's vectorizer.
+#pragma once
+#include "ir/compute_dag.h"
+#include "schedule/state.h"
+
+namespace bcd::search {
+
+inline constexpr int64_t kIterationsPerCore = 4;
+
+// The steps are in the State's history, so it records and replays like a searched
+// schedule.
+schedule::State cpu_default_state(const ir::ComputeDAG& dag, int num_cores);
+
+}  // namespace bcd::search
