@@ -10,11 +10,11 @@ Every failure raises bcd.Error with bcd's one-line message.
 """
 import json
 
-from ._bcd import Error, __version__, tune
+from ._bcd import Error, __version__, tune, zoo_models
 from ._bcd import Model as _Model
 from ._bcd import compile as _compile
 
-__all__ = ["Error", "Model", "load", "tune", "compile", "__version__"]
+__all__ = ["Error", "Model", "load", "tune", "compile", "zoo_models", "__version__"]
 
 
 class Model:
@@ -50,7 +50,11 @@ def load(path):
     return Model(path)
 
 
-def compile(model, records="", output="model.so", target="llvm", image_size=0, input_shapes=None):
+def compile(model, records="", output="model.so", target="llvm", image_size=0, bert_layers=0, bert_seq_len=0,
+            input_shapes=None):
     """Compiles `model` (a zoo name or an .onnx path) with the best schedules of
-    `records` into the package `output`; returns a summary dict."""
-    return _compile(str(model), str(records or ""), str(output), target, image_size, input_shapes or {})
+    `records` into the package `output`; returns a summary dict. The zoo's size
+    options and `input_shapes` ({name: shape}, for .onnx inputs with dynamic
+    dimensions) mean what the command line's do."""
+    return _compile(str(model), str(records or ""), str(output), target, image_size, bert_layers, bert_seq_len,
+                    input_shapes or {})

@@ -14,6 +14,7 @@
 #include "api/compile.h"
 #include "api/tune.h"
 #include "bcd/runtime.hpp"
+#include "frontends/zoo.h"
 #include "support/error.h"
 #include "support/version.h"
 
@@ -128,20 +129,30 @@ class PyObserver : public bcd::api::TuneObserver {
   py::object callback_;
 };
 
-bcd::api::ModelSpec model_spec(const std::string& model, int64_t image_size,
+// The zoo's size options, as keyword arguments of tune and compile.
+struct ZooSizes {
+  int64_t image_size = 0;
+  int bert_layers = 0;
+  int64_t bert_seq_len = 0;
+};
+
+bcd::api::ModelSpec model_spec(const std::string& model, const ZooSizes& sizes,
                                const std::map<std::string, std::vector<int64_t>>& input_shapes) {
   bcd::api::ModelSpec spec;
   spec.model = model;
-  spec.zoo.image_size = image_size;
+  spec.zoo.image_size = sizes.image_size;
+  spec.zoo.bert_layers = sizes.bert_layers;
+  spec.zoo.bert_seq_len = sizes.bert_seq_len;
   for (const auto& [name, shape] : input_shapes) spec.input_shapes[name] = shape;
   return spec;
 }
 
 py::dict tune(const std::string& model, const std::string& strategy, int num_trials, const std::string& log_dir,
               const std::string& target, int num_measures_per_round, uint64_t seed, bool resume, int64_t image_size,
-              const std::map<std::string, std::vector<int64_t>>& input_shapes, const py::object& progress) {
+              int bert_layers, int64_t bert_seq_len, const std::map<std::string, std::vector<int64_t>>& input_shapes,
+              const py::object& progress) {
   bcd::api::TuneConfig c;
-  c.model = model_spec(model, image_size, input_shapes);
+  c.model = model_spec(model, {image_size, bert_layers, bert_seq_len}, input_shapes);
   c.strategy = strategy;
   c.num_trials = num_trials;
   c.log_dir = log_dir;
@@ -167,10 +178,10 @@ py::dict tune(const std::string& model, const std::string& strategy, int num_tri
 }
 
 py::dict compile(const std::string& model, const std::string& records, const std::string& output,
-                 const std::string& target, int64_t image_size,
+                 const std::string& target, int64_t image_size, int bert_layers, int64_t bert_seq_len,
                  const std::map<std::string, std::vector<int64_t>>& input_shapes) {
   bcd::api::CompileConfig c;
-  c.model = model_spec(model, image_size, input_shapes);
+  c.model = model_spec(model, {image_size, bert_layers, bert_seq_len}, input_shapes);
   c.records = records;
   c.output = output;
   c.target = target;
@@ -213,9 +224,10 @@ PYBIND11_MODULE(_bcd, m) {
       .def_property_readonly("metadata_json", &PyModel::metadata);
   m.def("tune", &tune, py::arg("model"), py::arg("strategy") = "ansor", py::arg("num_trials") = 200,
         py::arg("log_dir") = "", py::arg("target") = "llvm", py::arg("num_measures_per_round") = 64,
-        py::arg("seed") = 0, py::arg("resume") = false, py::arg("image_size") = 0,
-        py::arg("input_shapes") = std::map<std::string, std::vector<int64_t>>{}, py::arg("progress") = py::none());
+        py::arg("seed") = 0, py::arg("resume") = false, py::arg("image_size") = 0, py::arg("bert_layers") = 0,
+        py::arg("bert_seq_len") = 0, py::arg("input_shapes") = std::map<std::string, std::vector<int64_t>>{}, py::arg("progress") = py::none());
   m.def("compile", &compile, py::arg("model"), py::arg("records") = "", py::arg("output") = "model.so",
-        py::arg("target") = "llvm", py::arg("image_size") = 0,
-        py::arg("input_shapes") = std::map<std::string, std::vector<int64_t>>{});
+        py::arg("target") = "llvm", py::arg("image_size") = 0, py::arg("bert_layers") = 0,
+        py::arg("bert_seq_len") = 0, py::arg("input_shapes") = std::map<std::string, std::vector<int64_t>>{});
+  m.def("zoo_models", [] { return bcd::frontends::model_names(); }, "the built-in models");
 }

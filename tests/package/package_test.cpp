@@ -1,11 +1,13 @@
 // A compiled package computes what the network computes: every zoo model (small
 // variants) and ONNX files bcd exported, with default and recorded schedules
 // (rewritten weight layouts included), through the C++ face of the bcd runtime,
-// checked against the reference executor; four instances in four threads give the
-// serial outputs; the library depends on nothing of bcd.
+// checked against the reference executor, and the same through a C program and
+// `bcd run --package`; four instances in four threads give the serial outputs; the
+// library depends on nothing of bcd. (Python: tests/python/test_bcd.py.)
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -14,7 +16,9 @@
 #include "frontends/zoo.h"
 #include "graph/reference_executor.h"
 #include "graph/tasks.h"
+#include "package/c_program.h"
 #include "package/package_fixtures.h"
+#include "testing/bcd_cli.h"
 #include "schedule/hand_schedule.h"
 #include "executor/hand_record.h"
 
@@ -49,10 +53,38 @@ void expect_matches_reference(const graph::Graph& g, const std::string& package,
 
 class PackageZoo : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(PackageZoo, DefaultSchedulesMatchTheReference) {
+// The zoo options of small_variant as command-line flags.
+std::vector<std::string> size_flags(const std::string& name) {
+  frontends::ZooOptions o = small_variant(name);
+  if (name == "bert")
+    return {"--bert-layers", std::to_string(o.bert_layers), "--bert-seq-len", std::to_string(o.bert_seq_len)};
+  return {"--image-size", std::to_string(o.image_size)};
+}
+
+TEST_P(PackageZoo, DefaultSchedulesMatchTheReferenceFromCppCAndTheCommandLine) {
   const std::string& name = GetParam();
   graph::Graph g = frontends::build_model(name, small_variant(name));
-  expect_matches_reference(g, compile_package(g, {}, name), 7);
+  const std::string package = compile_package(g, {}, name);
+  expect_matches_reference(g, package, 7);
+
+  // The C program on the same inputs: the same floats.
+  std::vector<NDArray> inputs = graph::random_inputs(g, 7);
+  std::vector<std::vector<int64_t>> shapes;
+  for (int id : g.outputs()) shapes.push_back(g.node(id).shape);
+  std::string log;
+  std::vector<NDArray> from_c = run_c_program(package, inputs, shapes, &log);
+  ASSERT_EQ(from_c.size(), shapes.size()) << log;
+  bcd::Model model(package);
+  std::vector<NDArray> from_cpp = run_package(model, inputs);
+  for (size_t j = 0; j < shapes.size(); ++j)
+    EXPECT_EQ(std::memcmp(from_c[j].data(), from_cpp[j].data(), from_cpp[j].size() * sizeof(float)), 0) << j;
+
+  // The command line, checked against the reference.
+  std::vector<std::string> args = {"run", "--package", package, "--model", name, "--repeat", "1"};
+  for (const std::string& f : size_flags(name)) args.push_back(f);
+  BcdRun r = run_bcd(args);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("(tolerance 0.01, seed 0): PASS"), std::string::npos) << r.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(Package, PackageZoo, ::testing::ValuesIn(frontends::model_names()), [](const auto& info) {

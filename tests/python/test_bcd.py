@@ -87,6 +87,43 @@ class PackageFromPython(unittest.TestCase):
             self.assertNotIn("\n", message)
 
 
+def small_variant(name):
+    """The zoo options of the C++ tests' small variants (tests/package/package_test.cpp)."""
+    if name == "bert":
+        return {"bert_layers": 2, "bert_seq_len": 16}, ["--bert-layers", "2", "--bert-seq-len", "16"]
+    size = 75 if name == "inception_v3" else 32
+    return {"image_size": size}, ["--image-size", str(size)]
+
+
+class PythonZoo(unittest.TestCase):
+    """Every zoo model (half of them per shard, BCD_ZOO_SHARD=0 or 1): the package
+    from bcd.compile, run from Python, gives what `bcd run --model` computes on the
+    same input (itself checked against the reference executor there)."""
+
+    def test_every_model_matches_the_command_line(self):
+        shard = int(os.environ.get("BCD_ZOO_SHARD", "0"))
+        names = bcd.zoo_models()[shard::2]
+        self.assertGreaterEqual(len(names), 4)
+        d = tempfile.mkdtemp(prefix="bcd-python-zoo-")
+        for name in names:
+            with self.subTest(model=name):
+                options, flags = small_variant(name)
+                package = os.path.join(d, name + ".so")
+                bcd.compile(name, output=package, **options)
+                model = bcd.load(package)
+                inputs = {n: np.random.default_rng(5).uniform(-1, 1, shape).astype(np.float32)
+                          for n, shape in model.inputs}
+                np.savez(os.path.join(d, "in.npz"), **inputs)
+                out = bcd_cli("run", "--model", name, *flags, "--repeat", "1", "--input", "in.npz", "--output",
+                              "out.npz", cwd=d)
+                self.assertIn("--input files): PASS", out)
+                want = np.load(os.path.join(d, "out.npz"))
+                got = model.run(**inputs)
+                self.assertEqual(sorted(got), sorted(want.files))
+                for key in want.files:
+                    np.testing.assert_allclose(got[key], want[key], rtol=1e-4, atol=1e-5)
+
+
 class TuneFromPython(unittest.TestCase):
     def test_tune_reports_rounds_and_its_records_compile(self):
         import onnx
