@@ -1,6 +1,7 @@
 #include "search/cpu_default_schedule.h"
 
 #include "schedule/transform_step.h"
+#include "search/sketch_rule_util.h"
 #include "support/error.h"
 
 namespace bcd::search {
@@ -10,24 +11,12 @@ using schedule::IterKind;
 using schedule::State;
 using schedule::StageKind;
 
-namespace {
-
-// The always-inline condition of the sketch rules: cheap injective, not an output,
-// and read by some stage.
-bool always_inline(const State& s, int id) {
-  const auto& st = s.stage(id);
-  return st.kind == StageKind::Compute && st.output_index < 0 && ir::is_cheap_injective(*st.op) &&
-         !s.consumers(id).empty();
-}
-
-}  // namespace
-
 State cpu_default_state(const ir::ComputeDAG& dag, int num_cores) {
   if (num_cores < 1) fail("cpu_default_state: the number of cores must be positive, got {}", num_cores);
   State s(dag);
   // From the outputs backwards, as the sketch rules walk.
   for (int id = s.num_stages() - 1; id >= 0; --id)
-    if (always_inline(s, id)) s.apply(schedule::compute_inline_step(id));
+    if (sketch::always_inlined(s, id, ir::is_strictly_inlineable)) s.apply(schedule::compute_inline_step(id));
 
   const int64_t wanted = kIterationsPerCore * num_cores;
   for (int id = 0; id < s.num_stages(); ++id) {

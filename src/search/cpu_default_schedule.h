@@ -1,8 +1,9 @@
 // The default CPU schedule: what a task runs with on a CPU before (or without)
 // tuning, in `bcd run` and in packages; never the unscheduled program, which stays
 // the reference that tuning verifies against. Every stage that is cheap to
-// recompute and not an output is inlined (the always-inline rule of the sketch
-// rules); every other stage stays at the root with its outer spatial loops fused
+// recompute, has no branch and is not an output is inlined (the CPU always-inline
+// rule of the sketch rules: a padding stage stays, its conditional loads would
+// block the consumer's vectorization); every other stage stays at the root with its outer spatial loops fused
 // until the fused loop has at least kIterationsPerCore iterations per core (or all
 // but the innermost spatial loop are fused), and that loop runs in parallel. The
 // inner loops are left to the compiler's vectorizer.

@@ -1,6 +1,7 @@
 #include "search/gpu_default_schedule.h"
 
 #include "schedule/transform_step.h"
+#include "search/sketch_rule_util.h"
 #include "support/error.h"
 
 namespace bcd::search {
@@ -11,14 +12,6 @@ using schedule::State;
 using schedule::StageKind;
 
 namespace {
-
-// The always-inline condition of the GPU sketch rules (sketch_rules_gpu.cpp):
-// cheap injective, not an output, and read by some stage.
-bool always_inline(const State& s, int id) {
-  const auto& st = s.stage(id);
-  return st.kind == StageKind::Compute && st.output_index < 0 && ir::is_cheap_injective(*st.op) &&
-         !s.consumers(id).empty();
-}
 
 int64_t largest_divisor_at_most(int64_t n, int64_t limit) {
   for (int64_t d = std::min(n, limit); d > 1; --d)
@@ -34,7 +27,7 @@ State gpu_default_state(const ir::ComputeDAG& dag, int max_threads_per_block) {
   State s(dag);
   // From the outputs backwards, as the sketch rules walk.
   for (int id = s.num_stages() - 1; id >= 0; --id)
-    if (always_inline(s, id)) s.apply(schedule::compute_inline_step(id));
+    if (sketch::always_inlined(s, id, ir::is_cheap_injective)) s.apply(schedule::compute_inline_step(id));
 
   for (int id = 0; id < s.num_stages(); ++id) {
     const auto& st = s.stage(id);

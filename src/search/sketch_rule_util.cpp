@@ -78,11 +78,13 @@ void follow_tiling(State& s, int consumer, const std::vector<int>& split_steps, 
   s.apply(schedule::reorder_step(consumer, new_order));
 }
 
+bool always_inlined(const State& s, int id, bool (*inlineable)(const ir::OpNode&)) {
+  return !is_placeholder(s, id) && !is_output(s, id) && inlineable(*s.stage(id).op) && !s.consumers(id).empty();
+}
+
 Rule always_inline_rule(bool (*inlineable)(const ir::OpNode&)) {
   return [inlineable](const SearchTask&, const State& s, int id, std::vector<Branch>* out) {
-    if (is_placeholder(s, id) || is_output(s, id) || !inlineable(*s.stage(id).op) ||
-        s.consumers(id).empty())
-      return Condition::Skip;
+    if (!always_inlined(s, id, inlineable)) return Condition::Skip;
     if (out) {
       State n = s;
       n.apply(schedule::compute_inline_step(id));

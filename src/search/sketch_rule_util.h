@@ -28,9 +28,12 @@ using Rule = std::function<Condition(const SearchTask&, const schedule::State&, 
 // not skip, stopping after one that applies and skips the rest.
 std::vector<schedule::State> derive_sketches(const SearchTask& task, const std::vector<Rule>& rules);
 
-// Inlines a non-output stage read by some stage when `inlineable(op)` holds.
-// CPU: ir::is_strictly_inlineable (the others' compute location is annotated);
-// GPU: ir::is_cheap_injective (every kernel fused, as TVM does on GPUs).
+// Whether stage `id` is always inlined: not a placeholder or an output, read by
+// some stage, and `inlineable(op)`. CPU: ir::is_strictly_inlineable (the others'
+// compute location is annotated); GPU: ir::is_cheap_injective (every kernel fused,
+// as TVM does on GPUs). The default schedules inline by the same test.
+bool always_inlined(const schedule::State& s, int id, bool (*inlineable)(const ir::OpNode&));
+// Inlines a stage that always_inlined says is.
 Rule always_inline_rule(bool (*inlineable)(const ir::OpNode&));
 Rule skip_rule();
 
