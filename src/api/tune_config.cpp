@@ -52,8 +52,12 @@ Target configured_target(const TuneConfig& config) {
 void check_config(const TuneConfig& c) {
   if (c.num_trials <= 0) fail("the number of trials must be positive, not {}", c.num_trials);
   if (c.num_measures_per_round <= 0) fail("measures per round must be positive, not {}", c.num_measures_per_round);
-  if (c.search.population <= 0) fail("the population must be positive, not {}", c.search.population);
-  if (c.search.num_iterations < 0) fail("evolutionary iterations cannot be negative ({})", c.search.num_iterations);
+  // Upper bounds far above any useful value, so that the search's own arithmetic
+  // (candidate counts are multiples of the population) cannot overflow.
+  if (c.search.population <= 0 || c.search.population > 1'000'000)
+    fail("the population must be between 1 and 1000000, not {}", c.search.population);
+  if (c.search.num_iterations < 0 || c.search.num_iterations > 10'000)
+    fail("evolutionary iterations must be between 0 and 10000, not {}", c.search.num_iterations);
   if (c.timeout <= 0) fail("the candidate timeout must be positive, not {}", c.timeout);
   if (c.strategy != "ansor" && c.strategy != "diffusion")
     fail("unknown strategy '{}' (ansor or diffusion)", c.strategy);

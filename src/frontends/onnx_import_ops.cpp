@@ -14,6 +14,9 @@
 namespace bcd::frontends::onnx_detail {
 
 void Importer::import_node(int index, const NodeProto& n) {
+  // Before any handler or pattern reads output(0): protobuf would stop an
+  // out-of-range read only with its own CHECK message.
+  if (n.output_size() == 0 || n.output(0).empty()) fail("the node has no output");
   static const std::map<std::string, Handler> handlers = {
       {"Conv", &Importer::conv},         {"Gemm", &Importer::gemm},
       {"MatMul", &Importer::matmul},     {"MaxPool", &Importer::pool},

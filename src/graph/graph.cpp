@@ -40,6 +40,7 @@ std::vector<int64_t> infer_shape(const Graph& graph, const Node& node) {
 }
 
 int Graph::add_input(const std::string& name, std::vector<int64_t> shape) {
+  checked_shape_size(shape, fmt::format("input '{}'", name));
   Node n;
   n.id = size();
   n.op = OpType::Input;
@@ -64,6 +65,7 @@ int Graph::add_constant(const std::string& name, NDArray value) {
 }
 
 int Graph::add_constant(const std::string& name, std::vector<int64_t> shape, ConstantInit init) {
+  checked_shape_size(shape, fmt::format("constant '{}'", name));
   Node n;
   n.id = size();
   n.op = OpType::Constant;
@@ -85,6 +87,7 @@ int Graph::add_op(OpType op, std::vector<int> inputs, NodeAttrs attrs, std::stri
   n.inputs = std::move(inputs);
   n.attrs = std::move(attrs);
   n.shape = infer_shape(*this, n);
+  checked_shape_size(n.shape, fmt::format("node '{}' ({})", n.name, op_name(op)));
   if (auto canonicalize = op_def(op).canonicalize) canonicalize(n.attrs, node(n.inputs.at(0)).shape, n.shape);
   for (int in : n.inputs) consumers_[in].push_back(n.id);
   nodes_.push_back(std::move(n));

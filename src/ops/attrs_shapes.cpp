@@ -4,6 +4,7 @@
 #include "ops/attrs.h"
 #include "ops/shape_util.h"
 #include "support/error.h"
+#include "support/ndarray.h"
 
 namespace bcd::ops {
 
@@ -265,12 +266,11 @@ std::vector<int64_t> resolve_reshape(const std::vector<int64_t>& in_shape,
       inferred = static_cast<int>(i);
     } else if (new_shape[i] <= 0) {
       fail("{}: target shape {} has a non-positive dimension", op, dims_string(new_shape));
-    } else {
-      known *= new_shape[i];
+    } else if (__builtin_mul_overflow(known, new_shape[i], &known) || known > kMaxTensorElements) {
+      fail("{}: target shape {} has more than 2^36 elements", op, dims_string(new_shape));
     }
   }
-  int64_t size = 1;
-  for (int64_t d : in_shape) size *= d;
+  const int64_t size = checked_shape_size(in_shape, op);
   std::vector<int64_t> out = new_shape;
   if (inferred >= 0) {
     if (size % known != 0)

@@ -15,6 +15,16 @@ int64_t shape_size(const std::vector<int64_t>& shape) {
   return n;
 }
 
+int64_t checked_shape_size(const std::vector<int64_t>& shape, const std::string& what) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 1) fail("{}: shape {} has a dimension below 1", what, shape_string(shape));
+    if (__builtin_mul_overflow(n, d, &n) || n > kMaxTensorElements)
+      fail("{}: shape {} has more than 2^36 elements, more than bcd can hold", what, shape_string(shape));
+  }
+  return n;
+}
+
 std::string shape_string(const std::vector<int64_t>& shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);

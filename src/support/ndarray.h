@@ -41,6 +41,14 @@ class NDArray {
 };
 
 int64_t shape_size(const std::vector<int64_t>& shape);
+
+// The largest tensor bcd accepts: 2^36 float32 elements (256 GiB), beyond any model
+// it can run; a larger size comes from bad input, and its arithmetic could overflow.
+inline constexpr int64_t kMaxTensorElements = int64_t{1} << 36;
+// shape_size for sizes from user input: fails with one line naming `what` and the
+// shape on a dimension below 1 or more than kMaxTensorElements elements, before
+// any product can overflow.
+int64_t checked_shape_size(const std::vector<int64_t>& shape, const std::string& what);
 std::string shape_string(const std::vector<int64_t>& shape);
 
 // Largest absolute and relative difference of two arrays of equal shape. Relative

@@ -400,6 +400,20 @@ TEST(OnnxErrors, DynamicOrNonFloatInputsAndDanglingReferences) {
                         {"node 'add' (Add)", "input 'nowhere' is not defined"});
 }
 
+// A node without outputs, of any operator (the handlers and the pattern matchers
+// read output 0): one line, never protobuf's own CHECK message.
+TEST(OnnxErrors, ANodeWithoutOutputsIsOneLine) {
+  for (const char* op : {"Conv", "Relu", "Transpose", "Shape", "Add", "MatMul"}) {
+    ModelMaker m;
+    m.input("x", {1, 3, 8, 8});
+    m.node(op, {"x", "x"}, "", "nameless")->clear_output();
+    m.node("Relu", {"x"}, "y");
+    m.output("y");
+    expect_one_line_error(error_of([&] { import_onnx_bytes(m.bytes()); }),
+                          {"node 'nameless' (" + std::string(op) + ")", "the node has no output"});
+  }
+}
+
 // x (1x1x4x4, 0..15) -> Conv(2x2 ones, bias -20, stride 2) -> Relu -> Flatten ->
 // Gemm(W 4x2, C). The conv sums each 2x2 block: 10, 18, 42, 50; minus 20 and ReLU:
 // 0, 0, 22, 30. Then y0 = 22*1 + 30*2 + 0.5 = 82.5, y1 = 22*1 - 30*1 - 0.5 = -8.5.
