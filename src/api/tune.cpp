@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <memory>
 
 #include "costmodel/cost_model.h"
 #include "graph/tasks.h"
@@ -45,11 +46,13 @@ nlohmann::json identity(const TuneConfig& c, const Target& target, const std::st
           {"num_measures_per_round", c.num_measures_per_round}};
 }
 
-// Checks a resume against the run's description, or refuses to start over a run;
-// then writes the description.
-void claim_run(const RunFiles& files, const TuneConfig& c, nlohmann::json id) {
-  if (files.info.empty()) return;
+// Locks the run directory for this run, checks a resume against the run's
+// description or refuses to start over a run, then writes the description. The
+// lock (null with a records file alone) must live as long as the run.
+std::unique_ptr<tuning::RunDirLock> claim_run(const RunFiles& files, const TuneConfig& c, nlohmann::json id) {
+  if (files.info.empty()) return nullptr;
   tuning::RunDir dir{files.dir};
+  auto lock = std::make_unique<tuning::RunDirLock>(dir.path);
   if (c.resume) {
     nlohmann::json before = tuning::load_run_info(dir);
     for (const char* key : kIdentityKeys) {
@@ -68,6 +71,7 @@ void claim_run(const RunFiles& files, const TuneConfig& c, nlohmann::json id) {
   }
   id["num_trials"] = c.num_trials;
   tuning::save_run_info(dir, id);
+  return lock;
 }
 
 void warn(TuneObserver* observer, const std::string& line) {
@@ -180,7 +184,7 @@ TuneResult tune_network(const TuneConfig& c, TuneObserver* observer) {
   id["model"] = c.model.identity();
   id["include_simple_tasks"] = c.include_simple_tasks;
   if (c.strategy == "diffusion") id["group_type"] = diffusion::group_type_name(c.diffusion.group_type);
-  claim_run(files, c, id);
+  const auto lock = claim_run(files, c, id);
 
   TuneStart start;
   start.what = c.model.model;
@@ -216,7 +220,7 @@ TuneResult tune_operator(const OpSpec& op, const TuneConfig& c, TuneObserver* ob
   RunFiles files = run_files(c, "ansor", op.name);
   nlohmann::json id = identity(c, target, "ansor");
   id["operator"] = {{"name", op.name}, {"params", params}};
-  claim_run(files, c, id);
+  const auto lock = claim_run(files, c, id);
 
   TuneStart start;
   start.what = params.empty() ? op.name : fmt::format("{} ({})", op.name, params);

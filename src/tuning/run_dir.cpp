@@ -1,5 +1,11 @@
 #include "tuning/run_dir.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -17,6 +23,30 @@ std::string default_run_dir(const std::string& root, const std::string& strategy
   while (fs::exists(base / std::to_string(idx))) ++idx;
   if (latest && idx > 0) --idx;
   return (base / std::to_string(idx)).string();
+}
+
+RunDirLock::RunDirLock(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const std::string path = dir + "/.lock";
+  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail("cannot create {}: {}", path, std::strerror(errno));
+  if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    char holder[32] = {0};
+    const ssize_t n = pread(fd_, holder, sizeof holder - 1, 0);
+    close(fd_);
+    fd_ = -1;
+    fail("{} is in use by another tuning run (pid {}); wait for it to end or pass another --log-dir", dir,
+         n > 0 ? std::string(holder, strnlen(holder, sizeof holder)) : std::string("unknown"));
+  }
+  const std::string pid = std::to_string(getpid());
+  if (ftruncate(fd_, 0) != 0 || pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+    // The pid is only for the message of a second tuner; the lock holds without it.
+  }
+}
+
+RunDirLock::~RunDirLock() {
+  if (fd_ >= 0) close(fd_);  // releases the flock
 }
 
 void save_run_info(const RunDir& dir, const nlohmann::json& info) {

@@ -22,6 +22,22 @@ struct RunDir {
 std::string default_run_dir(const std::string& root, const std::string& strategy, const std::string& model,
                             bool latest);
 
+// Holds `<dir>/.lock` (an exclusive flock) while a tuning run writes into `dir`
+// (created if missing): a second tuner into the same directory fails with one
+// line naming the holder's pid instead of spending the budget twice into
+// interleaved files. The kernel drops the lock when the holder dies, even by
+// kill -9, so a crashed run never leaves a directory locked.
+class RunDirLock {
+ public:
+  explicit RunDirLock(const std::string& dir);
+  ~RunDirLock();
+  RunDirLock(const RunDirLock&) = delete;
+  RunDirLock& operator=(const RunDirLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 // The run's description; load fails with a one-line error naming the file when it
 // is missing or malformed.
 void save_run_info(const RunDir& dir, const nlohmann::json& info);

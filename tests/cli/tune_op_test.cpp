@@ -60,7 +60,7 @@ TEST(TuneOp, PrintsOneLinePerRoundAndRecordsEveryTrial) {
   fs::remove_all(dir);
 }
 
-TEST(TuneOp, KillNineThenResumeKeepsRecordsAndMeasuresNothingTwice) {
+TEST(TuneOp, KillNineThenResumeKeepsRecordsAndMeasuresNothingTwiceAndTheDirectoryIsLockedMeanwhile) {
   fs::path dir = temp_dir("resume");
   std::string log = (dir / "run" / "records.json").string();
   std::vector<std::string> args = {"tune-op", "dense", "--params", "m=32,n=32,k=32", "--num-measures-per-round", "8",
@@ -73,9 +73,17 @@ TEST(TuneOp, KillNineThenResumeKeepsRecordsAndMeasuresNothingTwice) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (count_lines(log) < 16 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // A second tuner into the same directory, resuming or not, is refused while the
+  // first runs (it holds the directory's lock) and writes nothing.
+  const int lines_while_running = count_lines(log);
+  std::vector<std::string> second = args;
+  second.insert(second.end(), {"--resume", "--num-trials", "100000"});
+  expect_one_line_error(run_bcd(second), "is in use by another tuning run (pid " + std::to_string(pid) + ")");
   kill(pid, SIGKILL);
   int status;
   waitpid(pid, &status, 0);
+  EXPECT_GE(count_lines(log), lines_while_running);
+  // The kill released the lock: the resume below runs.
   std::vector<std::string> warnings;
   auto before = tuning::load_records(log, &warnings);
   ASSERT_GE(before.size(), 16u) << "tuning made no progress before the deadline";
