@@ -73,10 +73,17 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
     k.name = task.name;
     k.workload_key = task.workload_key;
     k.weight = task.weight;
-    std::optional<schedule::State> state = tuning::apply_best(*task.dag, records, &options.target);
+    std::optional<schedule::State> state;
+    try {
+      state = tuning::apply_best(*task.dag, records, &options.target);
+    } catch (const Error& e) {
+      // A damaged or foreign record costs its task the tuning, not the network.
+      out.warnings.push_back(fmt::format("task {}: {}; it runs the default schedule", task.name, e.what()));
+    }
     k.tuned = state.has_value();
     if (k.tuned) k.record_seconds = tuning::best_record(records, task.workload_key, &options.target)->cost();
-    if (const tuning::Record* other = k.tuned ? nullptr : tuning::best_record(records, task.workload_key))
+    const bool warned = !out.warnings.empty() && out.warnings.back().starts_with("task " + task.name + ":");
+    if (const tuning::Record* other = k.tuned || warned ? nullptr : tuning::best_record(records, task.workload_key))
       out.warnings.push_back(fmt::format("task {}: its records were measured on another target ({}); it runs the "
                                          "default schedule",
                                          task.name, other->target));

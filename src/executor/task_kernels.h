@@ -59,9 +59,10 @@ struct TaskKernels {
   int tuned_count() const;
 };
 
-// Fails (one line, naming the task) when a record does not apply to its task, a
-// program cannot be lowered, or a default program does not compile; a recorded
-// schedule that does not compile falls back to the default one with a warning.
+// Fails (one line, naming the task) when a program cannot be lowered or a default
+// program does not compile; a best record that does not apply to its task, or a
+// recorded schedule that does not compile, falls back to the default one with a
+// warning.
 // Fails on an unknown target, and on cuda without a GPU. A task without a record gets the default CPU schedule
 // (search/cpu_default_schedule.h: inlined, outer loops parallel) on llvm and the
 // default GPU schedule (search/gpu_default_schedule.h) on cuda.

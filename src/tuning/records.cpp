@@ -137,6 +137,9 @@ Record record_from_line(const std::string& line) {
     if (!costs->is_array()) fail("field \"costs\" must be a list of numbers");
     for (const json& c : *costs) {
       if (!c.is_number()) fail("field \"costs\" must be a list of numbers");
+      // A measured time is positive: a zero or negative cost would win every
+      // comparison (an infinite FLOP rate) and become the best schedule.
+      if (!(c.get<double>() > 0)) fail("field \"costs\" holds {}, but a measured time is positive", c.dump());
       r.result.costs.push_back(c.get<double>());
     }
   }

@@ -1,5 +1,6 @@
 #include "tuning/task_records.h"
 
+#include <set>
 
 #include "support/error.h"
 
@@ -28,6 +29,9 @@ int resume_from_records(search::SearchPolicy& policy, const std::vector<Record>&
   std::vector<runtime::MeasureResult> results;
   const std::string key = policy.task().workload_key();
   TargetFilter same_target(&policy.task().target);
+  // A schedule recorded twice (a line duplicated by hand or by a copy) counts once
+  // toward the budget and the cost model.
+  std::set<std::string> seen;
   for (const auto& r : records) {
     if (r.workload_key != key) continue;
     if (!same_target(r)) {
@@ -35,7 +39,9 @@ int resume_from_records(search::SearchPolicy& policy, const std::vector<Record>&
       continue;
     }
     try {
-      states.push_back(schedule::replay(policy.task().dag, r.steps));
+      schedule::State state = schedule::replay(policy.task().dag, r.steps);
+      if (!seen.insert(state.canonical_string()).second) continue;
+      states.push_back(std::move(state));
       results.push_back(r.result);
     } catch (const Error& e) {
       fail("record of {} does not replay on this task: {}", key, e.what());

@@ -15,7 +15,8 @@ std::vector<Record> round_records(const search::SearchTask& task, const std::str
                                   const std::vector<runtime::MeasureResult>& results);
 
 // Replays the records of this task (into the policy: never proposed again, the
-// model trains on them) and returns how many there were. Records of its workload
+// model trains on them) and returns how many distinct schedules there were (a
+// schedule recorded twice counts once). Records of its workload
 // measured on another target (same_measurements) are left out and added to
 // `skipped` (if any).
 int resume_from_records(search::SearchPolicy& policy, const std::vector<Record>& records, int* skipped = nullptr);

@@ -217,6 +217,9 @@ TEST_F(RecordsTest, MalformedFieldsGiveOneLineErrors) {
       {with("v", nullptr), "missing field \"v\""},
       {with("v", "1"), "\"v\" must be an integer"},
       {with("costs", nlohmann::json::array({1e-3, "fast"})), "\"costs\" must be a list of numbers"},
+      // Impossible measurements would become the best schedule (an infinite rate).
+      {with("costs", nlohmann::json::array({0.0})), "\"costs\" holds 0.0, but a measured time is positive"},
+      {with("costs", nlohmann::json::array({1e-3, -2e-3})), "holds -0.002, but a measured time is positive"},
       {with("steps", nlohmann::json::array({nlohmann::json::array({"SP", 2})})), "step"},
       {with("steps", "SP"), "step history"},
       {with("target", 3), "\"target\" must be a string"},

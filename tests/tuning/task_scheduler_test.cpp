@@ -158,7 +158,10 @@ TEST(TaskScheduler, ResumeReplaysRecordsAndNeverProposesThemAgain) {
   ASSERT_EQ(before.size(), 8u);
   RecordWriter records(path);
   TaskScheduler s(two_dense_tasks(costmodel::make_random_model(0)), o, &records, nullptr);
-  EXPECT_EQ(s.resume(before), 8);
+  // A duplicated line (copied logs, a hand edit) counts once toward the budget.
+  std::vector<Record> doubled = before;
+  doubled.insert(doubled.end(), before.begin(), before.begin() + 3);
+  EXPECT_EQ(s.resume(doubled), 8);
   EXPECT_EQ(s.total_trials(), 8);
   ASSERT_TRUE(s.estimated_latency());
   s.warm_up({0, 1});  // both measured already: nothing to do
