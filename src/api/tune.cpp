@@ -112,10 +112,12 @@ TuneResult run(std::vector<tuning::ScheduledTask> tasks, const RunFiles& files, 
     warn(observer, fmt::format("{} records of these workloads were measured on another target than {}; they are "
                                "left out",
                                start.skipped_other_target, start.target.str()));
-  // The scheduler gives every task one round before it picks by gradient; a budget
-  // that ends before the last task's first round leaves it unmeasured, and the
-  // network latency then never gets an estimate.
-  if (int n = scheduler.size(); n > 1 && budget <= (n - 1) * c.num_measures_per_round)
+  // Ansor's warm-up gives every task one round of at most its share of the budget
+  // (num_trials). Diffusion's phases measure whole rounds: a budget that ends
+  // before the last task's first round leaves it unmeasured, and the network
+  // latency then never gets an estimate.
+  if (int n = scheduler.size();
+      start.strategy == "diffusion" && n > 1 && budget <= (n - 1) * c.num_measures_per_round)
     warn(observer, fmt::format("a budget of {} trials ends before each of the {} tasks has had a round of {}: some "
                                "tasks stay unmeasured and the network has no latency estimate (use --num-trials "
                                "{} or more)",
@@ -133,7 +135,7 @@ TuneResult run(std::vector<tuning::ScheduledTask> tasks, const RunFiles& files, 
   } else {
     std::vector<int> all(scheduler.size());
     for (int t = 0; t < scheduler.size(); ++t) all[t] = t;
-    scheduler.warm_up(all);
+    scheduler.warm_up(all, c.num_trials);
     scheduler.tune(budget);
   }
 

@@ -130,9 +130,9 @@ bool stalled(const TaskProgress& progress, int rounds) {
   return h.back() >= h[h.size() - 1 - rounds];
 }
 
-void TaskScheduler::warm_up(const std::vector<int>& order) {
+void TaskScheduler::warm_up(const std::vector<int>& order, int limit) {
   for (int t : order)
-    if (progress_.at(t).trials == 0 && !progress_[t].dead) tune_round(t);
+    if (progress_.at(t).trials == 0 && !progress_[t].dead) tune_round(t, limit);
 }
 
 double task_gradient(const TaskProgress& p, double weight, double flops, double similar_best_rate, int similar_tasks,

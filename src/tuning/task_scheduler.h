@@ -91,8 +91,10 @@ class TaskScheduler {
   // Tunes task `t` for one round of at most `limit` candidates; false if its search
   // space is exhausted (it dies).
   bool tune_round(int t, int limit = std::numeric_limits<int>::max());
-  // One round of each listed task that has no measurement yet (the warm-up).
-  void warm_up(const std::vector<int>& order);
+  // One round of each listed task that has no measurement yet (the warm-up), of at
+  // most `limit` measurements: with the per-task budget as the limit, the warm-up
+  // never spends more than the budget, however large a round is.
+  void warm_up(const std::vector<int>& order, int limit = std::numeric_limits<int>::max());
   // Rounds chosen by gradient until total_trials() reaches `budget` or every task is
   // dead; `after_round` (if any) sees each round's task before the next is chosen.
   void tune(int budget, const std::function<void(int task)>& after_round = nullptr);
