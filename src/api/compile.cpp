@@ -7,6 +7,7 @@
 #include "search/target.h"
 #include "support/error.h"
 #include "support/hash.h"
+#include "tuning/run_dir.h"
 
 namespace bcd::api {
 
@@ -26,9 +27,16 @@ bool is_onnx(const std::string& model) { return model.size() > 5 && model.ends_w
 
 std::vector<tuning::Record> load_records_file(const std::string& path, std::vector<std::string>* warnings) {
   if (path.empty()) return {};
+  // A run directory stands for its records.
+  const tuning::RunDir run{path};
+  if (std::filesystem::is_directory(path)) {
+    if (!std::filesystem::is_regular_file(run.records()))
+      fail("'{}' is a folder without a records.json: give a records file or a tuning run's directory", path);
+    return tuning::load_records(run.records(), warnings);
+  }
   // load_records treats a missing file as an empty log (right for a tuning run that
   // has not started); here a wrong path would silently give default schedules.
-  if (!std::filesystem::is_regular_file(path)) fail("records file '{}' does not exist", path);
+  if (!std::filesystem::exists(path)) fail("records file '{}' does not exist", path);
   return tuning::load_records(path, warnings);
 }
 
@@ -45,7 +53,10 @@ package::PackageSummary compile_network(const CompileConfig& config) {
       .model = config.model.model,
       .model_hash = is_onnx(config.model.model) ? file_hash(config.model.model)
                                                 : stable_hash_hex(config.model.identity().dump()),
-      .records_hash = config.records.empty() ? "" : file_hash(config.records),
+      .records_hash = config.records.empty() ? ""
+                      : file_hash(std::filesystem::is_directory(config.records)
+                                      ? tuning::RunDir{config.records}.records()
+                                      : config.records),
   };
   package::PackageSummary summary = package::write_package(graph, records, config.output, options);
   summary.warnings.insert(summary.warnings.begin(), warnings.begin(), warnings.end());

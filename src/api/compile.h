@@ -13,7 +13,7 @@ namespace bcd::api {
 
 struct CompileConfig {
   ModelSpec model;
-  std::string records;          // a tuning run's records file; "": default schedules only
+  std::string records;          // a records file or run directory; "": default schedules only
   std::string target = "llvm";  // a target string
   std::string output = "model.so";
   int jobs = 0;                 // parallel compiles; 0 = number of cores
@@ -24,9 +24,10 @@ struct CompileConfig {
 // is named in the summary's warnings.
 package::PackageSummary compile_network(const CompileConfig& config);
 
-// The records of `path` for building a network: fails when the file does not exist
-// (a wrong path would silently give default schedules); lines that cannot be read
-// are skipped and named in `warnings`.
+// The records of `path` (a records file, or a tuning run's directory for its
+// records.json) for building a network: fails when there is none (a wrong path
+// would silently give default schedules); a torn last line is skipped and named in
+// `warnings`.
 std::vector<tuning::Record> load_records_file(const std::string& path, std::vector<std::string>* warnings);
 
 }  // namespace bcd::api

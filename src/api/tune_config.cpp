@@ -6,6 +6,12 @@
 namespace bcd::api {
 
 graph::Graph ModelSpec::load() const {
+  // Bounds far above any real model, so that a typo cannot build a graph that
+  // exhausts memory before anything says why.
+  if (zoo.image_size < 0 || zoo.image_size > 8192) fail("--image-size must be between 1 and 8192, not {}", zoo.image_size);
+  if (zoo.bert_layers < 0 || zoo.bert_layers > 1000) fail("--bert-layers must be between 1 and 1000, not {}", zoo.bert_layers);
+  if (zoo.bert_seq_len < 0 || zoo.bert_seq_len > 65536)
+    fail("--bert-seq-len must be between 1 and 65536, not {}", zoo.bert_seq_len);
   const bool onnx = model.size() > 5 && model.compare(model.size() - 5, 5, ".onnx") == 0;
   if (!onnx) {
     if (!input_shapes.empty())
@@ -59,6 +65,10 @@ void check_config(const TuneConfig& c) {
   if (c.search.num_iterations < 0 || c.search.num_iterations > 10'000)
     fail("evolutionary iterations must be between 0 and 10000, not {}", c.search.num_iterations);
   if (c.timeout <= 0) fail("the candidate timeout must be positive, not {}", c.timeout);
+  const auto& w = c.diffusion.split_rules;
+  for (double v : {w.copy_or_snap, w.scale, w.random})
+    if (!(v >= 0 && v <= 1e6)) fail("split rule weights must be between 0 and 1e6, not {}", v);
+  if (!(w.copy_or_snap + w.scale + w.random > 0)) fail("split rule weights must not all be 0");
   if (c.strategy != "ansor" && c.strategy != "diffusion")
     fail("unknown strategy '{}' (ansor or diffusion)", c.strategy);
 }

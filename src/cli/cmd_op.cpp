@@ -17,6 +17,7 @@
 #include "search/gpu_default_schedule.h"
 #include "search/target.h"
 #include "support/error.h"
+#include "api/compile.h"
 #include "tuning/records.h"
 
 namespace bcd::cli {
@@ -88,7 +89,7 @@ int run_op(const OpOptions& o) {
   std::optional<schedule::State> tuned;
   if (!o.records.empty()) {
     std::vector<std::string> warnings;
-    std::vector<tuning::Record> records = tuning::load_records(o.records, &warnings);
+    std::vector<tuning::Record> records = api::load_records_file(o.records, &warnings);
     for (const auto& w : warnings) fmt::print(stderr, "warning: {}\n", w);
     tuned = tuning::apply_best(dag, records, &target);
     if (!tuned)

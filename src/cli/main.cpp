@@ -25,6 +25,12 @@ int main(int argc, char** argv) {
   runners["compare"] = bcd::cli::add_compare_command(app);
   runners["export-onnx"] = bcd::cli::add_export_onnx_command(app);
   try {
+    // CLI11 would say only that a subcommand is required.
+    if (argc > 1 && argv[1][0] != '-' && !runners.count(argv[1])) {
+      std::string known;
+      for (const auto& [name, run] : runners) known += (known.empty() ? "" : ", ") + name;
+      bcd::fail("unknown command '{}' (commands: {})", argv[1], known);
+    }
     app.parse(argc, argv);
     for (auto* sub : app.get_subcommands()) return runners.at(sub->get_name())();
   } catch (const CLI::ParseError& e) {
