@@ -16,6 +16,7 @@
 #include "cli/number_checks.h"
 #include "cli/tensor_files.h"
 #include "executor/network.h"
+#include "executor/profile.h"
 #include "executor/resident_memory.h"
 #include "executor/verify.h"
 #include "frontends/zoo.h"
@@ -38,6 +39,7 @@ struct RunOptions {
   bool no_verify = false;
   double tolerance = executor::kDefaultNetworkTolerance;
   bool verbose = false;
+  bool profile = false;
   std::vector<std::string> inputs, outputs;  // [NAME=]FILE.npy or FILE.npz
   std::string package;  // run this compiled package instead of building the model
   bool model_given = false;  // --model: with --package, the reference to check against
@@ -50,6 +52,26 @@ std::vector<TensorSpec> graph_tensors(const graph::Graph& graph, const std::vect
 }
 
 double mib(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
+
+// Each step in execution order: its time inside the network against its record's
+// isolated time, and its share; then the time outside the kernels.
+void print_profile(const executor::Network& net, const executor::NetworkProfile& p) {
+  const double total = p.end_to_end_seconds;
+  fmt::print("profile      {:>4}  {:<28} {:<8} {:>11} {:>10} {:>6} {:>6}\n", "step", "task", "schedule", "in network",
+             "isolated", "ratio", "share");
+  for (int s = 0; s < net.num_steps(); ++s) {
+    const executor::TaskKernel& k = net.kernels().kernels[net.step_task(s)];
+    const double t = p.step_seconds[s];
+    fmt::print("             {:>4}  {:<28} {:<8} {:>8.3f} ms {:>10} {:>6} {:>5.1f}%\n", s, k.name,
+               k.tuned ? "tuned" : "default", t * 1e3,
+               k.tuned ? fmt::format("{:.3f} ms", k.record_seconds * 1e3) : std::string("-"),
+               k.tuned && k.record_seconds > 0 ? fmt::format("{:.2f}", t / k.record_seconds) : std::string("-"),
+               total > 0 ? 100 * t / total : 0.0);
+  }
+  const double outside = total - p.steps_seconds();
+  fmt::print("             steps {:.3f} ms, end to end {:.3f} ms: {:.3f} ms ({:.1f}%) outside the kernels\n",
+             p.steps_seconds() * 1e3, total * 1e3, outside * 1e3, total > 0 ? 100 * outside / total : 0.0);
+}
 
 int run_network(const RunOptions& o) {
   Target target = search::resolve_target(o.target);
@@ -105,6 +127,7 @@ int run_network(const RunOptions& o) {
   if (!o.outputs.empty()) write_outputs(files, output_names, net.run(args));
   fmt::print("latency      {:.3f} ms end to end (median of {}){}\n", runtime::median(costs) * 1e3, costs.size(),
              net.on_gpu() ? ", input upload and output download included" : "");
+  if (o.profile) print_profile(net, executor::profile_network(net, args, o.repeat));
   fmt::print("peak RSS     {:.1f} MiB building and running ({:.2f}x the weights){}\n", mib(peak_run),
              net.weight_bytes() > 0 ? static_cast<double>(peak_run) / net.weight_bytes() : 0.0,
              o.no_verify ? "" : fmt::format(", {:.1f} MiB with verification", mib(executor::peak_resident_bytes())));
@@ -116,6 +139,7 @@ int run_network(const RunOptions& o) {
 // application would run it; checked against the reference executor when --model
 // names the network it was compiled from.
 int run_package(const RunOptions& o) {
+  if (o.profile) fail("--profile applies to --model runs for now (a package has no per-step clock)");
   if (!o.records.empty()) fail("--records applies to --model runs; a package holds its schedules already");
   if (o.target != "llvm") fail("--target applies to --model runs; a package runs on the target it was compiled for");
   auto start = std::chrono::steady_clock::now();
@@ -194,6 +218,9 @@ CommandRunner add_run_command(CLI::App& app) {
       ->check(positive)
       ->capture_default_str();
   cmd->add_flag("-v,--verbose", o->verbose, "list every task with its schedule's origin");
+  cmd->add_flag("--profile", o->profile,
+                "time every step inside the network (median of --repeat runs) against its record, and the time "
+                "outside the kernels");
   cmd->add_option("--input", o->inputs,
                   "[NAME=]FILE.npy, or one FILE.npz of every input by name: run on these inputs (float32 or "
                   "float64; every input or none; default: seeded random)");

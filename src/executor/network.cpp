@@ -1,6 +1,7 @@
 #include "executor/network.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "executor/network_plan.h"
@@ -100,7 +101,10 @@ const float* Network::resolve(const Arg& arg, const std::vector<const NDArray*>&
   return arg.kind == Arg::GraphInput ? inputs[arg.input_index]->data() : arg.fixed;
 }
 
-std::vector<NDArray> Network::run(const std::vector<const NDArray*>& inputs) {
+std::vector<NDArray> Network::run(const std::vector<const NDArray*>& inputs) { return run(inputs, nullptr); }
+
+std::vector<NDArray> Network::run(const std::vector<const NDArray*>& inputs, std::vector<double>* step_seconds) {
+  if (step_seconds) step_seconds->clear();
   if (inputs.size() != input_shapes_.size())
     fail("{} inputs given, the network takes {}", inputs.size(), input_shapes_.size());
   for (size_t i = 0; i < inputs.size(); ++i)
@@ -109,6 +113,7 @@ std::vector<NDArray> Network::run(const std::vector<const NDArray*>& inputs) {
   if (mirror_) return run_on_gpu(inputs);
   std::vector<float*> args;
   for (Step& step : steps_) {
+    const auto start = step_seconds ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     args.clear();
     for (const Arg& a : step.args) args.push_back(const_cast<float*>(resolve(a, inputs)));
     for (RunPack& p : step.packs) {
@@ -116,6 +121,8 @@ std::vector<NDArray> Network::run(const std::vector<const NDArray*>& inputs) {
       args[p.arg] = p.rewritten.data();
     }
     kernels_.kernels[step.task].kernel.run(args);
+    if (step_seconds)
+      step_seconds->push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::vector<NDArray> outputs;
   for (const Output& o : outputs_) {

@@ -39,10 +39,14 @@ class Network {
   // graph.outputs() order. Not reentrant: runs share the planned buffers. On cuda
   // the inputs are uploaded, the kernels run on the GPU and the outputs come back.
   std::vector<NDArray> run(const std::vector<const NDArray*>& inputs);
+  // The same, with the seconds of each step (its input packs and its kernel) in
+  // `step_seconds` (CPU only; on cuda launches are asynchronous and it stays empty).
+  std::vector<NDArray> run(const std::vector<const NDArray*>& inputs, std::vector<double>* step_seconds);
 
   const TaskKernels& kernels() const { return kernels_; }
   const MemoryPlan& memory_plan() const { return plan_; }
   int num_steps() const { return static_cast<int>(steps_.size()); }
+  int step_task(int step) const { return steps_.at(step).task; }  // index into kernels().kernels
   int64_t weight_bytes() const { return weight_bytes_; }
   bool on_gpu() const { return mirror_ != nullptr; }
 

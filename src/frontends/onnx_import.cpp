@@ -247,9 +247,17 @@ graph::Graph Importer::run() {
 }
 
 void Importer::read_opset() {
+  // IR versions 3 (opset imports) to 10 (ONNX 1.16); later ones may change what a
+  // field means, so they are refused rather than misread.
+  if (model_.ir_version() != 0 && (model_.ir_version() < 3 || model_.ir_version() > 10))
+    fail("{}: ir_version {} is not one bcd reads (3 to 10)", what_, model_.ir_version());
   opset_ = fmtx::kOpset;  // a model without opset_import: assume a current one
   for (const auto& o : model_.opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx") opset_ = o.version();
+  // Opsets up to 23 (ONNX 1.18) are known; a later one may redefine an operator, so
+  // it is refused rather than misread. Old ones are fine: a model may declare
+  // opset 1 when its operators' current versions are that old (GlobalAveragePool).
+  if (opset_ < 1 || opset_ > 23) fail("{}: default-domain opset {} is not one bcd reads (1 to 23)", what_, opset_);
 }
 
 std::string Importer::hinted_name(const std::string& doc, const std::string& fallback) {

@@ -200,12 +200,25 @@ std::string cached_artifact(const std::string& key_material, const std::string& 
   return result.string();
 }
 
+double default_compile_timeout() {
+  static const double seconds = [] {
+    const char* env = std::getenv("BCD_COMPILE_TIMEOUT");
+    if (!env || !*env) return 600.0;
+    char* end = nullptr;
+    const double v = std::strtod(env, &end);
+    if (end == env || *end != '\0' || !(v > 0)) fail("BCD_COMPILE_TIMEOUT must be a positive number of seconds, not '{}'", env);
+    return v;
+  }();
+  return seconds;
+}
+
 namespace {
 
 // Compiles `source` with the kernel flags, as a shared object or (object_file) as a
 // relocatable object for link_shared_library; cached by compiler, flags and source.
 std::string compile_c(const std::string& source, double timeout_seconds, bool object_file) {
   const CompilerConfig& config = compiler_config();
+  if (!(timeout_seconds > 0)) timeout_seconds = default_compile_timeout();
   std::vector<std::string> flags = config.flags;
   if (object_file) std::replace(flags.begin(), flags.end(), std::string("-shared"), std::string("-c"));
   std::string signature = config.compiler;

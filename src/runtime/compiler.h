@@ -41,10 +41,16 @@ class CompileTimeout : public Error {
   using Error::Error;
 };
 
+// The deadline of a compile that names none: $BCD_COMPILE_TIMEOUT seconds, else
+// 600. Outside tuning (bcd op, reference programs) a pathological recorded schedule
+// (an unroll of 10^8 statements) would otherwise compile for ever.
+double default_compile_timeout();
+
 // Returns the path of a shared object built from `source`. Fails with the
 // compiler's first error line when the source does not compile, and with
-// CompileTimeout when the compiler runs longer than `timeout_seconds` (0: no limit;
-// the compiler is killed, so a pathological candidate costs at most that long).
+// CompileTimeout when the compiler runs longer than `timeout_seconds` (0: the
+// default deadline; the compiler is killed, so a pathological program costs at
+// most that long).
 std::string compile_shared_object(const std::string& source, double timeout_seconds = 0);
 
 // The same, compiled to a relocatable object (the kernel flags with -c for

@@ -51,5 +51,21 @@ TEST(BadInput, RecordsArgumentsSayWhatIsWrongAndARunDirectoryStandsForItsRecords
   std::filesystem::remove_all(dir);
 }
 
+// Outside tuning a compile has a deadline too (issue "Hardening", item 4): a
+// recorded schedule that unrolls 10^8 times once compiled for ever under `bcd op
+// --records`. Here the deadline is made tiny so that any compile passes it.
+TEST(BadInput, ACompileOutsideTuningHasADeadline) {
+  const auto dir = temp_dir("compile_deadline");
+  ScopedEnv cache("BCD_CACHE_DIR", (dir / "cache").string());  // nothing cached: it must compile
+  {
+    ScopedEnv deadline("BCD_COMPILE_TIMEOUT", "0.001");
+    expect_one_line_error(run_bcd({"op", "dense", "--params", "m=64,n=64,k=64"}),
+                          "compilation did not finish within 0.001 s");
+  }
+  ScopedEnv nonsense("BCD_COMPILE_TIMEOUT", "nonsense");
+  expect_one_line_error(run_bcd({"op", "dense"}), "BCD_COMPILE_TIMEOUT must be a positive number of seconds, not 'nonsense'");
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace bcd::testutil

@@ -71,20 +71,6 @@ TEST(RunCommand, RecordsFileTunesItsTask) {
   fs::remove_all(dir);
 }
 
-// Sets an environment variable for its lifetime (`bcd` children inherit it).
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() { old_ ? setenv(name_, old_->c_str(), 1) : unsetenv(name_); }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
 TEST(RunCommand, RecordedScheduleThatDoesNotCompileRunsTheDefaultWithAWarning) {
   fs::path dir = temp_dir("fallback");
   const std::string log = (dir / "squeezenet.jsonl").string();

@@ -400,6 +400,28 @@ TEST(OnnxErrors, DynamicOrNonFloatInputsAndDanglingReferences) {
                         {"node 'add' (Add)", "input 'nowhere' is not defined"});
 }
 
+// Versions outside what the importer knows are refused, not misread.
+TEST(OnnxErrors, OpsetsAndIrVersionsOutsideTheKnownRangeAreOneLine) {
+  for (int opset : {0, -3, 24, 999}) {
+    ModelMaker m;
+    m.input("x", {2, 4});
+    m.node("Relu", {"x"}, "y");
+    m.output("y");
+    m.model.mutable_opset_import(0)->set_version(opset);
+    expect_one_line_error(error_of([&] { import_onnx_bytes(m.bytes()); }),
+                          {"default-domain opset " + std::to_string(opset) + " is not one bcd reads (1 to 23)"});
+  }
+  for (int ir : {2, 11, 99}) {
+    ModelMaker m;
+    m.input("x", {2, 4});
+    m.node("Relu", {"x"}, "y");
+    m.output("y");
+    m.model.set_ir_version(ir);
+    expect_one_line_error(error_of([&] { import_onnx_bytes(m.bytes()); }),
+                          {"ir_version " + std::to_string(ir) + " is not one bcd reads (3 to 10)"});
+  }
+}
+
 // A node without outputs, of any operator (the handlers and the pattern matchers
 // read output 0): one line, never protobuf's own CHECK message.
 TEST(OnnxErrors, ANodeWithoutOutputsIsOneLine) {

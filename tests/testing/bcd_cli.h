@@ -3,7 +3,9 @@
 #pragma once
 #include <sys/types.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,23 @@ std::filesystem::path temp_dir(const std::string& name);
 
 // Non-empty lines of a file (0 if it does not exist).
 int count_lines(const std::string& path);
+
+// Sets an environment variable for its lifetime (`bcd` children inherit it), then
+// restores what was there.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() { old_ ? setenv(name_, old_->c_str(), 1) : unsetenv(name_); }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
 
 // The run failed with exactly one line, "bcd: error: ..." containing `part`.
 void expect_one_line_error(const BcdRun& r, const std::string& part);
