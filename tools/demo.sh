@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the built-in default: install, build, tune SqueezeNet 1.1 with
 # Bayesian Code Diffusion (a short budget: a few minutes on 2 cores), then build the
-# tuned network, verify it against the reference executor and time it end to end.
+# tuned network, verify it against the reference executor and time it end to end,
+# and compile it into a package (squeezenet.so) that runs without bcd.
 # If an Ansor run with the same budget exists (bash tools/demo.sh --ansor makes
 # one), the two runs are compared: the artifact's metric, a table and a plot.
 #   bash tools/demo.sh            # diffusion run (+ comparison if an Ansor run exists)
@@ -19,6 +20,9 @@ cd "$root"
 "$bcd" tune --model "$model" --strategy "$strategy" "${budget[@]}" | tee /tmp/bcd-demo-tune.log
 dir=$(sed -n 's/^run dir   //p' /tmp/bcd-demo-tune.log)
 "$bcd" run --model "$model" --records "$dir/records.json"
+# The deployable form: one library, run as an application would, checked again.
+"$bcd" compile --model "$model" --records "$dir" -o squeezenet.so
+"$bcd" run --package squeezenet.so --model "$model"
 # The latest finished run of the other strategy with the same budget, if any.
 other=ansor
 [ "$strategy" = ansor ] && other=diffusion
