@@ -131,4 +131,17 @@ std::string config_name(const OpConfig& config, size_t index_within_op) {
   return config.op + "_" + std::to_string(index_within_op);
 }
 
+std::vector<size_t> config_indices() {
+  std::vector<size_t> v(op_configs().size());
+  for (size_t i = 0; i < v.size(); ++i) v[i] = i;
+  return v;
+}
+
+std::string config_param_name(size_t index) {
+  const auto& table = op_configs();
+  size_t within = 0;
+  for (size_t i = 0; i < index; ++i) within += table[i].op == table[index].op;
+  return config_name(table[index], within);
+}
+
 }  // namespace bcd::ops::optest

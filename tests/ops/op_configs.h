@@ -21,4 +21,9 @@ const std::vector<OpConfig>& op_configs();
 // "conv2d_3": unique and valid as a GoogleTest parameter name.
 std::string config_name(const OpConfig& config, size_t index_within_op);
 
+// For tests parametrized over the table: every index, and the name of an index
+// ("conv2d_3") for INSTANTIATE_TEST_SUITE_P.
+std::vector<size_t> config_indices();
+std::string config_param_name(size_t index);
+
 }  // namespace bcd::ops::optest

@@ -92,21 +92,8 @@ TEST_P(OpMatchesReference, DefaultProgramMatchesReference) {
   }
 }
 
-std::vector<size_t> all_indices() {
-  std::vector<size_t> v(op_configs().size());
-  for (size_t i = 0; i < v.size(); ++i) v[i] = i;
-  return v;
-}
-
-std::string param_name(const ::testing::TestParamInfo<size_t>& info) {
-  const auto& table = op_configs();
-  size_t within = 0;
-  for (size_t i = 0; i < info.param; ++i) within += table[i].op == table[info.param].op;
-  return optest::config_name(table[info.param], within);
-}
-
-INSTANTIATE_TEST_SUITE_P(OpAll, OpMatchesReference, ::testing::ValuesIn(all_indices()),
-                         param_name);
+INSTANTIATE_TEST_SUITE_P(OpAll, OpMatchesReference, ::testing::ValuesIn(ops::optest::config_indices()),
+                         [](const auto& info) { return ops::optest::config_param_name(info.param); });
 
 }  // namespace
 }  // namespace bcd::ops
