@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "api/compile.h"
+#include "cli/byte_units.h"
 #include "cli/commands.h"
 #include "cli/model_options.h"
 #include "cli/number_checks.h"
@@ -10,8 +11,6 @@
 namespace bcd::cli {
 
 namespace {
-
-double mib(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 
 int compile(const api::CompileConfig& c) {
   package::PackageSummary s = api::compile_network(c);

@@ -11,6 +11,7 @@
 #include "api/compile.h"
 #include "bcd/runtime.hpp"
 
+#include "cli/byte_units.h"
 #include "cli/commands.h"
 #include "cli/model_options.h"
 #include "cli/number_checks.h"
@@ -50,8 +51,6 @@ std::vector<TensorSpec> graph_tensors(const graph::Graph& graph, const std::vect
   for (int id : ids) out.push_back({graph.node(id).name, graph.node(id).shape});
   return out;
 }
-
-double mib(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 
 // Each step in execution order: its time inside the network against its record's
 // isolated time, and its share; then the time outside the kernels.

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "runtime/compiler.h"
+#include "testing/bcd_cli.h"
 
 namespace bcd::testutil {
 
@@ -76,13 +77,9 @@ int main(int argc, char** argv) {
 )";
 
 std::string shell(const std::string& command, bool* ok) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (fgets(buf, sizeof buf, pipe)) out += buf;
-  const int status = pclose(pipe);
-  *ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  return out;
+  BcdRun r = run_shell(command);
+  *ok = r.status == 0;
+  return r.output;
 }
 
 fs::path scratch() {

@@ -167,11 +167,9 @@ TEST(Package, FourInstancesInFourThreadsGiveTheSerialOutputs) {
 
 TEST(Package, DependsOnNothingOfBcd) {
   const std::string& package = small_squeezenet_package();
-  FILE* pipe = popen(("ldd '" + package + "' 2>&1").c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (fgets(buf, sizeof buf, pipe)) out += buf;
-  ASSERT_EQ(pclose(pipe), 0) << out;
+  BcdRun ldd = run_shell("ldd '" + package + "'");
+  const std::string& out = ldd.output;
+  ASSERT_EQ(ldd.status, 0) << out;
   for (const char* forbidden : {"bcd", "xgboost", "onnx", "protobuf", "stdc++", "fmt", "nvrtc", "cuda"})
     EXPECT_EQ(out.find(forbidden), std::string::npos) << forbidden << " in\n" << out;
   std::istringstream lines(out);

@@ -43,12 +43,8 @@ std::vector<std::string> snippets(const std::string& section, const std::string&
 }
 
 std::string shell(const std::string& command, const fs::path& dir) {
-  FILE* pipe = popen(("cd '" + dir.string() + "' && " + command + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (fgets(buf, sizeof buf, pipe)) out += buf;
-  const int status = pclose(pipe);
-  return (WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "ok\n" : "FAILED\n") + out;
+  BcdRun r = run_shell("cd '" + dir.string() + "' && " + command);
+  return (r.status == 0 ? "ok\n" : "FAILED\n") + r.output;
 }
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {

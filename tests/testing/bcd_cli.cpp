@@ -24,17 +24,20 @@ std::string bcd_binary() {
 }
 }  // namespace
 
-BcdRun run_bcd(const std::vector<std::string>& args) {
-  std::string cmd = bcd_binary();
-  for (const auto& a : args) cmd += " '" + a + "'";
-  cmd += " 2>&1";
+BcdRun run_shell(const std::string& command) {
   BcdRun r;
-  FILE* pipe = popen(cmd.c_str(), "r");
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   char buf[4096];
   while (fgets(buf, sizeof buf, pipe)) r.output += buf;
   int status = pclose(pipe);
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+BcdRun run_bcd(const std::vector<std::string>& args) {
+  std::string cmd = bcd_binary();
+  for (const auto& a : args) cmd += " '" + a + "'";
+  return run_shell(cmd);
 }
 
 pid_t spawn_bcd(const std::vector<std::string>& args, const std::string& log) {

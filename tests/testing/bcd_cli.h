@@ -16,6 +16,10 @@ struct BcdRun {
   std::string output;  // stdout and stderr together
 };
 
+// Runs a shell command line to completion (stderr with stdout); status is its exit
+// status, -1 when it did not exit normally.
+BcdRun run_shell(const std::string& command);
+
 // Runs `bcd args...` to completion.
 BcdRun run_bcd(const std::vector<std::string>& args);
 
