@@ -41,10 +41,7 @@ LoadedRun load_run(const std::string& path) {
       for (const auto& w : warnings) fmt::print(stderr, "bcd: warning: {}\n", w);
     }
     if (fs::exists(dir.info())) {
-      nlohmann::json info = tuning::load_run_info(dir);
-      run.label = info.value("strategy", std::string("?"));
-      if (info.contains("group_type")) run.label += "-" + info["group_type"].get<std::string>();
-      run.label += fmt::format(" (seed {})", info.value("seed", 0));
+      run.label = tuning::run_label(tuning::load_run_info(dir));
     }
   }
   if (!fs::exists(tsv)) fail("{}: no tuning TSV at {}", path, tsv);

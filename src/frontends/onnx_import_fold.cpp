@@ -10,6 +10,8 @@
 #include "frontends/onnx_importer.h"
 #include "ops/shape_util.h"
 #include "support/error.h"
+#include "support/memory_limit.h"
+#include "support/ndarray.h"
 
 namespace bcd::frontends::onnx_detail {
 
@@ -22,6 +24,20 @@ struct Folded {
   std::vector<double> v;
   bool integer = false;
 };
+
+// The number of values of a folded constant of `shape` (empty dimensions allowed),
+// checked for overflow and, as doubles, against the memory limit before anything
+// is allocated: a ConstantOfShape or Expand of a huge declared shape is refused.
+size_t folded_count(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) fail("shape {} has a negative dimension", dims(shape));
+    if (__builtin_mul_overflow(n, d, &n) || n > kMaxTensorElements)
+      fail("shape {} has more than 2^36 elements, more than bcd can hold", dims(shape));
+  }
+  check_allocation(static_cast<uint64_t>(n) * sizeof(double), "a constant of shape " + dims(shape));
+  return static_cast<size_t>(n);
+}
 
 Shape strides_of(const Shape& s) {
   Shape st(s.size(), 1);
@@ -44,7 +60,7 @@ Folded broadcast(const std::vector<const Folded*>& in, bool integer,
   Shape out;
   for (const Folded* f : in) out = ops::broadcast_shape(out, f->shape, "broadcast");
   Folded r{out, {}, integer};
-  const int64_t n = shape_size(out);
+  const int64_t n = static_cast<int64_t>(folded_count(out));
   r.v.resize(static_cast<size_t>(n));
   Shape idx(out.size(), 0);
   std::vector<double> args(in.size());
@@ -142,9 +158,7 @@ bool Importer::try_fold(const NodeProto& n) {
       value = v.v[0];
       f.integer = v.integer;
     }
-    for (int64_t d : shape)
-      if (d < 0) fail("shape {} has a negative dimension", dims(shape));
-    f.v.assign(static_cast<size_t>(shape_size(shape)), value);
+    f.v.assign(folded_count(shape), value);
     set_output(n, Value::of_const(refold(f, n.output(0))));
     return true;
   }
@@ -261,7 +275,7 @@ bool Importer::try_fold(const NodeProto& n) {
   } else if (op == "Expand") {
     const Folded a = in(0);
     const Shape target = int_data(*input(n, 1).c, "shape");
-    Folded shape_only{target, std::vector<double>(static_cast<size_t>(shape_size(target)), 0.0), true};
+    Folded shape_only{target, std::vector<double>(folded_count(target), 0.0), true};
     r = broadcast({&a, &shape_only}, a.integer, [](const std::vector<double>& x) { return x[0]; });
   } else if (op == "Cast") {
     r = in(0);
@@ -278,8 +292,12 @@ bool Importer::try_fold(const NodeProto& n) {
     const Folded s = in(0), l = in(1), d = in(2);
     if (s.v.size() != 1 || l.v.size() != 1 || d.v.size() != 1) fail("start, limit and delta must be scalars");
     if (d.v[0] == 0) fail("delta is 0");
-    const auto count = static_cast<int64_t>(std::max(0.0, std::ceil((l.v[0] - s.v[0]) / d.v[0])));
+    const double steps = std::ceil((l.v[0] - s.v[0]) / d.v[0]);
+    if (!(steps < static_cast<double>(kMaxTensorElements)))  // NaN too
+      fail("a range from {} to {} by {} has too many elements", s.v[0], l.v[0], d.v[0]);
+    const auto count = static_cast<int64_t>(std::max(0.0, steps));
     r = {{count}, {}, s.integer && l.integer && d.integer};
+    r.v.reserve(folded_count(r.shape));
     for (int64_t k = 0; k < count; ++k) r.v.push_back(s.v[0] + static_cast<double>(k) * d.v[0]);
   } else if (op == "Gather") {
     const Folded data = in(0), idx = in(1);

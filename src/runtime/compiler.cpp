@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -84,31 +84,58 @@ CompilerConfig make_config() {
   return c;
 }
 
-constexpr int kTimedOut = -1;
+// How a child process ended.
+struct ProcessEnd {
+  bool timed_out = false;  // ran past its deadline and was killed
+  int signal = 0;          // killed by this signal (not by us)
+  int exit_code = 0;
+  bool ok() const { return !timed_out && signal == 0 && exit_code == 0; }
+};
 
-// The compiler driver runs cc1 and the linker as child processes: a kill must
-// reach them, or they compile on, orphaned. (A process group of its own would do
-// it too, but would also shield the compiler from the terminal's Ctrl-C.)
+// The compiler driver runs the linker as a child process: a kill must reach it,
+// or it links on, orphaned. (A process group of its own would do it too, but would
+// also shield the compiler from the terminal's Ctrl-C.)
 void kill_process_tree(pid_t pid) {
   std::ifstream children(fmt::format("/proc/{}/task/{}/children", pid, pid));
   for (pid_t child; children >> child;) kill_process_tree(child);
   kill(pid, SIGKILL);
 }
 
-// Runs argv, stdout/stderr into `log`; returns the exit status, or kTimedOut when
-// it ran past `timeout_seconds` (0: no limit) and was killed.
-int run_process(const std::vector<std::string>& argv, const std::string& log, double timeout_seconds) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+// The absolute path of `program` as execvp would find it, resolved before fork:
+// the child may only make async-signal-safe calls.
+std::string resolve_program(const std::string& program) {
+  if (program.find('/') != std::string::npos) return program;
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "");
+  for (std::string dir; std::getline(dirs, dir, ':');)
+    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return dir + "/" + program;
+  fail("cannot start the kernel compiler '{}': not found on PATH", program);
+}
+
+// Runs argv, stdout/stderr into `log`, for at most `timeout_seconds` (0: no limit).
+// The child dies with the thread that waits for it (PR_SET_PDEATHSIG), so a bcd
+// killed with -9 leaves no compiler running; fork instead of posix_spawn for that,
+// with everything the child needs prepared before.
+ProcessEnd run_process(const std::vector<std::string>& argv, const std::string& log, double timeout_seconds) {
+  std::string program = resolve_program(argv[0]);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  pid_t pid;
-  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) fail("cannot start the kernel compiler '{}': {}", argv[0], std::strerror(rc));
+  int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (log_fd < 0) fail_io(errno, "cannot create the compiler log " + log);
+  const pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // the parent died before the prctl
+    dup2(log_fd, 1);
+    dup2(log_fd, 2);
+    execv(program.c_str(), args.data());
+    _exit(127);
+  }
+  const int fork_errno = errno;
+  ::close(log_fd);
+  if (pid < 0) fail("cannot start the kernel compiler '{}': {}", argv[0], std::strerror(fork_errno));
   using Clock = std::chrono::steady_clock;
   auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                      std::chrono::duration<double>(timeout_seconds));
@@ -121,11 +148,62 @@ int run_process(const std::vector<std::string>& argv, const std::string& log, do
       kill_process_tree(pid);
       while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
-      return kTimedOut;
+      return {.timed_out = true};
     }
     if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (WIFSIGNALED(status)) return {.signal = WTERMSIG(status)};
+  return {.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 1};
+}
+
+// A compiler killed by a signal from outside (the OOM killer, a user's kill) is
+// no verdict on the program: it is run again, up to kCompilerAttempts times with
+// growing pauses, before the failure counts.
+constexpr int kCompilerAttempts = 3;
+
+ProcessEnd run_compiler(const std::vector<std::string>& argv, const std::string& log, double timeout_seconds) {
+  ProcessEnd end;
+  for (int attempt = 0; attempt < kCompilerAttempts; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(250 << (2 * (attempt - 1))));
+    end = run_process(argv, log, timeout_seconds);
+    if (end.signal == 0) break;
+  }
+  return end;
+}
+
+// Past a failed compile or link: a full disk under `dir` is the likelier cause
+// than the program (the compiler could not even write its log to say so).
+void check_space_after_failure(const std::string& dir) {
+  constexpr std::uintmax_t kTooLittle = 8u << 20;
+  std::error_code ec;
+  fs::space_info space = fs::space(dir, ec);
+  if (!ec && space.available < kTooLittle)
+    throw NoSpace(fmt::format("{}: No space left on device ({} KiB free)", dir, space.available / 1024));
+}
+
+// Writes `text` to `path`; fails with `what` and the reason (NoSpace on a full disk).
+void write_file(const std::string& path, const std::string& text, const std::string& what) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail_io(errno, what);
+  for (size_t done = 0; done < text.size();) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      ::close(fd);
+      fail_io(e, what);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0) fail_io(errno, what);
+}
+
+// One line for a failed compiler run.
+std::string describe_failure(const ProcessEnd& end, const std::string& message) {
+  if (end.signal != 0)
+    return fmt::format("the compiler was killed by signal {} ({}), {} times", end.signal, strsignal(end.signal),
+                       kCompilerAttempts);
+  return fmt::format("exit {}: {}", end.exit_code, message);
 }
 
 std::string first_error_line(const std::string& log) {
@@ -226,24 +304,24 @@ std::string compile_c(const std::string& source, double timeout_seconds, bool ob
   const std::string extension = object_file ? ".o" : ".so";
   return cached_artifact(signature + "\n" + source, extension, [&](const std::string& tmp_base) {
     std::string c_file = tmp_base + ".c", out_tmp = tmp_base + extension, log = tmp_base + ".log";
-    {
-      std::ofstream out(c_file);
-      out << source;
-      if (!out) fail("cannot write kernel source to {}", c_file);
-    }
+    write_file(c_file, source, "cannot write to the kernel cache " + config.cache_dir);
     std::vector<std::string> argv = {config.compiler};
     argv.insert(argv.end(), flags.begin(), flags.end());
     argv.insert(argv.end(), {c_file, "-o", out_tmp});
     if (!object_file) argv.push_back("-lm");
-    int rc = run_process(argv, log, timeout_seconds);
-    std::string message = rc > 0 ? first_error_line(log) : "";
+    ProcessEnd end = run_compiler(argv, log, timeout_seconds);
+    std::string message = end.exit_code != 0 ? first_error_line(log) : "";
     fs::remove(c_file);
     fs::remove(log);
-    if (rc == kTimedOut) {
+    if (end.timed_out) {
       fs::remove(out_tmp);
       throw CompileTimeout(fmt::format("compilation did not finish within {} s", timeout_seconds));
     }
-    if (rc != 0) fail("kernel compilation failed (exit {}): {}", rc, message);
+    if (!end.ok()) {
+      fs::remove(out_tmp);
+      check_space_after_failure(config.cache_dir);
+      fail("kernel compilation failed ({})", describe_failure(end, message));
+    }
   });
 }
 
@@ -264,11 +342,14 @@ void link_shared_library(const std::vector<std::string>& inputs, const std::stri
   argv.insert(argv.end(), inputs.begin(), inputs.end());
   argv.insert(argv.end(), {"-o", output, "-lm"});
   const std::string log = output + ".log";
-  int rc = run_process(argv, log, timeout_seconds);
-  std::string message = rc > 0 ? first_error_line(log) : "";
+  ProcessEnd end = run_compiler(argv, log, timeout_seconds);
+  std::string message = end.exit_code != 0 ? first_error_line(log) : "";
   fs::remove(log);
-  if (rc == kTimedOut) fail("linking {} did not finish within {} s", output, timeout_seconds);
-  if (rc != 0) fail("linking {} failed (exit {}): {}", output, rc, message);
+  if (end.timed_out) fail("linking {} did not finish within {} s", output, timeout_seconds);
+  if (!end.ok()) {
+    check_space_after_failure(fs::absolute(output).parent_path().string());
+    fail("linking {} failed ({})", output, describe_failure(end, message));
+  }
 }
 
 namespace {
@@ -281,11 +362,11 @@ const std::string& native_cc1_line() {
     std::string log = (fs::temp_directory_path() / fmt::format("bcd-cpu-{}.log", getpid())).string();
     std::string text;
     try {
-      int rc = run_process({compiler_config().compiler, "-###", "-march=native", "-x", "c", "-c", "/dev/null", "-o",
-                            "/dev/null"},
-                           log, 30);
+      ProcessEnd end = run_process({compiler_config().compiler, "-###", "-march=native", "-x", "c", "-c", "/dev/null",
+                                    "-o", "/dev/null"},
+                                   log, 30);
       std::ifstream in(log);
-      if (rc == 0) text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      if (end.ok()) text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     } catch (const Error&) {
       // No compiler: the CPU stays unknown; compiling will say why.
     }

@@ -1,13 +1,12 @@
-// Error names, MeasureResult, and the parallel builder. The runner (run_all) is in
-// measure_runner.cpp.
+// The parallel builder. The runner (run_all) is in measure_runner.cpp, the error
+// kinds' names in measure_error.cpp.
 #include "runtime/measure.h"
 
 #include <chrono>
 #include <condition_variable>
-#include <limits>
+#include <exception>
 #include <memory>
 #include <mutex>
-#include <numeric>
 #include <thread>
 
 #include "codegen/codegen.h"
@@ -17,37 +16,6 @@
 #include "support/error.h"
 
 namespace bcd::runtime {
-
-namespace {
-
-constexpr std::pair<MeasureError, const char*> kErrorNames[] = {
-    {MeasureError::None, "none"},
-    {MeasureError::Instantiation, "instantiation"},
-    {MeasureError::Compile, "compile"},
-    {MeasureError::Runtime, "runtime"},
-    {MeasureError::Timeout, "timeout"},
-    {MeasureError::WrongAnswer, "wrong_answer"},
-    {MeasureError::Unknown, "unknown"},
-};
-
-}  // namespace
-
-const char* measure_error_name(MeasureError e) {
-  for (const auto& [error, name] : kErrorNames)
-    if (error == e) return name;
-  return "unknown";
-}
-
-MeasureError measure_error_from_name(const std::string& name) {
-  for (const auto& [error, n] : kErrorNames)
-    if (name == n) return error;
-  fail("unknown measurement error kind '{}'", name);
-}
-
-double MeasureResult::mean_cost() const {
-  if (error != MeasureError::None || costs.empty()) return std::numeric_limits<double>::infinity();
-  return std::accumulate(costs.begin(), costs.end(), 0.0) / static_cast<double>(costs.size());
-}
 
 BuildInput build_input(const lower::Program& program, const std::string& target) {
   BuildInput in;
@@ -86,6 +54,7 @@ struct BuildState {
   size_t remaining = 0;
   std::vector<long> thread_task;     // task a thread is on, -1 when idle
   std::vector<char> thread_exited;
+  std::exception_ptr no_space;       // the first NoSpace of any compile
 };
 
 BuildResult build_one(const BuildInput& input, double timeout_seconds) {
@@ -105,6 +74,8 @@ BuildResult build_one(const BuildInput& input, double timeout_seconds) {
   } catch (const CompileTimeout& e) {
     r.error = MeasureError::Timeout;
     r.error_message = e.what();
+  } catch (const NoSpace&) {
+    throw;  // the disk's fault, not the candidate's: build_all ends with it
   } catch (const std::exception& e) {
     r.error = MeasureError::Compile;
     r.error_message = e.what();
@@ -122,8 +93,17 @@ void build_thread(std::shared_ptr<BuildState> s, size_t self) {
     s->thread_task[self] = static_cast<long>(i);
     s->changed.notify_all();  // a new deadline to watch
     lock.unlock();
-    BuildResult r = build_one(s->inputs[i], s->timeout_seconds);
+    BuildResult r;
+    std::exception_ptr no_space;
+    try {
+      r = build_one(s->inputs[i], s->timeout_seconds);
+    } catch (const NoSpace& e) {
+      r.error = MeasureError::Unknown;
+      r.error_message = e.what();
+      no_space = std::current_exception();
+    }
     lock.lock();
+    if (no_space && !s->no_space) s->no_space = no_space;
     s->thread_task[self] = -1;
     if (s->finished[i]) break;  // timed out meanwhile: a replacement took our place
     s->results[i] = std::move(r);
@@ -191,6 +171,7 @@ std::vector<BuildResult> build_all(const std::vector<BuildInput>& inputs, const 
     }
   }
   std::vector<BuildResult> results = s->results;
+  std::exception_ptr no_space = s->no_space;
   // Every task is finished, so a thread is either past its last task (join: it
   // exits at once) or still inside a timed-out compile (detach).
   std::vector<char> stuck(threads.size());
@@ -203,6 +184,7 @@ std::vector<BuildResult> build_all(const std::vector<BuildInput>& inputs, const 
     else
       threads[t].join();
   }
+  if (no_space) std::rethrow_exception(no_space);
   return results;
 }
 

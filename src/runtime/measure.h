@@ -57,7 +57,8 @@ struct BuilderOptions {
 
 // Compiles every input (in parallel, through the on-disk compile caches). CUDA
 // sources compile with NVRTC for this machine's GPU, or to portable PTX when there
-// is none (compiling needs no device). Fails on an unknown target.
+// is none (compiling needs no device). Fails on an unknown target, and with
+// NoSpace when the kernel cache's disk is full (no candidate is to blame then).
 std::vector<BuildResult> build_all(const std::vector<BuildInput>& inputs, const BuilderOptions& options = {});
 
 // What a kernel is run on: argument shapes (inputs then outputs), the input data,

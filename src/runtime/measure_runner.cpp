@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 #include "runtime/cuda_driver.h"
 #include "runtime/measure.h"
@@ -85,6 +86,24 @@ std::unique_ptr<worker::WorkerProcess> start_worker(const std::string& executabl
   return w;
 }
 
+// A worker that dies while it starts (killed from outside, memory short) is no
+// candidate's fault: it is started again, up to kWorkerStartAttempts times with
+// growing pauses. Null, with the last reason in `error`, when every try failed.
+constexpr int kWorkerStartAttempts = 3;
+
+std::unique_ptr<worker::WorkerProcess> start_worker_supervised(const std::string& executable, int data_fd,
+                                                               std::string& error) {
+  for (int attempt = 0; attempt < kWorkerStartAttempts; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200 << (2 * (attempt - 1))));
+    try {
+      return start_worker(executable, data_fd);
+    } catch (const Error& e) {
+      error = fmt::format("the measurement worker could not start ({} tries): {}", kWorkerStartAttempts, e.what());
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::vector<MeasureResult> run_all(const std::vector<BuildResult>& builds, const RunSpec& spec,
@@ -122,10 +141,16 @@ std::vector<MeasureResult> run_all(const std::vector<BuildResult>& builds, const
   worker::write_data(data.fd(), spec, any_verify, any_cuda);
   std::string executable = worker::locate_worker();
   std::unique_ptr<worker::WorkerProcess> w;
+  std::string start_error;  // once the worker could not be started, the rest of the call gets this
 
   for (size_t i : to_run) {
     MeasureResult& r = results[i];
-    if (!w) w = start_worker(executable, data.fd());
+    if (!w && start_error.empty()) w = start_worker_supervised(executable, data.fd(), start_error);
+    if (!w) {
+      r.error = MeasureError::Runtime;
+      r.error_message = start_error;
+      continue;
+    }
     worker::Request req;
     req.target = builds[i].target;
     req.cuda_program = builds[i].cuda_program;

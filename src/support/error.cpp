@@ -1,6 +1,8 @@
 #include "support/error.h"
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 
 namespace bcd {
@@ -23,6 +25,12 @@ int64_t swallowed_internal_errors() { return swallowed.load(); }
 std::string first_swallowed_internal_error() {
   std::lock_guard<std::mutex> lock(first_mutex);
   return first_message;
+}
+
+void fail_io(int error_number, const std::string& what) {
+  std::string message = what + ": " + std::strerror(error_number);
+  if (error_number == ENOSPC || error_number == EDQUOT) throw NoSpace(message);
+  throw Error(message);
 }
 
 }  // namespace bcd

@@ -20,6 +20,18 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+// The disk that bcd writes to (the kernel cache, a run's log) is full. Never a
+// candidate's fault: the search must not record it as one, so it ends the run
+// (what was recorded before stays).
+class NoSpace : public Error {
+ public:
+  using Error::Error;
+};
+
+// Fails with NoSpace when `error_number` says the disk is full (ENOSPC, EDQUOT),
+// else with Error; the message is "<what>: <strerror>".
+[[noreturn]] void fail_io(int error_number, const std::string& what);
+
 class InternalError : public std::logic_error {
  public:
   explicit InternalError(const std::string& message) : std::logic_error(message) {}

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "support/error.h"
+#include "support/memory_limit.h"
 
 namespace bcd {
 
@@ -34,10 +35,9 @@ std::string shape_string(const std::vector<int64_t>& shape) {
 void NDArray::FreeDeleter::operator()(float* p) const { std::free(p); }
 
 NDArray::NDArray(std::vector<int64_t> shape) : shape_(std::move(shape)) {
-  for (int64_t d : shape_)
-    if (d <= 0) fail("invalid array shape {}", shape_string(shape_));
-  size_ = shape_size(shape_);
+  size_ = checked_shape_size(shape_, "array");
   size_t bytes = ((size_ * sizeof(float) + 63) / 64) * 64;
+  check_allocation(bytes, fmt::format("an array of shape {}", shape_string(shape_)));
   data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
   if (!data_) fail("out of memory allocating {} bytes", bytes);
   std::memset(data_.get(), 0, bytes);

@@ -55,19 +55,38 @@ void save_run_info(const RunDir& dir, const nlohmann::json& info) {
   {
     std::ofstream out(tmp);
     out << info.dump(2) << "\n";
-    if (!out) fail("cannot write {}", dir.info());
+    out.flush();
+    if (!out) fail_io(errno, "cannot write " + dir.info());
   }
   fs::rename(tmp, dir.info());  // never a half-written description
+}
+
+nlohmann::json parse_run_info(const std::string& text, const std::string& what) {
+  nlohmann::json info;
+  try {
+    info = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: malformed run description: {}", what, e.what());
+  }
+  if (!info.is_object()) fail("{}: malformed run description: not a JSON object", what);
+  for (const char* key : {"search_space", "target", "strategy", "group_type", "cost_model"})
+    if (info.contains(key) && !info[key].is_string()) fail("{}: \"{}\" is not a string", what, key);
+  for (const char* key : {"seed", "num_trials", "num_measures_per_round"})
+    if (info.contains(key) && !info[key].is_number_integer()) fail("{}: \"{}\" is not an integer", what, key);
+  return info;
 }
 
 nlohmann::json load_run_info(const RunDir& dir) {
   std::ifstream in(dir.info());
   if (!in) fail("{} is not a tuning run directory (no run.json)", dir.path);
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    fail("{}: malformed run description: {}", dir.info(), e.what());
-  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_run_info(text, dir.info());
+}
+
+std::string run_label(const nlohmann::json& info) {
+  std::string label = info.value("strategy", std::string("?"));
+  if (info.contains("group_type")) label += "-" + info["group_type"].get<std::string>();
+  return label + " (seed " + info.value("seed", nlohmann::json(0)).dump() + ")";
 }
 
 }  // namespace bcd::tuning

@@ -42,5 +42,12 @@ class RunDirLock {
 // is missing or malformed.
 void save_run_info(const RunDir& dir, const nlohmann::json& info);
 nlohmann::json load_run_info(const RunDir& dir);
+// The same from the file's text, named `what` in errors: a JSON object whose known
+// keys hold their types (strings, or integers for seed, num_trials and
+// num_measures_per_round), so that readers may take them without a check.
+nlohmann::json parse_run_info(const std::string& text, const std::string& what);
+
+// How `bcd compare` names a run: "diffusion-kmeans (seed 3)".
+std::string run_label(const nlohmann::json& info);
 
 }  // namespace bcd::tuning

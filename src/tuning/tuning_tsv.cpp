@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -82,14 +83,14 @@ TsvWriter::TsvWriter(const std::string& path) : path_(path) {
     }
   }
   std::ofstream out(path, std::ios::app);
-  if (!out) fail("cannot write the tuning TSV {}", path);
+  if (!out) fail_io(errno, "cannot write the tuning TSV " + path);
 }
 
 void TsvWriter::append(const TsvRow& row) {
   std::ofstream out(path_, std::ios::app);
   out << tsv_line(row);
   out.flush();
-  if (!out) fail("cannot write the tuning TSV {}", path_);
+  if (!out) fail_io(errno, "cannot write the tuning TSV " + path_);
 }
 
 }  // namespace bcd::tuning

@@ -636,6 +636,37 @@ TEST(OnnxExporters, FlattenThroughShapeArithmeticFoldsToOneReshape) {
   EXPECT_EQ(g.node(1).shape, (std::vector<int64_t>{2, 12}));
 }
 
+// Folded constants are sized before they are allocated: a ConstantOfShape, Expand
+// or Range of a huge declared size is one line naming the memory limit or the
+// shape, not a std::bad_alloc (or a 256 GiB allocation) first.
+TEST(OnnxErrors, HugeFoldedConstantsAreRefusedBeforeAllocating) {
+  auto error_for = [](const std::string& op, const std::vector<int64_t>& shape) {
+    ModelMaker m;
+    m.input("x", {1, 4});
+    init_ints(m, "shape", {static_cast<int64_t>(shape.size())}, shape);
+    if (op == "Range") {
+      init_ints(m, "start", {}, {0});
+      init_ints(m, "delta", {}, {1});
+      m.node("Range", {"start", "shape", "delta"}, "c");
+    } else if (op == "Expand") {
+      init_ints(m, "one", {1}, {1});
+      m.node("Expand", {"one", "shape"}, "c");
+    } else {
+      m.node(op, {"shape"}, "c");
+    }
+    m.node("Shape", {"c"}, "s");
+    m.node("Reshape", {"x", "s"}, "y");
+    m.output("y");
+    return error_of([&] { import_onnx_bytes(m.bytes()); });
+  };
+  EXPECT_NE(error_for("ConstantOfShape", {int64_t{1} << 35, 1}).find("memory limit"), std::string::npos);
+  EXPECT_NE(error_for("Expand", {int64_t{1} << 35}).find("memory limit"), std::string::npos);
+  EXPECT_NE(error_for("ConstantOfShape", {int64_t{1} << 40, 1 << 30}).find("more than 2^36 elements"),
+            std::string::npos);
+  std::string range = error_for("Range", {int64_t{1} << 62});
+  EXPECT_NE(range.find("too many elements"), std::string::npos) << range;
+}
+
 // A channel shuffle's shape from Slice, Range, ConstantOfShape, Cast, Mul, Where and
 // Expand: every value is known at import.
 TEST(OnnxExporters, SliceRangeConstantOfShapeCastWhereAndExpandFold) {

@@ -8,6 +8,7 @@
 #include "api/tune_config.h"
 #include "graph/graph.h"
 #include "ops/shape_util.h"
+#include "support/memory_limit.h"
 #include "support/ndarray.h"
 #include "testing/bcd_cli.h"
 #include "testing/error_of.h"
@@ -50,6 +51,30 @@ TEST(CheckedSizes, SearchSizesHaveUpperBounds) {
   c.search.num_iterations = 2'000'000'000;
   EXPECT_NE(error_of([&] { api::check_config(c); }).find("iterations must be between 0 and 10000"),
             std::string::npos);
+}
+
+TEST(CheckedSizes, ByteCountsReadWithTheirUnits) {
+  EXPECT_EQ(parse_byte_count("4096", "x"), 4096u);
+  EXPECT_EQ(parse_byte_count("512M", "x"), 512u << 20);
+  EXPECT_EQ(parse_byte_count("1.5G", "x"), 3u << 29);
+  EXPECT_EQ(parse_byte_count("2T", "x"), uint64_t{2} << 40);
+  for (const char* bad : {"", "lots", "-1G", "0", "8Q", "1e30T", "nan"})
+    EXPECT_NE(error_of([&] { parse_byte_count(bad, "BCD_MEMORY_LIMIT"); }).find("BCD_MEMORY_LIMIT"),
+              std::string::npos)
+        << bad;
+}
+
+// Every array bcd allocates (inputs, weights, buffers, constants) is checked against
+// $BCD_MEMORY_LIMIT first: one line naming the shape and the limit.
+TEST(CheckedSizes, AnArrayBeyondTheMemoryLimitIsOneLineBeforeAllocating) {
+  {
+    testutil::ScopedEnv limit("BCD_MEMORY_LIMIT", "16M");
+    testutil::BcdRun r = testutil::run_bcd({"op", "dense", "--params", "m=4096,k=4096,n=4096"});
+    testutil::expect_one_line_error(r, "an array of shape [4096,4096] needs 0.06 GiB, more than the memory limit of 0.02 GiB");
+  }
+  testutil::ScopedEnv limit("BCD_MEMORY_LIMIT", "lots");
+  testutil::expect_one_line_error(testutil::run_bcd({"op", "dense", "--params", "m=8,k=8,n=8"}),
+                                  "BCD_MEMORY_LIMIT must be a positive byte count");
 }
 
 }  // namespace
