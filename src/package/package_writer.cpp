@@ -20,6 +20,7 @@
 #include "runtime/compiler.h"
 #include "runtime/module.h"
 #include "support/error.h"
+#include "support/file_io.h"
 #include "support/version.h"
 
 namespace bcd::package {
@@ -58,12 +59,6 @@ class ScratchDir {
  private:
   fs::path path_;
 };
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) fail("cannot write {} (disk full?)", path);
-}
 
 // `text` as a C string literal (ASCII: the metadata is dumped with ensure_ascii).
 std::string c_string(const std::string& text) {

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "support/error.h"
+#include "support/file_io.h"
 #include "support/hash.h"
 
 extern char** environ;
@@ -41,12 +42,13 @@ std::string default_cache_dir() {
   return (fs::temp_directory_path() / "bcd-kernels").string();
 }
 
-bool on_path(const std::string& program) {
+// Where `program` is on PATH ("" when nowhere), as execvp would find it.
+std::string find_on_path(const std::string& program) {
   const char* path = std::getenv("PATH");
   std::stringstream dirs(path ? path : "");
   for (std::string dir; std::getline(dirs, dir, ':');)
-    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return true;
-  return false;
+    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return dir + "/" + program;
+  return "";
 }
 
 CompilerConfig make_config() {
@@ -56,7 +58,7 @@ CompilerConfig make_config() {
   // than Debian's default clang 14 (whose loop strength reduction takes seconds on
   // unrolled nests) and its code ran faster (Zen 4 is unknown to clang 14).
   // The fallback needs its own OpenMP runtime (libomp-dev for Debian's clang).
-  c.compiler = cc && *cc ? cc : on_path("clang-19") ? "clang-19" : "clang";
+  c.compiler = cc && *cc ? cc : !find_on_path("clang-19").empty() ? "clang-19" : "clang";
   // -O3 -march=native: the kernels run where they are compiled.
   // Errno-free math lets clang vectorize expf/sqrtf calls. Full -ffast-math is
   // avoided: it assumes no infinities, and max-reductions start from -INFINITY.
@@ -105,11 +107,9 @@ void kill_process_tree(pid_t pid) {
 // the child may only make async-signal-safe calls.
 std::string resolve_program(const std::string& program) {
   if (program.find('/') != std::string::npos) return program;
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path ? path : "");
-  for (std::string dir; std::getline(dirs, dir, ':');)
-    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return dir + "/" + program;
-  fail("cannot start the kernel compiler '{}': not found on PATH", program);
+  std::string found = find_on_path(program);
+  if (found.empty()) fail("cannot start the kernel compiler '{}': not found on PATH", program);
+  return found;
 }
 
 // Runs argv, stdout/stderr into `log`, for at most `timeout_seconds` (0: no limit).
@@ -181,29 +181,12 @@ void check_space_after_failure(const std::string& dir) {
     throw NoSpace(fmt::format("{}: No space left on device ({} KiB free)", dir, space.available / 1024));
 }
 
-// Writes `text` to `path`; fails with `what` and the reason (NoSpace on a full disk).
-void write_file(const std::string& path, const std::string& text, const std::string& what) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail_io(errno, what);
-  for (size_t done = 0; done < text.size();) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int e = errno;
-      ::close(fd);
-      fail_io(e, what);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0) fail_io(errno, what);
-}
-
 // One line for a failed compiler run.
 std::string describe_failure(const ProcessEnd& end, const std::string& message) {
   if (end.signal != 0)
-    return fmt::format("the compiler was killed by signal {} ({}), {} times", end.signal, strsignal(end.signal),
+    return fmt::format("(the compiler was killed by signal {} ({}), {} times)", end.signal, strsignal(end.signal),
                        kCompilerAttempts);
-  return fmt::format("exit {}: {}", end.exit_code, message);
+  return fmt::format("(exit {}): {}", end.exit_code, message);
 }
 
 std::string first_error_line(const std::string& log) {
@@ -320,7 +303,7 @@ std::string compile_c(const std::string& source, double timeout_seconds, bool ob
     if (!end.ok()) {
       fs::remove(out_tmp);
       check_space_after_failure(config.cache_dir);
-      fail("kernel compilation failed ({})", describe_failure(end, message));
+      fail("kernel compilation failed {}", describe_failure(end, message));
     }
   });
 }
@@ -348,7 +331,7 @@ void link_shared_library(const std::vector<std::string>& inputs, const std::stri
   if (end.timed_out) fail("linking {} did not finish within {} s", output, timeout_seconds);
   if (!end.ok()) {
     check_space_after_failure(fs::absolute(output).parent_path().string());
-    fail("linking {} failed ({})", output, describe_failure(end, message));
+    fail("linking {} failed {}", output, describe_failure(end, message));
   }
 }
 
