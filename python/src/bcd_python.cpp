@@ -99,6 +99,9 @@ class PyModel {
   std::vector<bcd::TensorInfo> inputs_, outputs_;
 };
 
+// A value or None.
+py::object optional_to_python(const std::optional<double>& v) { return v ? py::cast(*v) : py::none(); }
+
 // Tuning progress to a Python callable: one dict per measured round, on the
 // calling thread (which holds no GIL while bcd tunes).
 class PyObserver : public bcd::api::TuneObserver {
@@ -113,7 +116,7 @@ class PyObserver : public bcd::api::TuneObserver {
     d["errors"] = r.errors;
     d["trials"] = r.total_trials;
     d["elapsed_seconds"] = r.elapsed_seconds;
-    d["estimated_latency_seconds"] = r.estimated_latency_seconds ? py::cast(*r.estimated_latency_seconds) : py::none();
+    d["estimated_latency_seconds"] = optional_to_python(r.estimated_latency_seconds);
     callback_(d);
   }
   void on_message(const std::string& m) override { call_text("message", m); }
@@ -173,7 +176,7 @@ py::dict tune(const std::string& model, const std::string& strategy, int num_tri
   d["trials"] = r.trials;
   d["measured_now"] = r.measured_now;
   d["elapsed_seconds"] = r.elapsed_seconds;
-  d["estimated_latency_seconds"] = r.estimated_latency_seconds ? py::cast(*r.estimated_latency_seconds) : py::none();
+  d["estimated_latency_seconds"] = optional_to_python(r.estimated_latency_seconds);
   return d;
 }
 

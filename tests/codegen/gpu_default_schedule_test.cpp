@@ -79,11 +79,7 @@ TEST_P(GpuDefaultSchedule, CompilesWithNvrtcAndEmulatedMatchesReference) {
     args.push_back(o.data());
   }
   runtime::Module::from_source(codegen::codegen_c({f}, {.emulate_gpu = true})).get(name).run(args);
-  for (size_t o = 0; o < outputs.size(); ++o) {
-    ArrayDiff d = compare_arrays(outputs[o], expected[o]);
-    EXPECT_TRUE(arrays_close(outputs[o], expected[o], config.rtol, config.atol))
-        << "output " << o << ": max abs " << d.max_abs << ", max rel " << d.max_rel;
-  }
+  ops::optest::expect_outputs_match(outputs, expected, config);
 }
 
 INSTANTIATE_TEST_SUITE_P(OpAll, GpuDefaultSchedule, ::testing::ValuesIn(ops::optest::config_indices()),

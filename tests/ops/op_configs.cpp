@@ -1,5 +1,7 @@
 #include "op_configs.h"
 
+#include <gtest/gtest.h>
+
 namespace bcd::ops::optest {
 
 namespace {
@@ -142,6 +144,16 @@ std::string config_param_name(size_t index) {
   size_t within = 0;
   for (size_t i = 0; i < index; ++i) within += table[i].op == table[index].op;
   return config_name(table[index], within);
+}
+
+void expect_outputs_match(const std::vector<NDArray>& actual, const std::vector<NDArray>& expected,
+                          const OpConfig& config) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t i = 0; i < actual.size(); ++i) {
+    ArrayDiff diff = compare_arrays(actual[i], expected[i]);
+    EXPECT_TRUE(arrays_close(actual[i], expected[i], config.rtol, config.atol))
+        << "output " << i << ": max abs " << diff.max_abs << ", max rel " << diff.max_rel;
+  }
 }
 
 }  // namespace bcd::ops::optest

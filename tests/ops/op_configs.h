@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "support/ndarray.h"
+
 namespace bcd::ops::optest {
 
 struct OpConfig {
@@ -25,5 +27,10 @@ std::string config_name(const OpConfig& config, size_t index_within_op);
 // ("conv2d_3") for INSTANTIATE_TEST_SUITE_P.
 std::vector<size_t> config_indices();
 std::string config_param_name(size_t index);
+
+// Expects every actual output close to the expected one within the configuration's
+// tolerances, naming the output and its largest differences otherwise.
+void expect_outputs_match(const std::vector<NDArray>& actual, const std::vector<NDArray>& expected,
+                          const OpConfig& config);
 
 }  // namespace bcd::ops::optest

@@ -84,12 +84,7 @@ TEST_P(OpMatchesReference, DefaultProgramMatchesReference) {
   std::vector<NDArray> inputs = config_inputs(inst, config, 1234 + GetParam());
   std::vector<NDArray> expected = inst.reference(pointers(inputs));
   std::vector<NDArray> actual = runtime::run_dag_default(inst.dag, pointers(inputs));
-  ASSERT_EQ(actual.size(), expected.size());
-  for (size_t i = 0; i < actual.size(); ++i) {
-    ArrayDiff diff = compare_arrays(actual[i], expected[i]);
-    EXPECT_TRUE(arrays_close(actual[i], expected[i], config.rtol, config.atol))
-        << "output " << i << ": max abs " << diff.max_abs << ", max rel " << diff.max_rel;
-  }
+  optest::expect_outputs_match(actual, expected, config);
 }
 
 INSTANTIATE_TEST_SUITE_P(OpAll, OpMatchesReference, ::testing::ValuesIn(ops::optest::config_indices()),

@@ -49,11 +49,7 @@ TEST_P(CpuDefaultSchedule, MatchesTheReferenceWithParallelOuterLoops) {
   for (auto& o : outputs) args.push_back(o.data());
   const std::string name = "cpu_default_" + std::to_string(GetParam());
   runtime::Module::from_source(codegen::codegen_c({lower::lower_state(state, name)})).get(name).run(args);
-  for (size_t o = 0; o < outputs.size(); ++o) {
-    ArrayDiff d = compare_arrays(outputs[o], expected[o]);
-    EXPECT_TRUE(arrays_close(outputs[o], expected[o], config.rtol, config.atol))
-        << "output " << o << ": max abs " << d.max_abs << ", max rel " << d.max_rel;
-  }
+  ops::optest::expect_outputs_match(outputs, expected, config);
 }
 
 INSTANTIATE_TEST_SUITE_P(OpAll, CpuDefaultSchedule, ::testing::ValuesIn(ops::optest::config_indices()),
