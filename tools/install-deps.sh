@@ -12,6 +12,7 @@ packages=(
   libopenblas-dev libdnnl-dev libxgboost-dev libonnx-dev libprotobuf-dev zlib1g-dev
   pybind11-dev python3-dev python3-numpy  # the Python package (python/)
   python3-onnx  # generates the ONNX backend node tests of the conformance check
+  redis-server libhiredis-dev  # measurement on many machines through a broker (src/broker/)
   libclang-rt-19-dev  # libFuzzer and the sanitizer runtimes of the fuzz targets (fuzz/)
 )
 missing=()

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "broker/broker_session.h"
 #include "costmodel/cost_model.h"
 #include "graph/tasks.h"
 #include "ops/registry.h"
@@ -157,8 +158,17 @@ TuneResult run(std::vector<tuning::ScheduledTask> tasks, const RunFiles& files, 
   return result;
 }
 
-tuning::NetworkTuningOptions task_options(const TuneConfig& c, const Target& target) {
+tuning::NetworkTuningOptions task_options(const TuneConfig& c, const Target& target, TuneObserver* observer) {
   tuning::NetworkTuningOptions o;
+  if (!c.broker.empty()) {
+    broker::SessionOptions so;
+    so.url = c.broker;
+    so.broker_timeout = c.broker_timeout;
+    so.message = [observer](const std::string& line) {
+      if (observer) observer->on_message(line);
+    };
+    o.measurer_factory = broker::broker_measurer_factory(std::make_shared<broker::BrokerSession>(so, target));
+  }
   o.target = target;
   o.search = c.search;
   o.measure = tuning::tuning_measure_options(c.timeout);
@@ -178,7 +188,7 @@ TuneResult tune_network(const TuneConfig& c, TuneObserver* observer) {
   graph::TaskSet task_set = graph::extract_tasks(graph);
 
   std::shared_ptr<costmodel::CostModel> model = costmodel::make_cost_model(c.cost_model, c.seed);
-  std::vector<tuning::ScheduledTask> tasks = tuning::make_scheduled_tasks(task_set, model, task_options(c, target));
+  std::vector<tuning::ScheduledTask> tasks = tuning::make_scheduled_tasks(task_set, model, task_options(c, target, observer));
   if (tasks.empty()) fail("model {} has no task to tune", c.model.model);
 
   RunFiles files = run_files(c, c.strategy, c.model.model);
@@ -214,7 +224,7 @@ TuneResult tune_operator(const OpSpec& op, const TuneConfig& c, TuneObserver* ob
   task.weight = 1;
   task.dag = std::make_shared<ir::ComputeDAG>(inst.dag);
   one.tasks.push_back(task);
-  tuning::NetworkTuningOptions options = task_options(c, target);
+  tuning::NetworkTuningOptions options = task_options(c, target, observer);
   options.include_simple_tasks = true;  // the operator asked for is tuned whatever it is
   std::shared_ptr<costmodel::CostModel> model = costmodel::make_cost_model(c.cost_model, c.seed);
   std::vector<tuning::ScheduledTask> tasks = tuning::make_scheduled_tasks(one, model, options);

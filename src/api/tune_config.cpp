@@ -56,6 +56,7 @@ Target configured_target(const TuneConfig& config) {
 }
 
 void check_config(const TuneConfig& c) {
+  if (!(c.broker_timeout > 0)) fail("the broker timeout must be positive, not {}", c.broker_timeout);
   if (c.num_trials <= 0) fail("the number of trials must be positive, not {}", c.num_trials);
   if (c.num_measures_per_round <= 0) fail("measures per round must be positive, not {}", c.num_measures_per_round);
   // Upper bounds far above any useful value, so that the search's own arithmetic

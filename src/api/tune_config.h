@@ -77,6 +77,12 @@ struct TuneConfig {
   // Tasks without a reduction (data movement, elementwise math) run default
   // schedules unless asked for, as in TVM.
   bool include_simple_tasks = false;
+
+  // --- measurement on other machines
+  // "": measure here. Else redis://[user:password@]host[:port]: candidates become
+  // jobs for `bcd worker`s of this machine's hardware (src/broker/).
+  std::string broker;
+  double broker_timeout = 60;  // seconds to wait for a lost broker, or for a worker
 };
 
 // The target `config` tunes for: search::resolve_target(config.target), then its

@@ -25,4 +25,9 @@ CommandRunner add_compare_command(CLI::App& app);
 // `bcd export-onnx --model M --out FILE`: write a model as an ONNX file.
 CommandRunner add_export_onnx_command(CLI::App& app);
 
+// `bcd worker --broker URL`: measure candidates for tuners on other machines.
+CommandRunner add_worker_command(CLI::App& app);
+// `bcd workers --broker URL`: the live workers and runs on a broker.
+CommandRunner add_workers_command(CLI::App& app);
+
 }  // namespace bcd::cli

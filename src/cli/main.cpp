@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   runners["compile"] = bcd::cli::add_compile_command(app);
   runners["compare"] = bcd::cli::add_compare_command(app);
   runners["export-onnx"] = bcd::cli::add_export_onnx_command(app);
+  runners["worker"] = bcd::cli::add_worker_command(app);
+  runners["workers"] = bcd::cli::add_workers_command(app);
   try {
     // CLI11 would say only that a subcommand is required.
     if (argc > 1 && argv[1][0] != '-' && !runners.count(argv[1])) {

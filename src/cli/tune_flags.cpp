@@ -36,6 +36,13 @@ TuneFlags::TuneFlags(CLI::App* cmd, api::TuneConfig& c) : cmd_(cmd) {
   cmd->add_option("--log-dir", c.log_dir,
                   "run directory: records.json, tuning.tsv, run.json (default: log_<strategy>/<name>/<next idx>)");
   cmd->add_flag("--resume", c.resume, "continue the run in --log-dir (default: the latest) without re-measuring");
+  cmd->add_option("--broker", c.broker,
+                  "measure on `bcd worker`s of this machine's hardware through a Redis broker: "
+                  "redis://[user:password@]host[:port]");
+  cmd->add_option("--broker-timeout", c.broker_timeout,
+                  "seconds to wait for a lost broker, or for a worker, before the run stops (resumable)")
+      ->check(positive)
+      ->capture_default_str();
   cmd->add_flag("-v,--verbose", verbose,
                 "the target's parameters, per-phase times, internal errors skipped, the full table every 20 rounds");
 }

@@ -92,6 +92,11 @@ void OperatorPrinter::on_round(const tuning::TaskScheduler& scheduler, const tun
   std::fflush(stdout);
 }
 
+void OperatorPrinter::on_message(const std::string& line) {
+  fmt::print("{}\n", line);
+  std::fflush(stdout);
+}
+
 void OperatorPrinter::on_warning(const std::string& line) { fmt::print(stderr, "bcd: warning: {}\n", line); }
 
 void OperatorPrinter::on_finish(const tuning::TaskScheduler& scheduler, const api::TuneResult& r) {

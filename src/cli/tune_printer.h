@@ -29,6 +29,7 @@ class OperatorPrinter : public api::TuneObserver {
   explicit OperatorPrinter(bool verbose) : verbose_(verbose) {}
   void on_start(const api::TuneStart& s) override;
   void on_round(const tuning::TaskScheduler& scheduler, const tuning::SchedulerRound& r) override;
+  void on_message(const std::string& line) override;
   void on_warning(const std::string& line) override;
   void on_finish(const tuning::TaskScheduler& scheduler, const api::TuneResult& r) override;
 

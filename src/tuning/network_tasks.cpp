@@ -25,7 +25,8 @@ std::vector<ScheduledTask> make_scheduled_tasks(const graph::TaskSet& task_set,
     uint64_t seed = options.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(position++) + 1;
     st.policy = std::make_unique<search::SearchPolicy>(search::SearchTask(*t.dag, options.target), model,
                                                        options.search, seed);
-    st.measurer = std::make_unique<TaskMeasurer>(st.policy->task(), options.measure);
+    st.measurer = options.measurer_factory ? options.measurer_factory(st.policy->task(), options.measure)
+                                           : std::make_unique<TaskMeasurer>(st.policy->task(), options.measure);
     out.push_back(std::move(st));
   }
   return out;

@@ -22,6 +22,8 @@ struct NetworkTuningOptions {
   // of tuning, as in TVM, unless asked for; they run with default schedules.
   bool include_simple_tasks = false;
   uint64_t seed = 0;
+  // Empty: each task is measured on this machine (TaskMeasurer).
+  MeasurerFactory measurer_factory;
 };
 
 // Indices into task_set.tasks of the tasks that are tuned, in order.

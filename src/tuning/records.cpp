@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "support/error.h"
+#include "support/json_fields.h"
 
 namespace bcd::tuning {
 
@@ -45,47 +46,6 @@ void check_finite(double value, const char* field, const Record& r) {
   if (!std::isfinite(value))
     fail("cannot write a record of workload {}: field \"{}\" is {}", r.workload_key, field, value);
 }
-
-// Typed access to the fields of a record object; failures name the field.
-class FieldReader {
- public:
-  explicit FieldReader(const json& j) : j_(j) {}
-  const json* find(const char* name) const {
-    auto it = j_.find(name);
-    return it == j_.end() ? nullptr : &*it;
-  }
-  const json& required(const char* name) const {
-    const json* v = find(name);
-    if (!v) fail("missing field \"{}\"", name);
-    return *v;
-  }
-  std::string str(const char* name, const std::optional<std::string>& fallback = std::nullopt) const {
-    const json* v = fallback ? find(name) : &required(name);
-    if (!v) return *fallback;
-    if (!v->is_string()) fail("field \"{}\" must be a string", name);
-    return v->get<std::string>();
-  }
-  double number(const char* name, double fallback) const {
-    const json* v = find(name);
-    if (!v) return fallback;
-    if (!v->is_number()) fail("field \"{}\" must be a number", name);
-    return v->get<double>();
-  }
-
- private:
-  const json& j_;
-};
-
-// nlohmann's messages start with "[json.exception.parse_error.101] "; the reader
-// of a bcd error does not need the library's error code.
-std::string without_json_prefix(const std::string& message) {
-  if (message.rfind("[json.exception.", 0) == 0) {
-    size_t end = message.find("] ");
-    if (end != std::string::npos) return message.substr(end + 2);
-  }
-  return message;
-}
-
 }  // namespace
 
 std::string record_to_line(const Record& r) {
@@ -112,12 +72,7 @@ std::string record_to_line(const Record& r) {
 }
 
 Record record_from_line(const std::string& line) {
-  json j;
-  try {
-    j = json::parse(line);
-  } catch (const json::exception& e) {
-    fail("invalid JSON: {}", without_json_prefix(e.what()));
-  }
+  json j = parse_json_text(line);
   if (!j.is_object()) fail("not a JSON object");
   FieldReader f(j);
   const json& v = f.required("v");

@@ -48,7 +48,7 @@ struct ScheduledTask {
   std::string name;  // "conv2d_add_relu_1"
   int weight = 1;
   std::unique_ptr<search::SearchPolicy> policy;
-  std::unique_ptr<TaskMeasurer> measurer;
+  std::unique_ptr<Measurer> measurer;
 };
 
 

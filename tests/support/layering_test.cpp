@@ -28,7 +28,7 @@ struct Layering {
 
 const Layering kLayering = {
     .order = {"package_runtime", "support", "target", "ir", "ops", "schedule", "lower", "codegen", "runtime",
-              "worker", "costmodel", "search", "graph", "frontends", "tuning", "diffusion",
+              "worker", "costmodel", "search", "graph", "frontends", "tuning", "broker", "diffusion",
               "executor", "package", "api", "cli"},
     .executables = {"worker", "cli"},
 };
