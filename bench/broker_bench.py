@@ -155,7 +155,7 @@ def flattened(records, path):
 def scaling(bcd, tmp, records):
     rows = [json.loads(line) for line in open(records) if line.strip()]
     times = sorted(r["build_s"] + r["run_s"] for r in rows)
-    print(f"== scaling: simulated workers (--batch 1), tune-op dense 128x128x128, 128 trials, 64 per round,")
+    print(f"== scaling: simulated workers (--batch 1), tune-op dense 128x128x128, 256 trials, 64 per round,")
     print(f"   population 64, 1 iteration; {len(times)} recorded jobs of {records}: build+run median "
           f"{statistics.median(times):.2f} s, max {times[-1]:.2f} s")
     for label, source in [("recorded times", records),
@@ -169,7 +169,7 @@ def scaling(bcd, tmp, records):
             workers = start_workers(bcd, redis.url, n, ["--simulate", source, "--batch", "1"], tmp)
             try:
                 wall, cpu, (lower, build, run), trials = tune(
-                    bcd, os.path.join(tmp, f"scale-{label[0]}{n}"), op_args(128, 64, 1, 64, 1) + ["--broker", redis.url])
+                    bcd, os.path.join(tmp, f"scale-{label[0]}{n}"), op_args(256, 64, 1, 64, 1) + ["--broker", redis.url])
             finally:
                 stop_workers(workers)
                 redis.stop()

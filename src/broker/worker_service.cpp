@@ -46,6 +46,14 @@ struct Answer {
   JobResult result;
 };
 
+// A worker sees a share of each round, so "verify the round's fastest" becomes
+// "verify every candidate": the check is one more run inside the same request to
+// the measurement worker, cheaper than a second measurement worker per batch.
+tuning::MeasureOptions checked_everywhere(tuning::MeasureOptions options) {
+  options.verify_all = options.verify_all || options.verify_best;
+  return options;
+}
+
 // A task this worker has measured before: its DAG rebuilt once, and its measurer
 // (which computes the task's expected output once).
 struct CachedTask {
@@ -67,7 +75,7 @@ class Service {
     info_.hardware = hardware_description(target_);
     info_.version = kVersion;
     info_.cores = cores;
-    info_.batch = options.batch > 0 ? std::min(options.batch, keys::kMaxBatch) : std::min(cores, keys::kMaxBatch);
+    info_.batch = options.batch > 0 ? std::min(options.batch, keys::kMaxBatch) : keys::kDefaultBatch;
     info_.state = "idle";
     info_.started = tuning::now_seconds();
     if (!options.simulate_records.empty())
@@ -158,7 +166,9 @@ class Service {
 
   void serve_once() {
     post_answers();
-    if (seconds_since(last_discovery_) > 2) {
+    // A new run is found within half a second: workers blocked on other runs'
+    // streams would not see its jobs otherwise.
+    if (seconds_since(last_discovery_) > 0.5) {
       discover_runs();
       last_discovery_ = Clock::now();
     }
@@ -292,7 +302,7 @@ class Service {
     if (simulated_)
       cached->measurer = std::make_unique<SimulatedMeasurer>(simulated_, job.workload_key);
     else
-      cached->measurer = std::make_unique<tuning::TaskMeasurer>(cached->task, job.measure);
+      cached->measurer = std::make_unique<tuning::TaskMeasurer>(cached->task, checked_everywhere(job.measure));
     return *tasks_.emplace(cache_key, std::move(cached)).first->second;
   }
 

@@ -17,7 +17,7 @@ namespace bcd::broker {
 struct WorkerOptions {
   std::string url;               // redis://[user:password@]host[:port]
   std::string target = "llvm";   // resolved for this machine (search::resolve_target)
-  int batch = 0;                 // jobs taken at once; 0: this machine's cores, at most keys::kMaxBatch
+  int batch = 0;                 // jobs taken at once; 0: keys::kDefaultBatch (at most keys::kMaxBatch)
   // Benchmarks of the broker itself: answer each job with a measurement of this
   // records file, sleeping for its recorded build and run times instead of
   // compiling (many simulated workers then fit on a few cores).

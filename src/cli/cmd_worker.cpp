@@ -85,8 +85,9 @@ CommandRunner add_worker_command(CLI::App& app) {
       "worker", "measure candidates for tuners on other machines: serve a Redis broker until SIGTERM or Ctrl-C");
   cmd->add_option("--broker", o->url, "redis://[user:password@]host[:port]")->required();
   cmd->add_option("--target", o->target, "what this machine measures: llvm (this CPU) or cuda")->capture_default_str();
-  cmd->add_option("--batch", o->batch, "jobs taken at once (they build in parallel); default: the cores, at most 8")
-      ->check(CLI::Range(1, broker::keys::kMaxBatch));
+  cmd->add_option("--batch", o->batch, "jobs taken at once (they build in parallel; fewer spread a round over more workers)")
+      ->check(CLI::Range(1, broker::keys::kMaxBatch))
+      ->default_str(std::to_string(broker::keys::kDefaultBatch));
   cmd->add_option("--simulate", o->simulate_records,
                   "benchmarks: answer jobs from this records file, sleeping for the recorded times")
       ->group("");  // hidden: for bench/broker_scaling.py
