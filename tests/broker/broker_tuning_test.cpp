@@ -323,3 +323,32 @@ TEST(BrokerTuning, WrongCredentialsAreOneLineAndAnAclUserLimitedToBcdKeysWorks) 
   ASSERT_EQ(run.status, 0) << run.output << read_file(dir / "worker.log");
   EXPECT_EQ(count_lines((dir / "run/records.json").string()), 4);
 }
+
+TEST(BrokerTuning, OnlyWorkersOfOtherHardwareAreRefusedInOneLine) {
+  REQUIRE_REDIS();
+  fs::path dir = temp_dir("broker-mismatch");
+  RedisServer redis;
+  broker::RedisClient client(broker::parse_broker_url(redis.url()));
+  // A worker of another machine, as its heartbeat says.
+  broker::WorkerInfo other;
+  other.id = "elsewhere-1-abcd";
+  other.fingerprint = "00000000deadbeef";
+  other.hardware = "Some Other CPU; llvm znver5 cores=64 lanes=16 cache-line=64";
+  other.version = kVersion;
+  broker::publish_heartbeat(client, other);
+  expect_one_line_error(run_bcd(plus(tune_op(dir / "run", 4, 4), {"--broker", redis.url()})),
+                        "measure other hardware (worker elsewhere-1-abcd: Some Other CPU");
+}
+
+TEST(BrokerTuning, AWorkerStoppedWithSigtermLeavesAndTakesItsHeartbeatAlong) {
+  REQUIRE_REDIS();
+  fs::path dir = temp_dir("broker-sigterm");
+  RedisServer redis;
+  pid_t worker = spawn_bcd({"worker", "--broker", redis.url()}, (dir / "worker.log").string());
+  wait_for_workers(redis, 1);
+  kill(worker, SIGTERM);
+  EXPECT_EQ(wait_status(worker), 0) << read_file(dir / "worker.log");
+  EXPECT_THAT(read_file(dir / "worker.log"), HasSubstr("stopped after 0 jobs"));
+  broker::RedisClient client(broker::parse_broker_url(redis.url()));
+  EXPECT_TRUE(broker::live_workers(client).empty());
+}
