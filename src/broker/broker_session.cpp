@@ -26,8 +26,6 @@ std::string new_run_id() {
   return fmt::format("{:016x}", id);
 }
 
-bool is_busygroup(const Error& e) { return std::string(e.what()).rfind("BUSYGROUP", 0) == 0; }
-
 // The longest a worker may hold a job before the tuner gives up on it: a batch of
 // jobs shares one build phase, then runs one after another, each with a
 // verification run at most.
@@ -102,16 +100,8 @@ void BrokerSession::register_run() {
   // The job stream with the workers' group, and the (empty) result stream that
   // workers post to: they never create it, so that results of a run that ended
   // go nowhere. A group is how Redis makes an empty stream.
-  for (const auto& [stream, group] : {std::pair{keys::jobs(run_id_), keys::kGroup},
-                                      std::pair{keys::results(run_id_), std::string("tuner")}}) {
-    try {
-      redis_->command({"XGROUP", "CREATE", stream, group, "0", "MKSTREAM"});
-    } catch (const BrokerUnavailable&) {
-      throw;
-    } catch (const Error& e) {
-      if (!is_busygroup(e)) throw;
-    }
-  }
+  redis_->create_group(keys::jobs(run_id_), keys::kGroup, true);
+  redis_->create_group(keys::results(run_id_), "tuner", true);
   redis_->pipeline({{"EXPIRE", keys::jobs(run_id_), ttl}, {"EXPIRE", keys::results(run_id_), ttl}});
   dags_uploaded_.clear();
 }

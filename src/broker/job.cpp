@@ -57,6 +57,8 @@ json object_of(const std::string& text, const char* what) {
 
 }  // namespace
 
+std::string measure_settings_text(const tuning::MeasureOptions& measure) { return measure_to_json(measure).dump(); }
+
 std::string job_to_json(const Job& job) {
   json j = {{"v", kJobFormatVersion},
             {"bcd", job.bcd_version},

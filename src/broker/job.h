@@ -39,6 +39,8 @@ struct JobResult {
 };
 
 std::string job_to_json(const Job& job);
+// The measure settings as the job writes them: equal settings, equal text.
+std::string measure_settings_text(const tuning::MeasureOptions& measure);
 // Fails (bcd::Error, one line) on malformed JSON, a missing or mistyped field, an
 // unknown step or a format version it does not read. The id is read first, so a
 // caller can still answer a job whose rest is malformed (job_id_of).

@@ -63,6 +63,18 @@ std::vector<StreamEntry> stream_entries(const RedisValue& entries) {
   return out;
 }
 
+void RedisClient::create_group(const std::string& stream, const std::string& group, bool make_stream) {
+  std::vector<std::string> args = {"XGROUP", "CREATE", stream, group, "0"};
+  if (make_stream) args.push_back("MKSTREAM");
+  try {
+    command(args);
+  } catch (const BrokerUnavailable&) {
+    throw;
+  } catch (const Error& e) {
+    if (std::string(e.what()).rfind("BUSYGROUP", 0) != 0) throw;
+  }
+}
+
 #ifdef BCD_HAVE_HIREDIS
 
 namespace {

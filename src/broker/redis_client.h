@@ -70,6 +70,11 @@ class RedisClient {
   // order; an error reply fails once every reply is read.
   std::vector<RedisValue> pipeline(const std::vector<std::vector<std::string>>& commands);
 
+  // Creates consumer group `group` of `stream`, reading it from the start; a group
+  // that exists already is left as it is. `make_stream` creates a missing stream
+  // (empty); without it, a missing stream fails with Error.
+  void create_group(const std::string& stream, const std::string& group, bool make_stream);
+
   const BrokerAddress& address() const { return address_; }
 
  private:

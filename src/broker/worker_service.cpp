@@ -198,12 +198,11 @@ class Service {
       seen[run] = serve;
       if (!serve) continue;
       try {
-        redis_->command({"XGROUP", "CREATE", keys::jobs(run), keys::kGroup, "0"});
+        redis_->create_group(keys::jobs(run), keys::kGroup, false);
       } catch (const BrokerUnavailable&) {
         throw;
-      } catch (const Error& e) {
-        // BUSYGROUP: the tuner made it. Anything else: the stream is gone (the run ended).
-        if (std::string(e.what()).rfind("BUSYGROUP", 0) != 0) continue;
+      } catch (const Error&) {
+        continue;  // the stream is gone: the run ended
       }
       active.push_back(run);
     }
@@ -289,8 +288,8 @@ class Service {
   }
 
   CachedTask& task_for(const std::string& run, const Job& job) {
-    std::string measure = job_to_json(Job{"", "", "", "", "", {}, job.measure});
-    std::string cache_key = run + "/" + job.workload_key + "/" + job.target + "/" + measure;
+    std::string cache_key =
+        run + "/" + job.workload_key + "/" + job.target + "/" + measure_settings_text(job.measure);
     auto it = tasks_.find(cache_key);
     if (it != tasks_.end()) return *it->second;
     RedisValue dag_text = redis_->command({"HGET", keys::dags(run), job.workload_key});
@@ -309,32 +308,28 @@ class Service {
   void answer(const std::vector<Taken>& taken) {
     // Jobs of one task and settings are measured together: they share the build phase.
     struct Group {
-      CachedTask* task = nullptr;
       std::vector<size_t> members;
       std::vector<schedule::State> states;
     };
     std::map<CachedTask*, Group> groups;
     if (tasks_.size() > 64) tasks_.clear();  // each holds a task's inputs and expected outputs
-    std::vector<std::optional<JobResult>> results(taken.size());
+    std::vector<JobResult> results(taken.size());
     for (size_t i = 0; i < taken.size(); ++i) {
       const Taken& t = taken[i];
-      JobResult r;
-      r.id = job_id_of(t.payload);
+      JobResult& r = results[i];
       r.worker = info_.id;
       auto reject = [&](runtime::MeasureError kind, const std::string& why) {
         r.result.error = kind;
         r.result.error_message = why;
-        results[i] = r;
         log(fmt::format("worker {}: rejected job '{}' of run {}: {}", info_.id, r.id, t.run, why));
       };
-      if (t.deliveries > 3) {
-        reject(runtime::MeasureError::Runtime, fmt::format("{} workers stopped while holding this job", t.deliveries - 1));
-        continue;
-      }
       Job job;
       CachedTask* task = nullptr;
       try {
         job = job_from_json(t.payload);
+        r.id = job.id;
+        if (t.deliveries > 3)
+          fail("{} workers stopped while holding this job", t.deliveries - 1);
         if (job.bcd_version != kVersion)
           fail("the job is of bcd {}, this worker runs bcd {}", job.bcd_version, kVersion);
         if (!same_measurements(job.target, target_))
@@ -343,13 +338,15 @@ class Service {
       } catch (const BrokerUnavailable&) {
         throw;
       } catch (const Error& e) {
-        reject(runtime::MeasureError::Unknown, fmt::format("rejected job: {}", e.what()));
+        if (r.id.empty()) r.id = job_id_of(t.payload);  // what can still be answered
+        bool abandoned = t.deliveries > 3;
+        reject(abandoned ? runtime::MeasureError::Runtime : runtime::MeasureError::Unknown,
+               abandoned ? std::string(e.what()) : fmt::format("rejected job: {}", e.what()));
         continue;
       }
       try {
         schedule::State state = schedule::replay(task->task.dag, job.steps);
         Group& g = groups[task];
-        g.task = task;
         g.members.push_back(i);
         g.states.push_back(std::move(state));
       } catch (const Error& e) {
@@ -358,15 +355,9 @@ class Service {
     }
     for (auto& [task, g] : groups) {
       std::vector<runtime::MeasureResult> measured = task->measurer->measure(g.states);
-      for (size_t k = 0; k < g.members.size(); ++k) {
-        JobResult r;
-        r.id = job_id_of(taken[g.members[k]].payload);
-        r.worker = info_.id;
-        r.result = std::move(measured[k]);
-        results[g.members[k]] = std::move(r);
-      }
+      for (size_t k = 0; k < g.members.size(); ++k) results[g.members[k]].result = std::move(measured[k]);
     }
-    for (size_t i = 0; i < taken.size(); ++i) answers_.push_back({taken[i].run, taken[i].entry, *results[i]});
+    for (size_t i = 0; i < taken.size(); ++i) answers_.push_back({taken[i].run, taken[i].entry, std::move(results[i])});
   }
 
   void post_answers() {

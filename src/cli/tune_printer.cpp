@@ -21,6 +21,12 @@ void print_phase_times(const tuning::ScheduledTask& t, const char* label) {
              m.lower_seconds, m.build_seconds, m.run_seconds, s.internal_errors);
 }
 
+// A line shown at once, even when stdout is a pipe or a file.
+void print_line(const std::string& line) {
+  fmt::print("{}\n", line);
+  std::fflush(stdout);
+}
+
 void print_internal_errors(const api::TuneResult& r) {
   if (r.internal_errors == 0) return;
   fmt::print(stderr,
@@ -56,10 +62,7 @@ void NetworkPrinter::on_round(const tuning::TaskScheduler& scheduler, const tuni
   std::fflush(stdout);
 }
 
-void NetworkPrinter::on_message(const std::string& line) {
-  fmt::print("{}\n", line);
-  std::fflush(stdout);
-}
+void NetworkPrinter::on_message(const std::string& line) { print_line(line); }
 
 void NetworkPrinter::on_warning(const std::string& line) { fmt::print(stderr, "bcd: warning: {}\n", line); }
 
@@ -92,10 +95,7 @@ void OperatorPrinter::on_round(const tuning::TaskScheduler& scheduler, const tun
   std::fflush(stdout);
 }
 
-void OperatorPrinter::on_message(const std::string& line) {
-  fmt::print("{}\n", line);
-  std::fflush(stdout);
-}
+void OperatorPrinter::on_message(const std::string& line) { print_line(line); }
 
 void OperatorPrinter::on_warning(const std::string& line) { fmt::print(stderr, "bcd: warning: {}\n", line); }
 

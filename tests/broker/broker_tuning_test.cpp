@@ -91,11 +91,6 @@ int wait_status(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // Jobs of the one run on the broker that a worker holds (delivered, not answered).
 long long held_jobs(broker::RedisClient& client) {
   broker::RedisValue runs = client.command({"ZRANGE", broker::keys::kRuns, "0", "-1"});
@@ -148,11 +143,7 @@ TEST(BrokerTuning, AJobOfAWorkerKilledMidJobIsMeasuredByAnother) {
   // The first worker's compiler takes 5 s, so that it is surely holding its jobs
   // when it is killed.
   fs::path slow = dir / "slow-cc";
-  {
-    BcdRun cc = run_shell("command -v clang-19 || command -v clang");
-    std::ofstream(slow) << "#!/bin/sh\nsleep 5\nexec " << cc.output.substr(0, cc.output.find('\n')) << " \"$@\"\n";
-    fs::permissions(slow, fs::perms::owner_all);
-  }
+  write_script(slow, "sleep 5\nexec " + real_compiler() + " \"$@\"\n");
   pid_t doomed;
   {
     ScopedEnv cc("BCD_CC", slow.string());

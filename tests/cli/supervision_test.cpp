@@ -22,18 +22,6 @@ using namespace bcd::testutil;
 
 namespace {
 
-// Writes an executable shell script.
-void write_script(const fs::path& path, const std::string& body) {
-  std::ofstream(path) << "#!/bin/sh\n" << body;
-  fs::permissions(path, fs::perms::owner_all);
-}
-
-// The kernel compiler bcd would use (tests run where it is installed).
-std::string real_compiler() {
-  BcdRun r = run_shell("command -v clang-19 || command -v clang");
-  return r.output.substr(0, r.output.find('\n'));
-}
-
 // A small tuning run into `dir`/run: 4 candidates, one round.
 std::vector<std::string> small_tune(const fs::path& dir, const std::string& seed = "1") {
   return {"tune-op",    "dense", "--params", "m=8,n=8,k=8", "--num-trials", "4", "--num-measures-per-round", "4",
@@ -163,10 +151,7 @@ TEST(Supervision, AFullDiskEndsTheRunInOneLineAndRecordsNoCompileErrors) {
   std::ofstream(dir / "script.sh") << script;
   BcdRun r = run_shell("unshare -m sh " + (dir / "script.sh").string());
   ASSERT_EQ(r.status, 0) << r.output;
-  auto read = [&](const std::string& name) {
-    std::ifstream in(dir / name);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  };
+  auto read = [&](const std::string& name) { return read_file(dir / name); };
   // One error line, the run's last, naming the cause.
   auto expect_disk_full = [&](const std::string& run) {
     std::string out = read(run + ".out");

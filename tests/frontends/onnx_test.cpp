@@ -18,6 +18,7 @@
 #include "graph/reference_executor.h"
 #include "ops/reference.h"
 #include "support/error.h"
+#include "testing/bcd_cli.h"
 #include "testing/error_of.h"
 
 #ifdef BCD_HAVE_ONNX
@@ -33,6 +34,7 @@ using graph::Node;
 using graph::NodeAttrs;
 using graph::OpType;
 using testutil::error_of;
+using testutil::read_file;
 
 #define SKIP_WITHOUT_ONNX() \
   if (!onnx_available()) GTEST_SKIP() << "bcd was built without libonnx-dev / libprotobuf-dev"
@@ -43,11 +45,6 @@ std::string temp_file(const std::string& name) {
 
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 // Every field, whether or not the op reads it: identical means identical.

@@ -7,20 +7,15 @@
 
 #include "runtime/cuda_compiler.h"
 #include "support/error.h"
+#include "testing/bcd_cli.h"
 
 using namespace bcd;
+using bcd::testutil::read_file;
 
 namespace {
 
 #define SKIP_WITHOUT_NVRTC() \
   if (!runtime::nvrtc_available()) GTEST_SKIP() << "bcd was built without the CUDA toolkit (no NVRTC)"
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 const char* kScale =
     "extern \"C\" __global__ void scale(const float* __restrict__ a, float* __restrict__ b, int n) {\n"

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 
 extern char** environ;
 
@@ -68,6 +69,21 @@ int count_lines(const std::string& path) {
   int n = 0;
   for (std::string line; std::getline(in, line);) n += !line.empty();
   return n;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_script(const std::filesystem::path& path, const std::string& body) {
+  std::ofstream(path) << "#!/bin/sh\n" << body;
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+}
+
+std::string real_compiler() {
+  BcdRun r = run_shell("command -v clang-19 || command -v clang");
+  return r.output.substr(0, r.output.find('\n'));
 }
 
 void expect_one_line_error(const BcdRun& r, const std::string& part) {

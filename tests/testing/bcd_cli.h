@@ -32,6 +32,16 @@ std::filesystem::path temp_dir(const std::string& name);
 // Non-empty lines of a file (0 if it does not exist).
 int count_lines(const std::string& path);
 
+// The bytes of a file ("" if it cannot be read).
+std::string read_file(const std::filesystem::path& path);
+
+// Writes an executable shell script: a stand-in for a program bcd runs
+// ($BCD_CC, $BCD_WORKER) that misbehaves on purpose.
+void write_script(const std::filesystem::path& path, const std::string& body);
+
+// The kernel compiler bcd would use (tests run where it is installed).
+std::string real_compiler();
+
 // Sets an environment variable for its lifetime (`bcd` children inherit it), then
 // restores what was there.
 class ScopedEnv {

@@ -12,9 +12,11 @@
 
 #include "ops/registry.h"
 #include "support/error.h"
+#include "testing/bcd_cli.h"
 #include "testing/error_of.h"
 
 using namespace bcd;
+using bcd::testutil::read_file;
 using namespace bcd::tuning;
 namespace fs = std::filesystem;
 
@@ -58,12 +60,6 @@ Record make_record(const std::string& key, std::vector<double> costs,
   return r;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void append_raw(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::app);
