@@ -10,11 +10,14 @@
 #   bash bench/diffusion_experiment.sh MODEL [NUM_TRIALS] [SEEDS] [VARIANTS] [OUT]
 #   e.g. bash bench/diffusion_experiment.sh squeezenet_v1.1 100 "0 1 2" "operator sketch"
 #
-# A variant is a cluster kind (operator, sketch, loops), optionally followed by options:
-# "-releaseN" for `--release-after-rounds N`, "-priorN" for `--max-prior-rounds N`,
-# "-belowP" for `--release-below-rate P/100`, "-unrollP" for `--unroll-copy-rate
-# P/100`, "-persketch" for `--prior-per-sketch` (e.g. "operator-prior3-release3",
-# "operator-below50", "sketch-unroll0", "operator-prior2-persketch").
+# A variant is a preset ("default": `bcd tune --strategy diffusion` as it is;
+# "artifact": `--preset artifact`) or a cluster kind (operator, sketch, loops) over
+# the artifact preset, optionally followed by options: "-releaseN" for
+# `--release-after-rounds N`, "-priorN" for `--max-prior-rounds N`, "-belowP" for
+# `--release-below-rate P/100`, "-unrollP" for `--unroll-copy-rate P/100`,
+# "-persketch" for `--prior-per-sketch` (e.g. "operator-prior3-release3",
+# "operator-below50", "sketch-unroll0"; "loops-prior2-release2-persketch" is the
+# default preset), "-explore" for `--explore-sketches`.
 #
 # Run it on a quiet machine: it measures tuning time. $BCD_MODEL_ARGS go to `bcd
 # tune` and `bcd run` (e.g. "--image-size 64" for a quick check), $BCD_TUNE_ARGS to
@@ -25,7 +28,7 @@ bcd="${BCD_BUILD_DIR:-$root/build}/bcd"
 model="${1:?usage: diffusion_experiment.sh MODEL [NUM_TRIALS] [SEEDS] [VARIANTS] [OUT]}"
 trials="${2:-100}"
 seeds="${3:-0 1 2}"
-variants="${4:-operator sketch}"
+variants="${4:-default artifact}"
 out="${5:-$root/bench_out/diffusion/$model}"
 per_round="${BCD_MEASURES_PER_ROUND:-64}"
 model_args=(${BCD_MODEL_ARGS:-})
@@ -35,8 +38,8 @@ summary="$out/summary.md"
 metrics="$out/metrics.tsv"
 : >"$metrics"
 
-tune() {  # strategy group seed dir [extra bcd tune args]
-  local dir="$4"
+tune() {  # strategy seed dir [extra bcd tune args]
+  local dir="$3"
   if [ -f "$dir/tuning.tsv" ] && [ -f "$dir/done" ]; then return; fi
   local resume=()
   [ -f "$dir/run.json" ] && resume=(--resume)
@@ -46,11 +49,15 @@ tune() {  # strategy group seed dir [extra bcd tune args]
   # earlier one paid for, and tuning time is what the experiment compares.
   local cache="$dir/kernel_cache"
   [ ${#resume[@]} -eq 0 ] && rm -rf "$cache"
-  BCD_CACHE_DIR="$cache" /usr/bin/time -v "$bcd" tune --model "$model" --strategy "$1" --group-type "$2" --seed "$3" \
-    --num-trials "$trials" --num-measures-per-round "$per_round" --log-dir "$dir" "${resume[@]}" "${model_args[@]}" "${tune_args[@]}" "${@:5}" \
-    >"$dir.log" 2>"$dir.time" || { tail -5 "$dir.log" "$dir.time"; exit 1; }
+  BCD_CACHE_DIR="$cache" /usr/bin/time -v "$bcd" tune --model "$model" --strategy "$1" --seed "$2" \
+    --num-trials "$trials" --num-measures-per-round "$per_round" --log-dir "$dir" "${resume[@]}" "${model_args[@]}" "${tune_args[@]}" "${@:4}" \
+    >"$dir.log" 2>"$dir.time" || { tail -n 5 "$dir.log" "$dir.time"; exit 1; }
   touch "$dir/done"
   rm -rf "$cache"  # about 30 KB per trial; `bcd run` uses the default cache
+}
+
+best_estimate() {  # dir -> the run's best estimated latency (ms), the last of the TSV's column 4
+  awk -F'\t' '$4 != "N/A" {e = $4} END {print (e == "" ? "?" : e)}' "$1/tuning.tsv"
 }
 
 run_network() {  # dir -> "latency_ms verified"
@@ -63,16 +70,23 @@ run_network() {  # dir -> "latency_ms verified"
 
 for seed in $seeds; do
   echo "== seed $seed: ansor"
-  tune ansor operator "$seed" "$out/ansor_s$seed"
+  tune ansor "$seed" "$out/ansor_s$seed"
   read -r a_lat a_ok < <(run_network "$out/ansor_s$seed")
   a_rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out/ansor_s$seed.time")
   a_first=$(awk -F'\t' '$4 != "N/A" {print $2; exit}' "$out/ansor_s$seed/tuning.tsv")
-  printf 'ansor\t%s\t-\t-\t-\t%s\t%s\t%s\t%s\n' "$seed" "$a_lat" "$a_ok" "$a_first" "$a_rss" >>"$metrics"
+  a_best=$(best_estimate "$out/ansor_s$seed")
+  printf 'ansor\t%s\t-\t-\t-\t%s\t%s\t%s\t%s\t%s\t-\n' "$seed" "$a_lat" "$a_ok" "$a_first" "$a_rss" "$a_best" >>"$metrics"
   for v in $variants; do
     echo "== seed $seed: diffusion ($v)"
     d="$out/diffusion_${v}_s$seed"
     extra=()
     IFS=- read -r -a parts <<<"$v"
+    case "${parts[0]}" in
+      default) ;;
+      artifact) extra+=(--preset artifact) ;;
+      operator|sketch|loops) extra+=(--preset artifact --group-type "${parts[0]}") ;;
+      *) echo "unknown variant '$v' (default, artifact, or operator/sketch/loops with options)" >&2; exit 2 ;;
+    esac
     for p in "${parts[@]:1}"; do
       case "$p" in
         release[0-9]*) extra+=(--release-after-rounds "${p#release}") ;;
@@ -80,17 +94,20 @@ for seed in $seeds; do
         below[0-9]*) extra+=(--release-below-rate "$(awk -v p="${p#below}" 'BEGIN { print p / 100 }')") ;;
         unroll[0-9]*) extra+=(--unroll-copy-rate "$(awk -v p="${p#unroll}" 'BEGIN { print p / 100 }')") ;;
         persketch) extra+=(--prior-per-sketch) ;;
-        *) echo "unknown variant option '$p' in '$v' (releaseN, priorN, belowP, unrollP, persketch)" >&2; exit 2 ;;
+        explore) extra+=(--explore-sketches) ;;
+        *) echo "unknown variant option '$p' in '$v' (releaseN, priorN, belowP, unrollP, persketch, explore)" >&2; exit 2 ;;
       esac
     done
-    tune diffusion "${v%%-*}" "$seed" "$d" "${extra[@]}"
+    tune diffusion "$seed" "$d" "${extra[@]}"
     m=$("$bcd" compare "$out/ansor_s$seed" "$d" --out "$d" | sed -n 's/^metric //p')
     read -r _ speedup _ first _ last <<<"$m"
     read -r d_lat d_ok < <(run_network "$d")
     d_rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$d.time")
     d_first=$(awk -F'\t' '$4 != "N/A" {print $2; exit}' "$d/tuning.tsv")
-    printf 'diffusion-%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$seed" "$speedup" "$first" "$last" "$d_lat" "$d_ok" \
-      "$d_first" "$d_rss" >>"$metrics"
+    d_best=$(best_estimate "$d")
+    d_ratio=$(awk -v d="$d_best" -v a="$a_best" 'BEGIN { if (a + 0 > 0 && d + 0 > 0) printf "%.4f", d / a; else print "?" }')
+    printf 'diffusion-%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$seed" "$speedup" "$first" "$last" "$d_lat" \
+      "$d_ok" "$d_first" "$d_rss" "$d_best" "$d_ratio" >>"$metrics"
   done
 done
 
@@ -101,9 +118,9 @@ done
   echo "run's first elapsed time at or below it (\"never\": it did not get there). Latency ="
   echo "\`bcd run\` end to end (median of 10), verified against the reference executor."
   echo
-  echo "| run | seed | speedup | first-round ratio | last-round ratio | latency (ms) | verified | first complete estimate (s) | peak RSS of tune (KiB) |"
-  echo "|---|---|---|---|---|---|---|---|---|"
-  awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9}' "$metrics"
+  echo "| run | seed | speedup | first-round ratio | last-round ratio | latency (ms) | verified | first complete estimate (s) | peak RSS of tune (KiB) | final estimate (ms) | to Ansor's |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11}' "$metrics"
   echo
   for v in $variants; do
     # A seed that never reached Ansor's best counts as no speedup (0) in the median.

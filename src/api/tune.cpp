@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include <filesystem>
 #include <memory>
 
 #include "broker/broker_session.h"
 #include "costmodel/cost_model.h"
+#include "diffusion/presets.h"
 #include "graph/tasks.h"
 #include "ops/registry.h"
 #include "search/target.h"
@@ -39,12 +42,14 @@ const char* const kIdentityKeys[] = {"model",        "operator",   "search_space
                                      "num_measures_per_round",     "include_simple_tasks"};
 
 nlohmann::json identity(const TuneConfig& c, const Target& target, const std::string& strategy) {
-  return {{"target", target.str()},
-          {"search_space", search_space_name(c.search_space)},
-          {"strategy", strategy},
-          {"seed", c.seed},
-          {"cost_model", c.cost_model},
-          {"num_measures_per_round", c.num_measures_per_round}};
+  nlohmann::json id = {{"target", target.str()},
+                       {"search_space", search_space_name(c.search_space)},
+                       {"strategy", strategy},
+                       {"seed", c.seed},
+                       {"cost_model", c.cost_model},
+                       {"num_measures_per_round", c.num_measures_per_round}};
+  if (c.search.explore_sketches) id["explore_sketches"] = true;  // for the reader; resume does not compare it
+  return id;
 }
 
 // Locks the run directory for this run, checks a resume against the run's
@@ -113,16 +118,6 @@ TuneResult run(std::vector<tuning::ScheduledTask> tasks, const RunFiles& files, 
     warn(observer, fmt::format("{} records of these workloads were measured on another target than {}; they are "
                                "left out",
                                start.skipped_other_target, start.target.str()));
-  // Ansor's warm-up gives every task one round of at most its share of the budget
-  // (num_trials). Diffusion's phases measure whole rounds: a budget that ends
-  // before the last task's first round leaves it unmeasured, and the network
-  // latency then never gets an estimate.
-  if (int n = scheduler.size();
-      start.strategy == "diffusion" && n > 1 && budget <= (n - 1) * c.num_measures_per_round)
-    warn(observer, fmt::format("a budget of {} trials ends before each of the {} tasks has had a round of {}: some "
-                               "tasks stay unmeasured and the network has no latency estimate (use --num-trials "
-                               "{} or more)",
-                               budget, n, c.num_measures_per_round, ((n - 1) * c.num_measures_per_round) / n + 1));
   if (observer) {
     observer->on_start(start);
     scheduler.set_on_round([&](const tuning::SchedulerRound& r) { observer->on_round(scheduler, r); });
@@ -130,9 +125,10 @@ TuneResult run(std::vector<tuning::ScheduledTask> tasks, const RunFiles& files, 
 
   const int before = scheduler.total_trials();
   if (start.strategy == "diffusion") {
-    diffusion::tune_with_diffusion(scheduler, c.diffusion, budget, [&](const std::string& line) {
-      if (observer) observer->on_message(line);
-    });
+    if (observer) observer->on_message("diffusion: " + diffusion::describe_options(c.diffusion));
+    diffusion::tune_with_diffusion(
+        scheduler, c.diffusion, budget, [&](const std::string& line) { if (observer) observer->on_message(line); },
+        [&](const std::string& line) { warn(observer, line); });
   } else {
     std::vector<int> all(scheduler.size());
     for (int t = 0; t < scheduler.size(); ++t) all[t] = t;
@@ -148,7 +144,11 @@ TuneResult run(std::vector<tuning::ScheduledTask> tasks, const RunFiles& files, 
   result.measured_now = result.trials - before;
   result.elapsed_seconds = scheduler.elapsed_seconds() - elapsed_offset;
   result.estimated_latency_seconds = scheduler.estimated_latency();
-  for (int t = 0; t < scheduler.size(); ++t) result.internal_errors += scheduler.task(t).policy->stats().internal_errors;
+  result.tasks = scheduler.size();
+  for (int t = 0; t < scheduler.size(); ++t) {
+    result.internal_errors += scheduler.task(t).policy->stats().internal_errors;
+    result.tasks_without_valid += !std::isfinite(scheduler.progress(t).best_seconds);
+  }
   if (scheduler.size() == 1 && scheduler.task(0).policy->best_throughput() > 0) {
     const auto& policy = *scheduler.task(0).policy;
     result.best_gflops = policy.best_throughput() / 1e9;
@@ -195,7 +195,10 @@ TuneResult tune_network(const TuneConfig& c, TuneObserver* observer) {
   nlohmann::json id = identity(c, target, c.strategy);
   id["model"] = c.model.identity();
   id["include_simple_tasks"] = c.include_simple_tasks;
-  if (c.strategy == "diffusion") id["group_type"] = diffusion::group_type_name(c.diffusion.group_type);
+  if (c.strategy == "diffusion") {
+    id["group_type"] = diffusion::group_type_name(c.diffusion.group_type);
+    id["diffusion"] = diffusion::describe_options(c.diffusion);  // for the reader; resume compares group_type
+  }
   const auto lock = claim_run(files, c, id);
 
   TuneStart start;

@@ -73,7 +73,7 @@ struct TuneConfig {
   // --- network runs
   ModelSpec model;
   std::string strategy = "ansor";   // ansor or diffusion
-  diffusion::DiffusionOptions diffusion;
+  diffusion::DiffusionOptions diffusion;  // the default preset; diffusion::diffusion_preset("artifact") for the artifact's
   // Tasks without a reduction (data movement, elementwise math) run default
   // schedules unless asked for, as in TVM.
   bool include_simple_tasks = false;

@@ -37,6 +37,8 @@ struct TuneResult {
   double elapsed_seconds = 0;  // this call's tuning time
   // Sum over tasks of weight x best latency; nullopt while a task has no valid measurement.
   std::optional<double> estimated_latency_seconds;
+  int tasks = 0;                    // tuned tasks
+  int tasks_without_valid = 0;      // of them, those whose every candidate failed (or none was measured)
   // One operator: its best latency and rate (0 when nothing ran).
   double best_seconds = 0;
   double best_gflops = 0;

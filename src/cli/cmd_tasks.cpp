@@ -15,7 +15,7 @@ namespace {
 struct TasksOptions {
   api::ModelSpec model;
   std::string target = "llvm";
-  std::string group_type = "operator";
+  std::string group_type = diffusion::group_type_name(diffusion::DiffusionOptions{}.group_type);
 };
 
 int run_tasks(const TasksOptions& o) {
@@ -57,7 +57,7 @@ CommandRunner add_tasks_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("tasks", "list the tuning tasks of a model: weights, FLOPs, workload keys, clusters");
   add_model_options(cmd, o->model);
   cmd->add_option("--target", o->target, "llvm (this CPU) or cuda (an NVIDIA GPU)")->capture_default_str();
-  cmd->add_option("--group-type", o->group_type, "diffusion clusters: operator, sketch or loops (sketch and unit-extent loops)")->capture_default_str();
+  cmd->add_option("--group-type", o->group_type, "diffusion clusters: operator, sketch or loops (sketch and unit-extent loops; what diffusion forms by default)")->capture_default_str();
   return [o] { return run_tasks(*o); };
 }
 

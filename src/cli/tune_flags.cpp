@@ -27,6 +27,9 @@ TuneFlags::TuneFlags(CLI::App* cmd, api::TuneConfig& c) : cmd_(cmd) {
   cmd->add_option("--num-iterations", c.search.num_iterations, "evolutionary iterations per round")
       ->check(non_negative)
       ->capture_default_str();
+  cmd->add_flag("--explore-sketches", c.search.explore_sketches,
+                "every round measures the best-scored candidate of each sketch first (against a shared cost model "
+                "locking a task into one sketch; off in Ansor)");
   cmd->add_option("--cost-model", c.cost_model, "xgb or random")->capture_default_str();
   cmd->add_option("--seed", c.seed, "random seed of the search and the task scheduler")->capture_default_str();
   cmd->add_option("--timeout", c.timeout, "seconds before a candidate counts as hung")->check(positive);

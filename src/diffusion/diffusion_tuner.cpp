@@ -11,7 +11,7 @@
 #include <set>
 
 #include "diffusion/posterior_sampler.h"
-#include "diffusion/sketch_signature.h"
+#include "search/sketch_signature.h"
 #include "graph/tasks.h"
 #include "search/sketch_rules.h"
 #include "support/error.h"
@@ -36,7 +36,7 @@ std::string unit_loop_pattern(const ir::ComputeDAG& dag) {
 std::string cluster_key(GroupType type, const std::string& task_name, const ir::ComputeDAG& dag,
                         const std::vector<schedule::State>& sketches) {
   if (type == GroupType::Operator) return graph::strip_task_suffix(task_name);
-  std::string sketch = sketches.empty() ? std::string("no-sketch") : sketch_signature(sketches.front());
+  std::string sketch = sketches.empty() ? std::string("no-sketch") : search::sketch_signature(sketches.front());
   return type == GroupType::Loops ? sketch + ":" + unit_loop_pattern(dag) : sketch;
 }
 
@@ -85,7 +85,7 @@ std::vector<schedule::State> top_per_sketch(const std::vector<schedule::State>& 
   std::vector<schedule::State> out;
   std::map<int, int> taken;  // sketch -> States kept from it
   for (const auto& s : ranked) {
-    std::optional<int> k = sketch_of(s.history(), sketches);
+    std::optional<int> k = search::sketch_of(s.history(), sketches);
     if (k && taken[*k]++ < n) out.push_back(s);
   }
   return out;
@@ -121,23 +121,23 @@ void add_posterior(tuning::TaskScheduler& scheduler, int t, int representative,
   search::SearchPolicy& policy = *scheduler.task(t).policy;
   plan.release.reference = representative;
   plan.release.below_rate = o.release_below_rate;
-  std::optional<int> best_sketch = sketch_of(priors.front().history(), prior_sketches);
+  std::optional<int> best_sketch = search::sketch_of(priors.front().history(), prior_sketches);
   std::map<std::string, std::vector<PriorSchedule>> by_signature;  // sketch signature -> its priors
   std::vector<PriorSchedule> fallback;  // for a sketch without priors: the best prior's
   for (const auto& p : priors) {
-    std::optional<int> k = sketch_of(p.history(), prior_sketches);
+    std::optional<int> k = search::sketch_of(p.history(), prior_sketches);
     if (!best_sketch) {
       fallback.push_back(prior_schedule(p));
     } else if (k && (k == best_sketch || o.prior_per_sketch)) {
-      by_signature[sketch_signature(prior_sketches[*k])].push_back(prior_schedule(p));
+      by_signature[search::sketch_signature(prior_sketches[*k])].push_back(prior_schedule(p));
     }
   }
   if (best_sketch) {
-    fallback = by_signature[sketch_signature(prior_sketches[*best_sketch])];
+    fallback = by_signature[search::sketch_signature(prior_sketches[*best_sketch])];
     std::vector<schedule::State> kept;  // the first of the task's sketches with each prior signature
     std::set<std::string> seen;
     for (const auto& sketch : policy.all_sketches()) {
-      std::string signature = sketch_signature(sketch);
+      std::string signature = search::sketch_signature(sketch);
       if (by_signature.count(signature) && seen.insert(signature).second) kept.push_back(sketch);
     }
     plan.search.sketches = std::move(kept);
@@ -148,35 +148,93 @@ void add_posterior(tuning::TaskScheduler& scheduler, int t, int representative,
   double unroll_copy_rate = o.unroll_copy_rate;
   plan.search.init_sampler = [p, by_signature, fallback, weights, cache, unroll_copy_rate](
                                  const schedule::State& sketch, std::mt19937_64& rng) {
-    auto it = by_signature.size() > 1 ? by_signature.find(sketch_signature(sketch)) : by_signature.end();
+    auto it = by_signature.size() > 1 ? by_signature.find(search::sketch_signature(sketch)) : by_signature.end();
     const auto& schedules = it != by_signature.end() ? it->second : fallback;
     return diffuse_state(p->task(), p->options(), sketch, schedules, weights, *cache, rng, unroll_copy_rate);
   };
 }
 
+
+// Each task's share of the budget: what Ansor's warm-up limits a first round to.
+int share_of(const tuning::TaskScheduler& scheduler, int budget) { return std::max(1, budget / scheduler.size()); }
+
+// The measures of task `t`'s first round: a representative's (and, with full
+// singletons, a singleton's) is the scheduler's; every other task's is the
+// posterior's. No more than the task's share of the budget.
+int first_round(const tuning::TaskScheduler& scheduler, const Cluster& c, int t, const DiffusionOptions& o, int budget) {
+  bool full = c.members.size() < 2 ? !o.reduce_singletons : t == c.representative;
+  int measures = full ? scheduler.options().num_measures_per_round : posterior_measures(scheduler, o);
+  return std::min(measures, share_of(scheduler, budget));
+}
+
+// Tunes the representatives' prior rounds, one round of each at a time, without
+// spending what the other tasks need for their first rounds: whenever the budget
+// allows it, every task of the network is measured at least once, as with
+// Ansor's warm-up. `warn` hears up front when the budget cuts the phase short.
+void run_prior_phase(tuning::TaskScheduler& scheduler, const std::vector<Cluster>& clusters,
+                     const DiffusionOptions& o, int budget, const std::function<void(const std::string&)>& warn) {
+  const int per_round = scheduler.options().num_measures_per_round;
+  std::vector<int> reserve(scheduler.size(), 0);  // kept back for each unmeasured task's first round
+  std::vector<std::pair<int, int>> priors;        // representative, the trials its prior rounds reach
+  int planned = 0;        // prior trials still to measure
+  int others = 0;         // kept back for the tasks without a prior phase
+  int others_full = 0;    // the same, were the budget large
+  for (const Cluster& c : clusters) {
+    const bool has_prior = c.members.size() >= 2;
+    for (int t : c.members) {
+      if (scheduler.progress(t).trials > 0) continue;
+      reserve[t] = first_round(scheduler, c, t, o, budget);
+      if (has_prior && t == c.representative) continue;
+      others += reserve[t];
+      others_full += first_round(scheduler, c, t, o, std::numeric_limits<int>::max());
+    }
+    if (!has_prior) continue;
+    int target = std::min(static_cast<int>(c.members.size()), o.max_prior_rounds) * per_round;
+    priors.emplace_back(c.representative, target);
+    planned += std::max(0, target - scheduler.progress(c.representative).trials);
+  }
+  auto reserved_but = [&](int t) {
+    int sum = 0;
+    for (int u = 0; u < scheduler.size(); ++u)
+      if (u != t && scheduler.progress(u).trials == 0) sum += reserve[u];
+    return sum;
+  };
+  const int available = budget - scheduler.total_trials() - others;
+  if (warn && planned > 0 && available < planned) {
+    const int n = scheduler.size();
+    warn(fmt::format("a budget of {} trials leaves the prior phase {} of the {} trials it plans ({} representatives, "
+                     "up to {} rounds of {}); every task still gets a round (use --num-trials {} or more for the "
+                     "whole prior phase)",
+                     budget, std::max(0, available), planned, priors.size(), o.max_prior_rounds, per_round,
+                     (scheduler.total_trials() + planned + others_full + n - 1) / n));
+  }
+  for (bool tuned = true; tuned;) {
+    tuned = false;
+    for (const auto& [rep, target] : priors) {
+      if (scheduler.progress(rep).trials >= target || scheduler.progress(rep).dead) continue;
+      int allowed = budget - scheduler.total_trials() - reserved_but(rep);
+      if (allowed <= 0) continue;
+      if (scheduler.tune_round(rep, std::min(per_round, allowed))) tuned = true;
+    }
+  }
+}
 }  // namespace
 
 DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const DiffusionOptions& o, int budget,
-                                    const std::function<void(const std::string&)>& log) {
+                                    const std::function<void(const std::string&)>& log,
+                                    const std::function<void(const std::string&)>& warn) {
   auto say = [&](const std::string& line) {
     if (log) log(line);
   };
   DiffusionReport report;
   report.clusters = cluster_scheduled_tasks(scheduler, o.group_type);
-  const int per_round = scheduler.options().num_measures_per_round;
-
-  // Prior phase: each cluster's representative, min(size, cap) full rounds.
+  // Prior phase: each cluster's representative, min(size, cap) full rounds, one
+  // round of each representative at a time, within what the budget leaves after
+  // keeping back every other task's first round.
   say(fmt::format("diffusion: {} tasks in {} {} clusters; prior phase", scheduler.size(), report.clusters.size(),
                   group_type_name(o.group_type)));
   int before = scheduler.total_trials();
-  for (const Cluster& c : report.clusters) {
-    if (c.members.size() < 2) continue;
-    int rounds = std::min(static_cast<int>(c.members.size()), o.max_prior_rounds);
-    int target = rounds * per_round;
-    while (scheduler.progress(c.representative).trials < target && scheduler.total_trials() < budget) {
-      if (!scheduler.tune_round(c.representative, budget - scheduler.total_trials())) break;
-    }
-  }
+  run_prior_phase(scheduler, report.clusters, o, budget, warn);
   report.prior_trials = scheduler.total_trials() - before;
   report.model_trees_after_prior = scheduler.task(0).policy->model().num_trees();
 
@@ -223,7 +281,7 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
   for (int t : posteriors) {
     if (scheduler.total_trials() >= budget) break;
     if (scheduler.progress(t).trials == 0 && !scheduler.progress(t).dead)
-      scheduler.tune_round(t, budget - scheduler.total_trials());
+      scheduler.tune_round(t, std::min(share_of(scheduler, budget), budget - scheduler.total_trials()));
   }
   scheduler.tune(budget);
   scheduler.set_on_release(nullptr);

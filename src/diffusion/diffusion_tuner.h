@@ -18,11 +18,14 @@
 
 namespace bcd::diffusion {
 
-// Every choice of the strategy, with the artifact's value as default.
+// Every choice of the strategy. The defaults are what measured best (the
+// "default" preset: loops clusters, 2 prior rounds, priors per sketch, release
+// after 2 stalled rounds; docs/results/diffusion/); diffusion_preset("artifact")
+// gives the research artifact's values, which each field's comment names.
 struct DiffusionOptions {
-  GroupType group_type = GroupType::Operator;
+  GroupType group_type = GroupType::Loops;  // artifact: operator
   int top_n = 2;                            // prior States kept per cluster
-  int max_prior_rounds = 10;                // prior rounds = min(cluster size, this)
+  int max_prior_rounds = 2;                 // prior rounds = min(cluster size, this); artifact: 10
   int posterior_iterations = 2;             // evolutionary iterations (Ansor: 4)
   double posterior_measure_fraction = 0.5;  // of num_measures_per_round
   SplitRuleWeights split_rules;
@@ -44,7 +47,7 @@ struct DiffusionOptions {
   // cannot leave them: the shared cost model, normalized per task, rates the
   // diffused family well because it is all this task has measured, so every round
   // measures more of it; the gradient scheduler then keeps feeding the stuck task.
-  int release_after_rounds = 0;
+  int release_after_rounds = 2;
   // Not in the artifact (0 = never): a posterior whose best FLOP rate after a round
   // is below this fraction of its representative's is released at once. The
   // tasks of a cluster are one operator, so a rate far below the representative's
@@ -59,7 +62,7 @@ struct DiffusionOptions {
   // SqueezeNet's 1000-class 1x1 conv was best without fusing its bias and relu, and
   // every posterior conv, held to that sketch, warmed up about twice as slow as with
   // the fused one (whose Ansor bests all are fused; session 16).
-  bool prior_per_sketch = false;
+  bool prior_per_sketch = true;
 };
 
 // The first `n` States of `ranked` (best first) from each of `sketches` (States of
@@ -95,12 +98,16 @@ struct DiffusionReport {
   std::vector<int> released;  // tasks released from the reduced search, in order
 };
 
-// Runs the strategy until scheduler.total_trials() reaches `budget`. Resumable: a
-// representative that already has its prior trials is not tuned again, and warm-up
-// skips tasks with measurements (a resumed run forgets which posteriors were
-// released: their round history is not in the records). `log` receives one line
-// per phase and per release.
+// Runs the strategy until scheduler.total_trials() reaches `budget`. The prior
+// phase fits the budget: it keeps back every other task's first round (of at
+// most its share of the budget, as Ansor's warm-up), so whenever the budget allows
+// it every task is measured; `warn` hears up front when that cuts the phase short.
+// Resumable: a representative that already has its prior trials is not tuned
+// again, and warm-up skips tasks with measurements (a resumed run forgets which
+// posteriors were released: their round history is not in the records). `log`
+// receives one line per phase and per release.
 DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const DiffusionOptions& options, int budget,
-                                    const std::function<void(const std::string&)>& log = nullptr);
+                                    const std::function<void(const std::string&)>& log = nullptr,
+                                    const std::function<void(const std::string&)>& warn = nullptr);
 
 }  // namespace bcd::diffusion

@@ -19,6 +19,13 @@ struct SearchOptions {
   std::vector<int> auto_unroll_configs = {0, 16, 64, 512};
   std::vector<int> gpu_auto_unroll_configs = {0, 16, 64, 512, 1024};
   int max_sample_attempts = 8;        // per wanted sample before giving up on progress
+  // Every round first measures the best-scored State of each sketch the search
+  // samples from (one each), then fills up by score. Off in Ansor. A cost model
+  // shared between tasks can rate one sketch's family low on a task that never
+  // measured it (the diffusion lock-in: a cluster's prior best unfused, and every
+  // posterior's model kept choosing unfused States); one candidate per sketch a
+  // round keeps evidence about every sketch coming in on every task.
+  bool explore_sketches = false;
 };
 
 }  // namespace bcd::search

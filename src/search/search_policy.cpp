@@ -6,6 +6,7 @@
 
 #include "search/annotation_rules.h"
 #include "search/sketch_rules.h"
+#include "search/sketch_signature.h"
 #include "support/error.h"
 #include "support/parallel_for.h"
 
@@ -74,6 +75,29 @@ std::vector<State> SearchPolicy::top_states(int n) const {
   return out;
 }
 
+void SearchPolicy::take_one_per_sketch(const std::vector<State>& best, const std::vector<State>& population, int limit,
+                                      const std::function<void(const State&)>& take) {
+  const std::vector<State>& kinds = sketches();
+  if (kinds.size() < 2) return;
+  std::vector<std::string> signatures;
+  for (const auto& k : kinds) signatures.push_back(sketch_signature(k));
+  std::vector<bool> taken(kinds.size(), false);
+  int count = 0;
+  // The evolved States best first, then the initial population for a sketch the
+  // evolution left out.
+  for (const auto* states : {&best, &population}) {
+    for (const auto& s : *states) {
+      if (count >= limit || count == static_cast<int>(kinds.size())) return;
+      if (is_measured(s)) continue;
+      std::optional<int> k = sketch_of(s.history(), kinds, &signatures);
+      if (!k || taken[*k]) continue;
+      taken[*k] = true;
+      ++count;
+      take(s);
+    }
+  }
+}
+
 std::vector<State> SearchPolicy::propose(int num_measure) {
   const int64_t internal_before = swallowed_internal_errors();
   std::vector<State> population = sample_initial_population(options_.population);
@@ -95,6 +119,7 @@ std::vector<State> SearchPolicy::propose(int num_measure) {
     if (measured_.count(key) || !chosen.insert(key).second) return;
     out.push_back(s);
   };
+  if (options_.explore_sketches) take_one_per_sketch(best, population, num_measure - num_random, take);
   for (const auto& s : best) {
     if (static_cast<int>(out.size()) >= num_measure - num_random) break;
     take(s);

@@ -68,6 +68,11 @@ class SearchPolicy {
   costmodel::CostModel& model() { return *model_; }
 
  private:
+  // Passes to `take` the best-scored unmeasured State of each sketch (from `best`,
+  // else from `population`), at most `limit` (SearchOptions::explore_sketches).
+  void take_one_per_sketch(const std::vector<schedule::State>& best, const std::vector<schedule::State>& population,
+                           int limit, const std::function<void(const schedule::State&)>& take);
+
   SearchTask task_;
   std::shared_ptr<costmodel::CostModel> model_;
   SearchOptions options_;

@@ -10,7 +10,7 @@
 
 #include "api/tune.h"
 #include "costmodel/cost_model.h"
-#include "diffusion/sketch_signature.h"
+#include "search/sketch_signature.h"
 #include "ops/registry.h"
 #include "schedule/transform_step.h"
 #include "search/search_policy.h"
@@ -175,7 +175,7 @@ TEST(ApiTune, TheAnsorSearchSpaceNeverSamplesBcdsTwoAdditions) {
     const std::vector<schedule::State> sketches = policy.all_sketches();
     int added_reorders = 0, channel_tiles = 0, part_vector = 0;
     for (const auto& s : policy.sample_initial_population(300)) {
-      std::optional<int> k = diffusion::sketch_of(s.history(), sketches);
+      std::optional<int> k = search::sketch_of(s.history(), sketches);
       ASSERT_TRUE(k);
       added_reorders += reorders(s) > reorders(sketches[*k]);
       for (const auto& st : s.stages()) {

@@ -68,7 +68,8 @@ TEST(TuneCommand, AnsorAndDiffusionRunsWithTheSameBudgetCompleteAndCompare) {
     EXPECT_EQ(r.output.find("warning"), std::string::npos) << r.output;  // 32 trials reach all 8 tasks
     EXPECT_NE(r.output.find("Estimated total latency: "), std::string::npos) << r.output;
     if (strategy == "diffusion") {
-      EXPECT_NE(r.output.find("operator clusters; prior phase"), std::string::npos) << r.output;
+      EXPECT_NE(r.output.find("loops clusters; prior phase"), std::string::npos) << r.output;
+      EXPECT_NE(r.output.find("diffusion: loops clusters, up to 2 prior rounds"), std::string::npos) << r.output;
       EXPECT_NE(r.output.find("1 posterior tasks"), std::string::npos) << r.output;  // dense_add_add_1
     }
     expect_well_formed_tsv(run + "/tuning.tsv", 32);
@@ -97,7 +98,62 @@ TEST(TuneCommand, AnsorAndDiffusionRunsWithTheSameBudgetCompleteAndCompare) {
   std::string plot((std::istreambuf_iterator<char>(svg)), std::istreambuf_iterator<char>());
   EXPECT_EQ(plot.rfind("<svg", 0), 0u);
   EXPECT_EQ(std::count(plot.begin(), plot.end(), '\n') > 10, true);
-  EXPECT_NE(plot.find("diffusion-operator (seed 5)"), std::string::npos);
+  EXPECT_NE(plot.find("diffusion-loops (seed 5)"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+// The issue's case: the artifact's settings on SqueezeNet 1.1 at 8 trials per task
+// in rounds of 8 used to spend 104 of the 176 trials on two representatives, leave
+// two tasks unmeasured and exit 1. The prior phase now fits the budget, says so up
+// front, and the run ends with every task measured and an estimate.
+TEST(TuneCommand, DiffusionOnASmallBudgetMeasuresEveryTaskAndExitsZero) {
+  fs::path dir = temp_dir("tune-small");
+  std::string run = (dir / "run").string();
+  BcdRun r = run_bcd({"tune", "--model", "squeezenet_v1.1", "--strategy", "diffusion", "--preset", "artifact",
+                      "--num-trials", "8", "--num-measures-per-round", "8", "--seed", "1", "--log-dir", run});
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("diffusion: operator clusters, up to 10 prior rounds, top 2 priors, posteriors 2 "
+                          "iterations and 0.5 of a round, split rules 1,1,1, unroll copy rate 1, reduced singletons, "
+                          "never released"),
+            std::string::npos)
+      << r.output;
+  // Two representatives (conv2d, max_pool2d) plan 10 and 3 rounds of 8; the other
+  // 20 tasks keep back a posterior round of 4 each.
+  size_t warning = r.output.find("bcd: warning: a budget of 176 trials leaves the prior phase 96 of the 104 trials");
+  ASSERT_NE(warning, std::string::npos) << r.output;
+  EXPECT_LT(warning, r.output.find("round    1")) << r.output;  // up front
+  EXPECT_NE(r.output.find("Estimated total latency: "), std::string::npos) << r.output;
+  auto records = tuning::load_records(run + "/records.json");
+  EXPECT_EQ(records.size(), 176u);
+  std::set<std::string> keys;
+  for (const auto& rec : records) keys.insert(rec.workload_key);
+  EXPECT_EQ(keys.size(), 22u);  // every tuned task measured
+  std::ifstream info(run + "/run.json");
+  std::string text((std::istreambuf_iterator<char>(info)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"diffusion\": \"operator clusters, up to 10 prior rounds"), std::string::npos) << text;
+  fs::remove_all(dir);
+}
+
+// A flag given beside a preset changes that setting only.
+TEST(TuneCommand, DiffusionFlagsOverrideTheirPresetsSetting) {
+  fs::path dir = temp_dir("tune-preset");
+  std::vector<std::string> args = small_tune("diffusion", (dir / "a").string(), 1);
+  for (const char* a : {"--preset", "artifact", "--max-prior-rounds", "3", "--prior-per-sketch"}) args.push_back(a);
+  BcdRun r = run_bcd(args);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("diffusion: operator clusters, up to 3 prior rounds, top 2 priors per sketch, "),
+            std::string::npos)
+      << r.output;
+  args = small_tune("diffusion", (dir / "b").string(), 1);
+  for (const char* a : {"--no-prior-per-sketch", "--release-after-rounds", "0"}) args.push_back(a);
+  r = run_bcd(args);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("diffusion: loops clusters, up to 2 prior rounds, top 2 priors, "), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("never released"), std::string::npos) << r.output;
+  expect_one_line_error(run_bcd({"tune", "--strategy", "diffusion", "--preset", "paper", "--log-dir",
+                                 (dir / "c").string()}),
+                        "unknown diffusion preset 'paper' (default or artifact)");
   fs::remove_all(dir);
 }
 
@@ -167,16 +223,16 @@ TEST(TasksCommand, ShowsClustersAndTheirRepresentatives) {
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("sketch clusters"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("(rep)"), std::string::npos) << r.output;
-  r = run_bcd({"tasks", "--model", "resnet-18"});
+  r = run_bcd({"tasks", "--model", "resnet-18", "--group-type", "operator"});
   // Operator clusters: conv2d_add_relu, max_pool2d, conv2d_add_add_relu, conv2d_add,
   // global_avg_pool2d, dense_add.
   EXPECT_NE(r.output.find("(18 tuned), 6 operator clusters"), std::string::npos) << r.output;
   // Loops clusters split SqueezeNet's convs into 1x1 and 3x3 ones (plus max_pool2d
   // and global_avg_pool2d); operator (and sketch) clusters keep them together. On
   // resnet-18 they are the sketch clusters: its 1x1 convs have a sketch of their own.
-  r = run_bcd({"tasks", "--model", "squeezenet_v1.1", "--group-type", "loops"});
+  r = run_bcd({"tasks", "--model", "squeezenet_v1.1"});  // loops: what diffusion forms by default
   EXPECT_NE(r.output.find("(22 tuned), 4 loops clusters"), std::string::npos) << r.output;
-  r = run_bcd({"tasks", "--model", "squeezenet_v1.1"});
+  r = run_bcd({"tasks", "--model", "squeezenet_v1.1", "--group-type", "operator"});
   EXPECT_NE(r.output.find("(22 tuned), 3 operator clusters"), std::string::npos) << r.output;
   r = run_bcd({"tasks", "--model", "resnet-18", "--group-type", "loops"});
   EXPECT_NE(r.output.find("(18 tuned), 5 loops clusters"), std::string::npos) << r.output;

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "diffusion/diffusion_tuner.h"
-#include "diffusion/sketch_signature.h"
+#include "search/sketch_signature.h"
 #include "frontends/zoo.h"
 #include "tuning/network_tasks.h"
 #include "ops/nn.h"
@@ -102,9 +102,9 @@ TEST(SketchOf, FindsTheSketchAStateWasAnnotatedFrom) {
   search::SearchOptions options;
   for (size_t k = 0; k < sketches.size(); ++k) {
     schedule::State s = search::annotate_sketch(t, options, sketches[k], cache, rng);
-    EXPECT_EQ(sketch_of(s.history(), sketches), std::optional<int>(static_cast<int>(k)));
+    EXPECT_EQ(search::sketch_of(s.history(), sketches), std::optional<int>(static_cast<int>(k)));
   }
-  EXPECT_EQ(sketch_of({}, sketches), std::nullopt);
+  EXPECT_EQ(search::sketch_of({}, sketches), std::nullopt);
 }
 
 }  // namespace

@@ -7,13 +7,14 @@
 // with --prior-per-sketch a posterior searches every sketch the representative
 // measured.
 #include "diffusion/diffusion_tuner.h"
+#include "diffusion/presets.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
 #include "costmodel/cost_model.h"
-#include "diffusion/sketch_signature.h"
+#include "search/sketch_signature.h"
 #include "ops/nn.h"
 #include "search/annotation_rules.h"
 #include "search/sketch_rules.h"
@@ -68,7 +69,7 @@ TEST(DiffusionTuner, PosteriorsStartFromThePriorsSketchAndTheModelKeepsGrowing) 
   std::shared_ptr<costmodel::CostModel> model = costmodel::make_xgboost_model();
   tuning::TaskScheduler scheduler = cluster_scheduler(model);
 
-  DiffusionOptions o;
+  DiffusionOptions o = diffusion_preset("artifact");
   // Prior: min(3, 10) = 3 rounds of 4; posterior warm-up: 2 rounds of 2.
   DiffusionReport report = tune_with_diffusion(scheduler, o, 16);
   ASSERT_EQ(report.clusters.size(), 1u);
@@ -82,9 +83,9 @@ TEST(DiffusionTuner, PosteriorsStartFromThePriorsSketchAndTheModelKeepsGrowing) 
 
   auto& prior_policy = *scheduler.task(rep).policy;
   ASSERT_NE(prior_policy.best_state(), nullptr);
-  std::optional<int> prior_sketch = sketch_of(prior_policy.best_state()->history(), prior_policy.sketches());
+  std::optional<int> prior_sketch = search::sketch_of(prior_policy.best_state()->history(), prior_policy.sketches());
   ASSERT_TRUE(prior_sketch);
-  std::string signature = sketch_signature(prior_policy.sketches()[*prior_sketch]);
+  std::string signature = search::sketch_signature(prior_policy.sketches()[*prior_sketch]);
   EXPECT_EQ(prior_policy.options().num_iterations, 4);  // the representative keeps Ansor's settings
 
   for (int t = 0; t < scheduler.size(); ++t) {
@@ -94,15 +95,15 @@ TEST(DiffusionTuner, PosteriorsStartFromThePriorsSketchAndTheModelKeepsGrowing) 
     EXPECT_EQ(scheduler.plan(t).measures_per_round, 2);
     EXPECT_EQ(policy.num_iterations(), 2);
     ASSERT_EQ(policy.sketches().size(), 1u);
-    EXPECT_EQ(sketch_signature(policy.sketches()[0]), signature);
+    EXPECT_EQ(search::sketch_signature(policy.sketches()[0]), signature);
     std::vector<schedule::State> population = policy.sample_initial_population(40);
     ASSERT_GE(population.size(), 30u);
-    for (const auto& s : population) EXPECT_EQ(sketch_of(s.history(), policy.sketches()), std::optional<int>(0));
+    for (const auto& s : population) EXPECT_EQ(search::sketch_of(s.history(), policy.sketches()), std::optional<int>(0));
     // A sample of them computes the same function as the unscheduled program.
     std::vector<schedule::State> some(population.begin(), population.begin() + 6);
     for (const auto& r : scheduler.task(t).measurer->measure(some))
       EXPECT_NE(r.error, runtime::MeasureError::WrongAnswer) << r.error_message;
-    for (const auto& s : policy.propose(2)) EXPECT_EQ(sketch_of(s.history(), policy.sketches()), std::optional<int>(0));
+    for (const auto& s : policy.propose(2)) EXPECT_EQ(search::sketch_of(s.history(), policy.sketches()), std::optional<int>(0));
   }
 }
 
@@ -110,8 +111,8 @@ TEST(DiffusionTuner, PosteriorsStartFromThePriorsSketchAndTheModelKeepsGrowing) 
 std::set<std::string> sketches_of(const std::vector<schedule::State>& states, search::SearchPolicy& policy) {
   std::set<std::string> out;
   for (const auto& s : states) {
-    std::optional<int> k = sketch_of(s.history(), policy.sketches());
-    out.insert(k ? sketch_signature(policy.sketches()[*k]) : "none");
+    std::optional<int> k = search::sketch_of(s.history(), policy.sketches());
+    out.insert(k ? search::sketch_signature(policy.sketches()[*k]) : "none");
   }
   return out;
 }
@@ -119,7 +120,7 @@ std::set<std::string> sketches_of(const std::vector<schedule::State>& states, se
 TEST(DiffusionTuner, WithPriorPerSketchPosteriorsSearchEverySketchTheRepresentativeMeasured) {
   auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
   tuning::TaskScheduler scheduler = cluster_scheduler(model);
-  DiffusionOptions o;
+  DiffusionOptions o = diffusion_preset("artifact");
   o.prior_per_sketch = true;
   DiffusionReport report = tune_with_diffusion(scheduler, o, 16);
   const int rep = report.clusters.at(0).representative;
@@ -167,7 +168,7 @@ TEST(DiffusionTuner, SingletonsGetTheReducedSearchUnlessAskedOtherwise) {
     tuning::SchedulerOptions so;
     so.num_measures_per_round = 4;
     tuning::TaskScheduler scheduler(std::move(tasks), so, nullptr, nullptr);
-    DiffusionOptions o;
+    DiffusionOptions o = diffusion_preset("artifact");
     o.reduce_singletons = reduce;
     DiffusionReport report = tune_with_diffusion(scheduler, o, 4);
     EXPECT_EQ(report.singleton_tasks, 1);
@@ -177,6 +178,36 @@ TEST(DiffusionTuner, SingletonsGetTheReducedSearchUnlessAskedOtherwise) {
     EXPECT_EQ(scheduler.total_trials(), 4);
     EXPECT_EQ(scheduler.progress(0).rounds, reduce ? 2 : 1);
   }
+}
+
+TEST(DiffusionTuner, ASmallBudgetCutsThePriorPhaseSoThatEveryTaskGetsARound) {
+  auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
+  tuning::SchedulerOptions so;
+  so.num_measures_per_round = 4;
+  std::vector<tuning::ScheduledTask> tasks = three_conv_cluster(model);
+  tasks.push_back(scheduled("conv2d_add", conv_task(8, 8, 8), model, 4));  // a cluster of its own
+  tuning::TaskScheduler scheduler(std::move(tasks), so, nullptr, nullptr);
+  DiffusionOptions o = diffusion_preset("artifact");
+  std::vector<std::string> warnings;
+  // 3 trials per task: the prior phase plans 3 rounds of 4 (12 trials); the two
+  // posteriors and the singleton keep back their first rounds (2 each), which
+  // leaves the representative 6: a round of 4 and one cut to 2.
+  DiffusionReport report =
+      tune_with_diffusion(scheduler, o, 12, nullptr, [&](const std::string& l) { warnings.push_back(l); });
+  EXPECT_EQ(scheduler.total_trials(), 12);
+  EXPECT_EQ(report.prior_trials, 6);
+  for (int t = 0; t < scheduler.size(); ++t) EXPECT_GT(scheduler.progress(t).trials, 0) << t;
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("leaves the prior phase 6 of the 12 trials"), std::string::npos) << warnings[0];
+  // The whole phase (12) and the three first rounds (2 each) fit 18 trials: 5 per task.
+  EXPECT_NE(warnings[0].find("--num-trials 5 or more"), std::string::npos) << warnings[0];
+
+  // A budget that holds the whole phase warns of nothing.
+  auto model2 = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
+  tuning::TaskScheduler ample = cluster_scheduler(model2);
+  warnings.clear();
+  tune_with_diffusion(ample, o, 16, nullptr, [&](const std::string& l) { warnings.push_back(l); });
+  EXPECT_TRUE(warnings.empty());
 }
 
 TEST(DiffusionTuner, AStallIsNoImprovementOverTheLastRounds) {
@@ -216,7 +247,7 @@ TEST(DiffusionTuner, AReleasedPosteriorSamplesEverySketchWithAnsorsInitializatio
   EXPECT_EQ(policy.sketches().size(), all);
   std::set<int> used;
   for (const auto& s : policy.sample_initial_population(40)) {
-    std::optional<int> k = sketch_of(s.history(), policy.sketches());
+    std::optional<int> k = search::sketch_of(s.history(), policy.sketches());
     ASSERT_TRUE(k);
     used.insert(*k);
   }
@@ -233,7 +264,7 @@ TEST(DiffusionTuner, TasksThatStallOnTheReducedSearchSearchAsAnsorDoesWhenAsked)
   tuning::TaskScheduler scheduler(std::move(tasks), so, nullptr, nullptr);
   const int singleton = 3;
   const int full_iterations = scheduler.task(0).policy->options().num_iterations;
-  DiffusionOptions o;
+  DiffusionOptions o = diffusion_preset("artifact");
   o.release_after_rounds = 1;
   ASSERT_NE(full_iterations, o.posterior_iterations);
   std::vector<std::string> lines;
@@ -269,7 +300,7 @@ TEST(DiffusionTuner, PosteriorsSlowerThanTheirRepresentativeDropTheirPriorAfterT
   for (double fraction : {0.0, 1.0}) {
     auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
     tuning::TaskScheduler scheduler = cluster_scheduler(model);
-    DiffusionOptions o;
+    DiffusionOptions o = diffusion_preset("artifact");
     o.release_below_rate = fraction;
     std::vector<std::string> lines;
     // The budget ends with the warm-ups (prior 12, two posteriors of 2): the

@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <map>
 
-#include "diffusion/sketch_signature.h"
+#include "search/sketch_signature.h"
 #include "ops/registry.h"
 #include "search/annotation_rules.h"
 #include "search/sketch_rules.h"
@@ -40,7 +40,7 @@ TEST_F(PosteriorSampler, CopiesTilesBetweenConvsWithAndWithoutAPadStage) {
   ASSERT_NE(prior_task.dag.ops().size(), post_task.dag.ops().size());  // the pad stage
   ASSERT_EQ(prior_sketches.size(), post_sketches.size());
   for (size_t k = 0; k < prior_sketches.size(); ++k)
-    EXPECT_EQ(sketch_signature(prior_sketches[k]), sketch_signature(post_sketches[k])) << "sketch " << k;
+    EXPECT_EQ(search::sketch_signature(prior_sketches[k]), search::sketch_signature(post_sketches[k])) << "sketch " << k;
 
   search::SearchOptions options;
   search::FactorizationCache cache;
@@ -56,7 +56,7 @@ TEST_F(PosteriorSampler, CopiesTilesBetweenConvsWithAndWithoutAPadStage) {
     // Every split of the posterior whose prior split has the same extent has the
     // prior's lengths; the others are exact factorizations of their own extent.
     const std::vector<Step>& steps = post.history();
-    std::vector<std::string> stages = step_stage_keys(post_task.dag, steps);
+    std::vector<std::string> stages = search::step_stage_keys(post_task.dag, steps);
     std::map<std::pair<std::string, int>, int> seen;
     for (size_t i = 0; i < steps.size(); ++i) {
       const Step& s = steps[i];
@@ -126,7 +126,7 @@ TEST_F(PosteriorSampler, TakesThePriorsInnerTileOrderWhateverItsOwnDrawWouldBe) 
   SplitRuleWeights copy_only{1, 0, 0};
   auto innermost = [](const schedule::State& s) {
     std::map<std::string, int> out;
-    for (auto [id, axis] : search::inner_tile_axes(s)) out[stage_key(s, id)] = axis;
+    for (auto [id, axis] : search::inner_tile_axes(s)) out[search::stage_key(s, id)] = axis;
     return out;
   };
   int reordered = 0, kept = 0;
@@ -166,7 +166,7 @@ TEST(SketchSignature, NamesStagesByOperationSoShiftedIndicesStillAgree) {
   ASSERT_FALSE(sb.empty());
   // The split steps name the same stages although the indices differ.
   auto split_stages = [](const search::SearchTask& t, const schedule::State& sketch) {
-    std::vector<std::string> keys = step_stage_keys(t.dag, sketch.history()), out;
+    std::vector<std::string> keys = search::step_stage_keys(t.dag, sketch.history()), out;
     for (size_t i = 0; i < keys.size(); ++i)
       if (sketch.history()[i].kind == StepKind::Split) out.push_back(keys[i]);
     return out;
@@ -180,7 +180,7 @@ TEST(SketchSignature, NamesStagesByOperationSoShiftedIndicesStillAgree) {
   EXPECT_TRUE(shifted);
   // Different operators still differ.
   search::SearchTask pool = task_of("max_pool2d", "c=16,h=14,w=14");
-  EXPECT_NE(sketch_signature(search::generate_sketches(pool)[0]), sketch_signature(sa[0]));
+  EXPECT_NE(search::sketch_signature(search::generate_sketches(pool)[0]), search::sketch_signature(sa[0]));
 }
 
 }  // namespace

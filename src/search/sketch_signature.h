@@ -15,7 +15,7 @@
 #include "schedule/state.h"
 #include "schedule/transform_step.h"
 
-namespace bcd::diffusion {
+namespace bcd::search {
 
 // The stage `stage_id` of `state` as "<op name>#<how many earlier stages have that
 // name>": the same stage of two tasks has the same key even where indices differ.
@@ -37,7 +37,9 @@ inline std::string sketch_signature(const schedule::State& sketch) {
 // Which of `sketches` (States of one task) the annotated State `steps` of that
 // task was sampled from: the one whose steps are a prefix of `steps` up to split
 // lengths (annotation only fills lengths and appends steps; mutations keep that
-// prefix). nullopt if none is.
-std::optional<int> sketch_of(const std::vector<schedule::Step>& steps, const std::vector<schedule::State>& sketches);
+// prefix). nullopt if none is. `signatures` (if given) are the sketches'
+// signatures, computed once by a caller that asks about many States.
+std::optional<int> sketch_of(const std::vector<schedule::Step>& steps, const std::vector<schedule::State>& sketches,
+                             const std::vector<std::string>* signatures = nullptr);
 
-}  // namespace bcd::diffusion
+}  // namespace bcd::search

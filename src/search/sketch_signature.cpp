@@ -1,8 +1,8 @@
-#include "diffusion/sketch_signature.h"
+#include "search/sketch_signature.h"
 
 #include <map>
 
-namespace bcd::diffusion {
+namespace bcd::search {
 
 using schedule::Step;
 using schedule::StepKind;
@@ -57,14 +57,16 @@ std::string sketch_signature(const ir::ComputeDAG& dag, const std::vector<Step>&
   return out.dump();
 }
 
-std::optional<int> sketch_of(const std::vector<Step>& steps, const std::vector<schedule::State>& sketches) {
+std::optional<int> sketch_of(const std::vector<Step>& steps, const std::vector<schedule::State>& sketches,
+                             const std::vector<std::string>* signatures) {
   for (size_t k = 0; k < sketches.size(); ++k) {
     const auto& sketch = sketches[k].history();
     if (sketch.size() > steps.size()) continue;
     std::vector<Step> prefix(steps.begin(), steps.begin() + static_cast<long>(sketch.size()));
-    if (sketch_signature(sketches[k].dag(), prefix) == sketch_signature(sketches[k])) return static_cast<int>(k);
+    std::string signature = signatures ? (*signatures)[k] : sketch_signature(sketches[k]);
+    if (sketch_signature(sketches[k].dag(), prefix) == signature) return static_cast<int>(k);
   }
   return std::nullopt;
 }
 
-}  // namespace bcd::diffusion
+}  // namespace bcd::search
