@@ -64,6 +64,15 @@ tuning::TaskScheduler cluster_scheduler(const std::shared_ptr<costmodel::CostMod
   return tuning::TaskScheduler(three_conv_cluster(model), so, nullptr, nullptr);
 }
 
+// The cluster and a conv of its own cluster (task 3), 4 measures a round.
+tuning::TaskScheduler cluster_and_singleton_scheduler(const std::shared_ptr<costmodel::CostModel>& model) {
+  tuning::SchedulerOptions so;
+  so.num_measures_per_round = 4;
+  std::vector<tuning::ScheduledTask> tasks = three_conv_cluster(model);
+  tasks.push_back(scheduled("conv2d_add", conv_task(8, 8, 8), model, 4));
+  return tuning::TaskScheduler(std::move(tasks), so, nullptr, nullptr);
+}
+
 TEST(DiffusionTuner, PosteriorsStartFromThePriorsSketchAndTheModelKeepsGrowing) {
   if (!costmodel::xgboost_available()) GTEST_SKIP() << "built without XGBoost";
   std::shared_ptr<costmodel::CostModel> model = costmodel::make_xgboost_model();
@@ -182,11 +191,7 @@ TEST(DiffusionTuner, SingletonsGetTheReducedSearchUnlessAskedOtherwise) {
 
 TEST(DiffusionTuner, ASmallBudgetCutsThePriorPhaseSoThatEveryTaskGetsARound) {
   auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
-  tuning::SchedulerOptions so;
-  so.num_measures_per_round = 4;
-  std::vector<tuning::ScheduledTask> tasks = three_conv_cluster(model);
-  tasks.push_back(scheduled("conv2d_add", conv_task(8, 8, 8), model, 4));  // a cluster of its own
-  tuning::TaskScheduler scheduler(std::move(tasks), so, nullptr, nullptr);
+  tuning::TaskScheduler scheduler = cluster_and_singleton_scheduler(model);
   DiffusionOptions o = diffusion_preset("artifact");
   std::vector<std::string> warnings;
   // 3 trials per task: the prior phase plans 3 rounds of 4 (12 trials); the two
@@ -257,11 +262,7 @@ TEST(DiffusionTuner, AReleasedPosteriorSamplesEverySketchWithAnsorsInitializatio
 
 TEST(DiffusionTuner, TasksThatStallOnTheReducedSearchSearchAsAnsorDoesWhenAsked) {
   auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
-  tuning::SchedulerOptions so;
-  so.num_measures_per_round = 4;
-  std::vector<tuning::ScheduledTask> tasks = three_conv_cluster(model);
-  tasks.push_back(scheduled("conv2d_add", conv_task(8, 8, 8), model, 4));  // a cluster of its own
-  tuning::TaskScheduler scheduler(std::move(tasks), so, nullptr, nullptr);
+  tuning::TaskScheduler scheduler = cluster_and_singleton_scheduler(model);
   const int singleton = 3;
   const int full_iterations = scheduler.task(0).policy->options().num_iterations;
   DiffusionOptions o = diffusion_preset("artifact");
