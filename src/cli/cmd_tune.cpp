@@ -31,7 +31,7 @@ struct TuneCommand {
 // line applied over them.
 diffusion::DiffusionOptions diffusion_options(const TuneCommand& cmd) {
   using Options = diffusion::DiffusionOptions;
-  diffusion::DiffusionOptions d = diffusion::diffusion_preset(cmd.preset);
+  Options d = diffusion::diffusion_preset(cmd.preset);
   const Options& g = cmd.given;
   const std::vector<std::pair<const char*, std::function<void(Options&)>>> flags = {
       {"--top-n", [&](Options& o) { o.top_n = g.top_n; }},

@@ -154,7 +154,6 @@ void add_posterior(tuning::TaskScheduler& scheduler, int t, int representative,
   };
 }
 
-
 // Each task's share of the budget: what Ansor's warm-up limits a first round to.
 int share_of(const tuning::TaskScheduler& scheduler, int budget) { return std::max(1, budget / scheduler.size()); }
 
@@ -218,6 +217,7 @@ void run_prior_phase(tuning::TaskScheduler& scheduler, const std::vector<Cluster
     }
   }
 }
+
 }  // namespace
 
 DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const DiffusionOptions& o, int budget,

@@ -75,27 +75,27 @@ std::vector<State> SearchPolicy::top_states(int n) const {
   return out;
 }
 
-void SearchPolicy::take_one_per_sketch(const std::vector<State>& best, const std::vector<State>& population, int limit,
-                                      const std::function<void(const State&)>& take) {
+std::vector<State> SearchPolicy::best_per_sketch(const std::vector<State>& best, const std::vector<State>& population,
+                                                 int limit) {
+  std::vector<State> out;
   const std::vector<State>& kinds = sketches();
-  if (kinds.size() < 2) return;
+  if (kinds.size() < 2) return out;
   std::vector<std::string> signatures;
   for (const auto& k : kinds) signatures.push_back(sketch_signature(k));
   std::vector<bool> taken(kinds.size(), false);
-  int count = 0;
   // The evolved States best first, then the initial population for a sketch the
   // evolution left out.
   for (const auto* states : {&best, &population}) {
     for (const auto& s : *states) {
-      if (count >= limit || count == static_cast<int>(kinds.size())) return;
+      if (static_cast<int>(out.size()) >= std::min(limit, static_cast<int>(kinds.size()))) return out;
       if (is_measured(s)) continue;
       std::optional<int> k = sketch_of(s.history(), kinds, &signatures);
       if (!k || taken[*k]) continue;
       taken[*k] = true;
-      ++count;
-      take(s);
+      out.push_back(s);
     }
   }
+  return out;
 }
 
 std::vector<State> SearchPolicy::propose(int num_measure) {
@@ -119,7 +119,8 @@ std::vector<State> SearchPolicy::propose(int num_measure) {
     if (measured_.count(key) || !chosen.insert(key).second) return;
     out.push_back(s);
   };
-  if (options_.explore_sketches) take_one_per_sketch(best, population, num_measure - num_random, take);
+  if (options_.explore_sketches)
+    for (const auto& s : best_per_sketch(best, population, num_measure - num_random)) take(s);
   for (const auto& s : best) {
     if (static_cast<int>(out.size()) >= num_measure - num_random) break;
     take(s);

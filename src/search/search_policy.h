@@ -68,10 +68,10 @@ class SearchPolicy {
   costmodel::CostModel& model() { return *model_; }
 
  private:
-  // Passes to `take` the best-scored unmeasured State of each sketch (from `best`,
-  // else from `population`), at most `limit` (SearchOptions::explore_sketches).
-  void take_one_per_sketch(const std::vector<schedule::State>& best, const std::vector<schedule::State>& population,
-                           int limit, const std::function<void(const schedule::State&)>& take);
+  // The best-scored unmeasured State of each sketch (from `best`, else from
+  // `population`), at most `limit` (SearchOptions::explore_sketches).
+  std::vector<schedule::State> best_per_sketch(const std::vector<schedule::State>& best,
+                                               const std::vector<schedule::State>& population, int limit);
 
   SearchTask task_;
   std::shared_ptr<costmodel::CostModel> model_;
