@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
         med(rss) / 1048576.0, med(rss) / bound, med(mapped));
     std::string header =
         "| model | tasks | weights | load | first run | package | network | network/package | package alone | "
-        "peak RSS (x weights+workspace) | weights file mmap+hash |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
+        "peak RSS (x weights+activations) | weights file mmap+hash |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
     fmt::print("{}{}", header, report);
     std::ofstream(out_dir + "/package_bench.md", std::ios::app) << report;
   } catch (const std::exception& e) {

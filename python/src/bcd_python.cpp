@@ -200,6 +200,8 @@ py::dict compile(const std::string& model, const std::string& records, const std
   d["tuned_tasks"] = s.tuned_tasks;
   d["weight_bytes"] = s.weight_bytes;
   d["workspace_bytes"] = s.workspace_bytes;
+  d["scratch_bytes"] = s.scratch.shared_bytes;
+  d["scratch_bytes_per_thread"] = s.scratch.per_thread_bytes;
   d["warnings"] = s.warnings;
   return d;
 }

@@ -19,8 +19,8 @@ int compile(const api::CompileConfig& c) {
   fmt::print("model        {} ({} steps, target {})\n", c.model.model, s.steps, c.target);
   fmt::print("tasks        {} total: {} tuned from records, {} default schedules{}\n", s.tasks, s.tuned_tasks,
              s.tasks - s.tuned_tasks, c.records.empty() ? " (no --records)" : "");
-  fmt::print("memory       weights {:.1f} MiB (embedded); workspace {:.2f} MiB per instance\n", mib(s.weight_bytes),
-             mib(s.workspace_bytes));
+  fmt::print("memory       weights {:.1f} MiB (embedded); per instance {}\n", mib(s.weight_bytes),
+             workspace_text(s.workspace_bytes, s.scratch.shared_bytes, s.scratch.per_thread_bytes));
   fmt::print("time         {:.1f} s compiling kernels, {:.1f} s packing and linking\n", s.compile_seconds,
              s.link_seconds);
   fmt::print("run it       bcd run --package {}   (C, C++, Python: see include/bcd/runtime.h)\n", c.output);

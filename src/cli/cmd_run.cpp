@@ -167,8 +167,10 @@ int run_package(const RunOptions& o) {
   fmt::print("package      {} ({}, target {}, {} steps, {} of {} tasks tuned)\n", o.package,
              meta.value("model", "?"), meta.value("target", "?"), meta.value("steps", 0), meta.value("tuned_tasks", 0),
              meta.value("tasks", 0));
-  fmt::print("load         {:.1f} ms; weights {:.1f} MiB, workspace {:.2f} MiB\n", load_seconds * 1e3,
-             mib(meta.value("weights_bytes", int64_t{0})), mib(meta.value("workspace_bytes", int64_t{0})));
+  fmt::print("load         {:.1f} ms; weights {:.1f} MiB, {}\n", load_seconds * 1e3,
+             mib(meta.value("weights_bytes", int64_t{0})),
+             workspace_text(meta.value("workspace_bytes", int64_t{0}), meta.value("scratch_bytes", int64_t{0}),
+                            meta.value("scratch_bytes_per_thread", int64_t{0})));
 
   std::vector<NDArray> outputs;
   for (const TensorSpec& t : out) outputs.emplace_back(t.shape);

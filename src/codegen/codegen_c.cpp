@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "codegen/expr_printer.h"
+#include "codegen/kernel_scratch.h"
 #include "ir/expr_functor.h"
 #include "ir/simplify.h"
 #include "support/error.h"
@@ -33,8 +34,6 @@ const char* kIncludes = R"(#include <math.h>
 #include <stdlib.h>
 )";
 
-// Stack arrays above this many bytes go to the heap instead.
-constexpr int64_t kMaxStackBytes = 64 * 1024;
 // A vectorized reduction this long or longer fills a vector (8 floats: AVX) and is
 // kept from the full unroller; a shorter one is left to it.
 constexpr int64_t kMinVectorReduction = 8;
@@ -136,13 +135,32 @@ class FunctionPrinter : detail::ExprPrinter {
       params += fmt::format("{}float* restrict {}", i ? ", " : "", name);
       in_scope_.push_back({"float* restrict", name});
     }
+    scratch_ = plan_scratch(f);
+    if (!scratch_.need.empty()) {
+      // The caller's scratch (kernel_scratch.h), and how many threads have a slice of it.
+      scratch_name_ = unique("bcd_scratch");
+      slices_name_ = unique("bcd_slices");
+      params += fmt::format("{}char* restrict {}, int {}", params.empty() ? "" : ", ", scratch_name_, slices_name_);
+      in_scope_.push_back({"char* restrict", scratch_name_});
+      in_scope_.push_back({"int", slices_name_});
+    }
     out_ = fmt::format("void {}({}) {{\n", fname_, params);
     print_stmt(f.body, 1);
     out_ += "}\n";
-    out_ += fmt::format("int {}_packed(void** args) {{\n  {}(", fname_, fname_);
-    for (size_t i = 0; i < f.params.size(); ++i) out_ += fmt::format("{}(float*)args[{}]", i ? ", " : "", i);
-    out_ += ");\n  return 0;\n}\n";
-    return helpers_ + out_;
+    auto call = [&](const std::string& scratch_args) {
+      std::string args;
+      for (size_t i = 0; i < f.params.size(); ++i) args += fmt::format("{}(float*)args[{}]", i ? ", " : "", i);
+      if (!scratch_.need.empty()) args += fmt::format("{}{}", args.empty() ? "" : ", ", scratch_args);
+      return fmt::format("  {}({});\n  return 0;\n}}\n", fname_, args);
+    };
+    // Without a scratch every heap buffer is allocated by the kernel itself.
+    out_ += fmt::format("int {}_packed(void** args) {{\n", fname_) + call("0, 0");
+    if (!scratch_.need.empty())
+      out_ += fmt::format("int {}_packed_scratch(void** args, void* scratch, int slices) {{\n", fname_) +
+              call("(char*)scratch, slices");
+    std::string declarations;
+    if (scratch_.need.per_thread_bytes > 0) declarations = "int omp_get_thread_num(void);\n";
+    return declarations + helpers_ + out_;
   }
 
  private:
@@ -212,18 +230,30 @@ class FunctionPrinter : detail::ExprPrinter {
         int64_t bytes = shape_size(s->alloc_shape) * 4;
         if (s->scope == MemScope::Shared && !options_.emulate_gpu)
           fail("the C generator cannot emit GPU shared memory ({})", name);
-        bool on_stack = s->scope != MemScope::Global && bytes <= kMaxStackBytes;
         line(indent, "{");
         in_scope_.push_back({"float* restrict", name});
-        if (on_stack) {
+        if (!allocates_on_heap(*s)) {
           line(indent + 1, fmt::format("float {}[{}] __attribute__((aligned(64)));", name,
                                        shape_size(s->alloc_shape)));
           print_stmt(s->body[0], indent + 1);
         } else {
-          line(indent + 1, fmt::format("float* restrict {} = (float*)aligned_alloc(64, {});", name,
-                                       (bytes + 63) / 64 * 64));
+          // From the caller's scratch when it gave one (a slice of it for this
+          // thread, inside the parallel loop), else from the heap.
+          const ScratchSlot& slot = scratch_.slots.at(s.get());
+          std::string planned = scratch_name_, place;
+          if (slot.per_thread) {
+            const std::string thread = unique(name + "_thread");
+            line(indent + 1, fmt::format("const int {} = omp_get_thread_num();", thread));
+            planned = fmt::format("{} < {}", thread, slices_name_);
+            place = fmt::format("{} + {} + (int64_t){} * {} + {}", scratch_name_, scratch_.need.shared_bytes, thread,
+                                scratch_.need.per_thread_bytes, slot.offset);
+          } else {
+            place = fmt::format("{} + {}", scratch_name_, slot.offset);
+          }
+          line(indent + 1, fmt::format("float* restrict {} = {} ? (float*)({}) : (float*)aligned_alloc(64, {});",
+                                       name, planned, place, (bytes + 63) / 64 * 64));
           print_stmt(s->body[0], indent + 1);
-          line(indent + 1, fmt::format("free({});", name));
+          line(indent + 1, fmt::format("if (!({})) free({});", planned, name));
         }
         in_scope_.pop_back();
         line(indent, "}");
@@ -311,6 +341,8 @@ class FunctionPrinter : detail::ExprPrinter {
   // C type and name of every buffer and loop variable visible at the current point.
   std::vector<std::pair<std::string, std::string>> in_scope_;
   int parallel_depth_ = 0;
+  ScratchPlan scratch_;  // where the heap buffers go when the caller gives a scratch
+  std::string scratch_name_, slices_name_;
 };
 
 }  // namespace

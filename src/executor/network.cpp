@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "executor/network_plan.h"
 #include "search/target.h"
@@ -15,6 +16,12 @@ Network Network::build(const graph::Graph& graph, const std::vector<tuning::Reco
   Network net;
   NetworkPlan plan = plan_network(graph);
   net.kernels_ = build_task_kernels(plan.tasks.tasks, records, {.target = options.target, .jobs = options.jobs});
+  // The kernels' heap buffers in one scratch, as in a compiled package: a run
+  // allocates nothing (codegen/kernel_scratch.h).
+  const int64_t threads = std::max(1u, std::thread::hardware_concurrency());
+  int64_t scratch_bytes = 0;
+  for (const TaskKernel& k : net.kernels_.kernels) scratch_bytes = std::max(scratch_bytes, k.scratch.bytes(threads));
+  if (scratch_bytes > 0) net.scratch_ = NDArray(std::vector<int64_t>{(scratch_bytes + 3) / 4});
   net.plan_ = plan.memory;
   for (int64_t bytes : net.plan_.buffer_bytes)
     net.buffers_.emplace_back(std::vector<int64_t>{(bytes + 3) / 4});
@@ -120,7 +127,12 @@ std::vector<NDArray> Network::run(const std::vector<const NDArray*>& inputs, std
       p.kernel.run(std::vector<float*>{args[p.arg], p.rewritten.data()});
       args[p.arg] = p.rewritten.data();
     }
-    kernels_.kernels[step.task].kernel.run(args);
+    const TaskKernel& k = kernels_.kernels[step.task];
+    if (k.scratch.empty()) {
+      k.kernel.run(args);
+    } else {
+      k.kernel.run(args, scratch_.data(), k.scratch.slices(scratch_.size() * static_cast<int64_t>(sizeof(float))));
+    }
     if (step_seconds)
       step_seconds->push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }

@@ -88,6 +88,7 @@ class Network {
   // Kept alive, never copied; a rewritten weight is a copy in its kernel's layout.
   std::vector<std::shared_ptr<const NDArray>> constants_;
   std::vector<NDArray> buffers_;                           // one per planned buffer
+  NDArray scratch_;  // the kernels' heap buffers, a slice per core (empty: none)
   int64_t weight_bytes_ = 0;
   // cuda only: host stand-ins for the graph inputs (their addresses key the
   // mirror), and the device copies of every array.

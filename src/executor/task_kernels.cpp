@@ -122,6 +122,7 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
            built[i].error_message);
     out.kernels[i].source = std::move(sources[i].source);
     out.kernels[i].function = sources[i].kernel_name;
+    out.kernels[i].scratch = sources[i].scratch;
     if (options.object_files) {
       out.kernels[i].object_path = built[i].library_path;
       for (const runtime::InputPack& p : sources[i].packs)

@@ -22,6 +22,7 @@ struct TaskKernel {
   std::string source;        // the generated C or CUDA (one task per translation unit)
   std::string function;      // llvm: the kernel's exported name, less "_packed"
   std::string object_path;   // TaskKernelsOptions::object_files: the compiled object
+  codegen::KernelScratch scratch;  // llvm: what <function>_packed_scratch takes
   // Arguments: the task DAG's inputs, then its output. llvm: `kernel`; cuda:
   // `cuda_kernel`, loaded in TaskKernels::cuda_context.
   runtime::Kernel kernel;

@@ -9,7 +9,8 @@
 //   them from the file, so loading reads nothing until a kernel touches a page;
 // - a generated entry point that calls the kernels in order over a static memory
 //   plan (offsets into one caller-allocated workspace; the steps that compute a
-//   network output write straight into the caller's output buffer);
+//   network output write straight into the caller's output buffer; the buffers a
+//   kernel would allocate itself are planned in the workspace too);
 // - metadata (JSON): inputs and outputs with names, shapes and dtypes, the target,
 //   the CPU features the kernels need, bcd's version, hashes of the model, the
 //   records and the weights.
@@ -19,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/kernel_scratch.h"
 #include "graph/graph.h"
 #include "target/target.h"
 #include "tuning/records.h"
@@ -38,7 +40,8 @@ struct PackageSummary {
   int tasks = 0;
   int tuned_tasks = 0;
   int64_t weight_bytes = 0;
-  int64_t workspace_bytes = 0;
+  int64_t workspace_bytes = 0;   // the activations
+  codegen::KernelScratch scratch;  // the kernels' heap buffers, after the activations
   int64_t file_bytes = 0;
   double compile_seconds = 0;  // the kernels
   double link_seconds = 0;     // packing weights, the entry point, linking

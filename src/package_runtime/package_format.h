@@ -9,9 +9,13 @@
 //   int bcd_package_abi_version(void);
 //   const char* bcd_package_metadata(void);      // JSON, see kMetadata* below
 //   const unsigned char* bcd_package_weights(uint64_t* size);
-//   uint64_t bcd_package_workspace_bytes(void);  // activations, 64-byte aligned
-//   int bcd_package_run(void* workspace, const float* const* inputs, float* const* outputs);
-//       // 0, or 1 + the index of the step whose kernel failed
+//   uint64_t bcd_package_workspace_bytes(void);
+//       // activations and the kernels' scratch, for this process's OpenMP thread count
+//   int bcd_package_run(void* workspace, uint64_t workspace_bytes, const float* const* inputs,
+//                       float* const* outputs);
+//       // 0, or 1 + the index of the step whose kernel failed; workspace_bytes is
+//       // what the workspace holds (a kernel's threads without a scratch slice in it
+//       // allocate their own)
 // and the kernels, compiled for the CPU named by the metadata's cpu_features.
 #pragma once
 #include <cstddef>
@@ -21,7 +25,7 @@
 namespace bcd::package {
 
 // Raised whenever the symbols, their meaning or the metadata's required fields change.
-constexpr int kAbiVersion = 1;
+constexpr int kAbiVersion = 2;
 
 constexpr const char* kAbiVersionSymbol = "bcd_package_abi_version";
 constexpr const char* kMetadataSymbol = "bcd_package_metadata";
@@ -33,7 +37,7 @@ using AbiVersionFn = int (*)();
 using MetadataFn = const char* (*)();
 using WeightsFn = const unsigned char* (*)(uint64_t*);
 using WorkspaceFn = uint64_t (*)();
-using RunFn = int (*)(void*, const float* const*, float* const*);
+using RunFn = int (*)(void*, uint64_t, const float* const*, float* const*);
 
 // Buffers inside the workspace and the weights start at multiples of this.
 constexpr int64_t kAlignment = 64;

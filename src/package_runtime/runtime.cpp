@@ -158,6 +158,7 @@ struct bcd_model {
   std::string metadata;
   std::vector<Tensor> inputs, outputs;
   void* workspace = nullptr;
+  uint64_t workspace_bytes = 0;
 
   bool counted = false;  // in `instances`
 
@@ -210,6 +211,7 @@ void load(const std::string& path, bcd_model& m) {
   if (bytes > 0) {
     const uint64_t rounded = (bytes + pkg::kAlignment - 1) / pkg::kAlignment * pkg::kAlignment;
     m.workspace = std::aligned_alloc(pkg::kAlignment, rounded);
+    m.workspace_bytes = rounded;
     if (!m.workspace) throw std::bad_alloc();
   }
 }
@@ -275,7 +277,7 @@ bcd_status bcd_model_run(bcd_model* model, const float* const* inputs, float* co
   for (size_t i = 0; i < model->outputs.size(); ++i)
     if (!outputs[i])
       return fail(BCD_ERROR_INVALID_ARGUMENT, "bcd_model_run: output '" + model->outputs[i].name + "' is null");
-  const int rc = model->run(model->workspace, inputs, outputs);
+  const int rc = model->run(model->workspace, model->workspace_bytes, inputs, outputs);
   if (rc != 0) return fail(BCD_ERROR_RUN, "step " + std::to_string(rc - 1) + " of the network failed");
   return BCD_OK;
 }

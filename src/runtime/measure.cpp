@@ -22,6 +22,7 @@ BuildInput build_input(const lower::Program& program, const std::string& target)
   in.kernel_name = program.kernel.name;
   in.target = target;
   in.source = codegen::codegen_for_target(target, program.funcs());
+  if (target == "llvm") in.scratch = codegen::plan_scratch(program.kernel).need;
   for (size_t i = 0; i < program.packs.size(); ++i)
     in.packs.push_back({program.packed_inputs[i], program.packs[i].name});
   return in;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/kernel_scratch.h"
 #include "lower/layout_rewrite.h"
 #include "runtime/cuda_launch.h"
 #include "runtime/module.h"
@@ -33,6 +34,9 @@ struct BuildInput {
   std::string target = "llvm";  // "llvm" (this CPU) or "cuda"
   std::vector<InputPack> packs;  // llvm: inputs the kernel reads rewritten
   bool object_file = false;      // llvm: compile to an object to link (compile_object), not a library
+  // llvm: the scratch the kernel takes through <kernel_name>_packed_scratch (none:
+  // it has no such entry; codegen/kernel_scratch.h).
+  codegen::KernelScratch scratch;
 };
 
 // The source of `program` for `target`: its kernel and its packs in one unit.

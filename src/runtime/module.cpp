@@ -13,6 +13,12 @@ void Kernel::run(const std::vector<float*>& args) const {
   if (fn_(packed.data()) != 0) fail("kernel {} reported an error", name_);
 }
 
+void Kernel::run(const std::vector<float*>& args, void* scratch, int slices) const {
+  if (!scratch_fn_) return run(args);
+  std::vector<void*> packed(args.begin(), args.end());
+  if (scratch_fn_(packed.data(), scratch, slices) != 0) fail("kernel {} reported an error", name_);
+}
+
 void Kernel::run(const std::vector<NDArray*>& args) const {
   std::vector<float*> raw;
   for (auto* a : args) raw.push_back(a->data());
@@ -36,7 +42,9 @@ Kernel Module::get(const std::string& kernel_name) const {
   std::string symbol = kernel_name + "_packed";
   void* fn = dlsym(library_.get(), symbol.c_str());
   if (!fn) fail("kernel library {} has no kernel {}", path_, kernel_name);
-  return Kernel(library_, reinterpret_cast<PackedKernelFn>(fn), kernel_name);
+  void* scratch_fn = dlsym(library_.get(), (kernel_name + "_packed_scratch").c_str());
+  return Kernel(library_, reinterpret_cast<PackedKernelFn>(fn), kernel_name,
+                reinterpret_cast<ScratchKernelFn>(scratch_fn));
 }
 
 std::vector<NDArray> run_packs(const Module& module, const std::vector<InputPack>& packs,

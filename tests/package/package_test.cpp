@@ -8,6 +8,10 @@
 
 #include <cstdio>
 #include <cstring>
+#include <dlfcn.h>
+#include <fmt/format.h>
+#include <limits>
+#include <nlohmann/json.hpp>
 #include <filesystem>
 #include <thread>
 
@@ -18,6 +22,7 @@
 #include "graph/tasks.h"
 #include "package/c_program.h"
 #include "package/package_fixtures.h"
+#include "package_runtime/package_format.h"
 #include "testing/bcd_cli.h"
 #include "schedule/hand_schedule.h"
 #include "executor/hand_record.h"
@@ -135,6 +140,54 @@ TEST(Package, RecordedSchedulesAndRewrittenWeightsMatchTheReference) {
   }
 }
 
+// A conv whose padded input (16 x 42 x 42 floats, over the stack limit) is built
+// inside the parallel loop over output-channel blocks: each thread's own heap
+// buffer, which the package plans as a slice of the workspace per thread
+// (codegen/kernel_scratch.h). The same outputs when the workspace holds a slice for
+// every thread, for none, and no scratch at all (the kernel allocates).
+TEST(Package, KernelBuffersPlannedInTheWorkspaceGiveTheSameOutputsAsAllocatedOnes) {
+  graph::Graph g;
+  int x = g.add_input("x", {1, 16, 40, 40});
+  graph::NodeAttrs conv;
+  conv.conv.padding = {1, 1, 1, 1};
+  g.mark_output(g.add_op(graph::OpType::Conv2D, {x, g.add_constant("w", {16, 16, 3, 3}, graph::ConstantInit{.seed = 4})},
+                         conv, "conv"));
+  const graph::TaskSet set = graph::extract_tasks(g);
+  const graph::Task& task = set.tasks.at(0);
+  schedule::HandSchedule h(*task.dag);
+  auto [o0, o1] = h.split2("conv2d", "conv2d_i1", 4);
+  h.parallel("conv2d", o0);
+  h.compute_at("data_pad", "conv2d", o0);
+  const std::string package = compile_package(g, {record_of(task, h.state(), 1e-3)}, "conv_scratch");
+  expect_matches_reference(g, package, 11);
+
+  bcd::Model model(package);
+  const nlohmann::json meta = nlohmann::json::parse(model.metadata());
+  const int64_t activations = meta.at("workspace_bytes"), shared = meta.at("scratch_bytes");
+  const int64_t per_thread = meta.at("scratch_bytes_per_thread");
+  ASSERT_GE(per_thread, 16 * 42 * 42 * 4);
+  std::vector<NDArray> inputs = graph::random_inputs(g, 12);
+  const std::vector<NDArray> want = run_package(model, inputs);
+
+  void* library = dlopen(package.c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(library, nullptr);
+  auto workspace_bytes = reinterpret_cast<package::WorkspaceFn>(dlsym(library, package::kWorkspaceSymbol));
+  auto run = reinterpret_cast<package::RunFn>(dlsym(library, package::kRunSymbol));
+  ASSERT_TRUE(workspace_bytes && run);
+  EXPECT_GE(static_cast<int64_t>(workspace_bytes()), activations + shared + per_thread);
+  for (int64_t bytes : {activations + shared + 64 * per_thread, activations + shared, activations}) {
+    SCOPED_TRACE(fmt::format("a workspace of {} bytes", bytes));
+    NDArray workspace({bytes / 4});
+    workspace.fill(std::numeric_limits<float>::quiet_NaN());
+    NDArray out(want[0].shape());
+    const float* in[] = {inputs[0].data()};
+    float* outs[] = {out.data()};
+    ASSERT_EQ(run(workspace.data(), static_cast<uint64_t>(bytes), in, outs), 0);
+    EXPECT_EQ(std::memcmp(out.data(), want[0].data(), out.size() * sizeof(float)), 0);
+  }
+  dlclose(library);
+}
+
 TEST(Package, FourInstancesInFourThreadsGiveTheSerialOutputs) {
   const std::string& package = small_squeezenet_package();
   graph::Graph g = small_squeezenet();
@@ -184,7 +237,7 @@ TEST(Package, DependsOnNothingOfBcd) {
 TEST(Package, MetadataNamesTheTargetVersionHashesAndShapes) {
   bcd::Model model(small_squeezenet_package());
   const std::string meta = model.metadata();
-  for (const char* key : {"\"abi\":1", "\"bcd_version\"", "\"target\":\"llvm", "\"cpu_features\"", "\"model_hash\"",
+  for (const char* key : {"\"abi\":2", "\"bcd_version\"", "\"target\":\"llvm", "\"cpu_features\"", "\"model_hash\"",
                           "\"records_hash\"", "\"weights_hash\"", "\"dtype\":\"float32\""})
     EXPECT_NE(meta.find(key), std::string::npos) << key << " in " << meta;
   EXPECT_EQ(model.input(0).shape, (std::vector<int64_t>{1, 3, 32, 32}));

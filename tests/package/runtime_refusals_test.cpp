@@ -69,8 +69,8 @@ TEST(RuntimeRefusals, ALibraryThatIsNotAPackage) {
 }
 
 TEST(RuntimeRefusals, APackageOfAnotherAbiVersion) {
-  expect_refused(shared_library("abi2", "int bcd_package_abi_version(void) { return 2; }\n"), BCD_ERROR_LOAD,
-                 "ABI version 2");
+  expect_refused(shared_library("abi1", "int bcd_package_abi_version(void) { return 1; }\n"), BCD_ERROR_LOAD,
+                 "ABI version 1");
 }
 
 TEST(RuntimeRefusals, ATruncatedPackage) {

@@ -2,15 +2,18 @@
 // exactly what the unscheduled DAG computes. For every operator (and the fused
 // DAGs the search meets most), random States are lowered, compiled many to a
 // translation unit, run on random inputs and compared with the naive reference.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
 #include <random>
 
 #include "codegen/codegen_c.h"
+#include "codegen/kernel_scratch.h"
 #include "lower/local_layout.h"
 #include "lower/lower.h"
 #include "ops/nn.h"
@@ -127,6 +130,8 @@ ops::OpInstance build_case(const OracleCase& c) {
 }
 
 constexpr int kStatesPerCase = 200;
+// Scratch slices for a kernel's threads: more than this machine runs.
+constexpr int kThreads = 64;
 constexpr int kStatesPerModule = 50;
 
 // How many checked states used each step kind: evidence the oracle covers them.
@@ -141,6 +146,12 @@ struct StepCoverage {
     }
     std::lock_guard<std::mutex> lock(mutex);
     for (const auto& k : kinds) ++states_with[k];
+  }
+  // And which kinds of heap buffers its kernel plans in a scratch.
+  void add(const codegen::KernelScratch& need) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (need.shared_bytes > 0) ++states_with["scratch"];
+    if (need.per_thread_bytes > 0) ++states_with["scratch_per_thread"];
   }
 };
 
@@ -197,23 +208,39 @@ std::vector<std::string> check_case(const OracleCase& c, uint64_t seed, int coun
     }
     runtime::Module module = runtime::Module::from_source(codegen::codegen_c(funcs));
     for (size_t f = 0; f < funcs.size(); ++f) {
-      std::vector<NDArray> outputs;
-      std::vector<float*> args;
-      for (auto& a : inputs) args.push_back(a.data());
-      for (const auto& t : inst.dag.outputs()) outputs.emplace_back(t->shape);
-      for (auto& o : outputs) {
-        o.fill(12345.0f);  // a stale value must not pass for a computed one
-        args.push_back(o.data());
-      }
-      module.get(funcs[f].name).run(args);
-      ++*checked;
-      for (size_t o = 0; o < outputs.size(); ++o)
-        if (!arrays_close(outputs[o], expected[o], 1e-4, 1e-4)) {
-          ArrayDiff d = compare_arrays(outputs[o], expected[o]);
-          failures.push_back(c.op + " (" + c.params + "): max abs error " + std::to_string(d.max_abs) +
-                             "\n  steps " + histories[f] + "\n" + lower::to_string(funcs[f]));
-          break;
+      const runtime::Kernel kernel = module.get(funcs[f].name);
+      const codegen::KernelScratch need = codegen::plan_scratch(funcs[f]).need;
+      coverage.add(need);
+      // Heap buffers allocated by the kernel; then, where it has any, planned in a
+      // caller's scratch (poisoned, as malloc's memory may be) with a slice for
+      // every thread, and with one slice (the other threads allocate theirs).
+      std::vector<int> slice_counts = {-1};
+      if (!need.empty()) slice_counts.insert(slice_counts.end(), {kThreads, 1});
+      for (int slices : slice_counts) {
+        std::vector<NDArray> outputs;
+        std::vector<float*> args;
+        for (auto& a : inputs) args.push_back(a.data());
+        for (const auto& t : inst.dag.outputs()) outputs.emplace_back(t->shape);
+        for (auto& o : outputs) {
+          o.fill(12345.0f);  // a stale value must not pass for a computed one
+          args.push_back(o.data());
         }
+        NDArray scratch(std::vector<int64_t>{std::max<int64_t>(1, need.bytes(std::max(slices, 0)) / 4)});
+        scratch.fill(std::numeric_limits<float>::quiet_NaN());
+        if (slices < 0)
+          kernel.run(args);
+        else
+          kernel.run(args, scratch.data(), slices);
+        for (size_t o = 0; o < outputs.size(); ++o)
+          if (!arrays_close(outputs[o], expected[o], 1e-4, 1e-4)) {
+            ArrayDiff d = compare_arrays(outputs[o], expected[o]);
+            failures.push_back(c.op + " (" + c.params + "): max abs error " + std::to_string(d.max_abs) +
+                               (slices < 0 ? "" : fmt::format(" with a scratch of {} slices", slices)) +
+                               "\n  steps " + histories[f] + "\n" + lower::to_string(funcs[f]));
+            break;
+          }
+      }
+      ++*checked;
     }
   }
   return failures;
