@@ -63,6 +63,13 @@ BCD_API const char* bcd_model_metadata(const bcd_model* model);
 
 BCD_API bcd_status bcd_model_run(bcd_model* model, const float* const* inputs, float* const* outputs);
 
+/* Profiling: the network's steps (kernels in execution order; the metadata's
+ * "step_tasks" names each one's task), and a run that also writes each step's
+ * time in seconds into step_seconds[0 .. bcd_model_num_steps() - 1]. */
+BCD_API int bcd_model_num_steps(const bcd_model* model); /* -1 on a null model */
+BCD_API bcd_status bcd_model_run_profiled(bcd_model* model, const float* const* inputs, float* const* outputs,
+                                          double* step_seconds);
+
 BCD_API const char* bcd_last_error(void);
 
 #ifdef __cplusplus

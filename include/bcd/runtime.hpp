@@ -56,6 +56,31 @@ class Model {
   // One span per input and per output, in order; each must hold exactly the
   // tensor's number of elements.
   void run(std::span<const std::span<const float>> inputs, std::span<const std::span<float>> outputs) {
+    run(inputs, outputs, nullptr);
+  }
+  void run(std::initializer_list<std::span<const float>> inputs, std::initializer_list<std::span<float>> outputs) {
+    run(std::span<const std::span<const float>>(inputs.begin(), inputs.size()),
+        std::span<const std::span<float>>(outputs.begin(), outputs.size()));
+  }
+
+  // The network's steps (kernels in execution order) and a run that returns each
+  // one's time in seconds.
+  int num_steps() const { return bcd_model_num_steps(model_); }
+  std::vector<double> run_profiled(std::span<const std::span<const float>> inputs,
+                                   std::span<const std::span<float>> outputs) {
+    std::vector<double> seconds(static_cast<size_t>(num_steps()));
+    run(inputs, outputs, seconds.data());
+    return seconds;
+  }
+  std::vector<double> run_profiled(std::initializer_list<std::span<const float>> inputs,
+                                   std::initializer_list<std::span<float>> outputs) {
+    return run_profiled(std::span<const std::span<const float>>(inputs.begin(), inputs.size()),
+                        std::span<const std::span<float>>(outputs.begin(), outputs.size()));
+  }
+
+ private:
+  void run(std::span<const std::span<const float>> inputs, std::span<const std::span<float>> outputs,
+           double* step_seconds) {
     if (inputs.size() != static_cast<size_t>(num_inputs()) || outputs.size() != static_cast<size_t>(num_outputs()))
       throw RuntimeError(BCD_ERROR_INVALID_ARGUMENT, "run: the model takes " + std::to_string(num_inputs()) +
                                                          " inputs and " + std::to_string(num_outputs()) + " outputs");
@@ -69,14 +94,8 @@ class Model {
       check_size(output(static_cast<int>(i)), outputs[i].size());
       out.push_back(outputs[i].data());
     }
-    check(bcd_model_run(model_, in.data(), out.data()));
+    check(bcd_model_run_profiled(model_, in.data(), out.data(), step_seconds));
   }
-  void run(std::initializer_list<std::span<const float>> inputs, std::initializer_list<std::span<float>> outputs) {
-    run(std::span<const std::span<const float>>(inputs.begin(), inputs.size()),
-        std::span<const std::span<float>>(outputs.begin(), outputs.size()));
-  }
-
- private:
   static void check(bcd_status status) {
     if (status != BCD_OK) throw RuntimeError(status, bcd_last_error());
   }

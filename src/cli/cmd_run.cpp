@@ -52,16 +52,23 @@ std::vector<TensorSpec> graph_tensors(const graph::Graph& graph, const std::vect
   return out;
 }
 
+// A step as the profile names it: its task and the record it runs.
+struct ProfiledStep {
+  std::string task;
+  bool tuned = false;
+  double record_seconds = 0;
+};
+
 // Each step in execution order: its time inside the network against its record's
 // isolated time, and its share; then the time outside the kernels.
-void print_profile(const executor::Network& net, const executor::NetworkProfile& p) {
+void print_profile(const std::vector<ProfiledStep>& steps, const executor::NetworkProfile& p) {
   const double total = p.end_to_end_seconds;
   fmt::print("profile      {:>4}  {:<28} {:<8} {:>11} {:>10} {:>6} {:>6}\n", "step", "task", "schedule", "in network",
              "isolated", "ratio", "share");
-  for (int s = 0; s < net.num_steps(); ++s) {
-    const executor::TaskKernel& k = net.kernels().kernels[net.step_task(s)];
+  for (size_t s = 0; s < steps.size(); ++s) {
+    const ProfiledStep& k = steps[s];
     const double t = p.step_seconds[s];
-    fmt::print("             {:>4}  {:<28} {:<8} {:>8.3f} ms {:>10} {:>6} {:>5.1f}%\n", s, k.name,
+    fmt::print("             {:>4}  {:<28} {:<8} {:>8.3f} ms {:>10} {:>6} {:>5.1f}%\n", s, k.task,
                k.tuned ? "tuned" : "default", t * 1e3,
                k.tuned ? fmt::format("{:.3f} ms", k.record_seconds * 1e3) : std::string("-"),
                k.tuned && k.record_seconds > 0 ? fmt::format("{:.2f}", t / k.record_seconds) : std::string("-"),
@@ -70,6 +77,23 @@ void print_profile(const executor::Network& net, const executor::NetworkProfile&
   const double outside = total - p.steps_seconds();
   fmt::print("             steps {:.3f} ms, end to end {:.3f} ms: {:.3f} ms ({:.1f}%) outside the kernels\n",
              p.steps_seconds() * 1e3, total * 1e3, outside * 1e3, total > 0 ? 100 * outside / total : 0.0);
+}
+
+std::vector<ProfiledStep> network_steps(const executor::Network& net) {
+  std::vector<ProfiledStep> steps;
+  for (int s = 0; s < net.num_steps(); ++s) {
+    const executor::TaskKernel& k = net.kernels().kernels[net.step_task(s)];
+    steps.push_back({k.name, k.tuned, k.record_seconds});
+  }
+  return steps;
+}
+
+// A package's steps, from its metadata ("step_tasks").
+std::vector<ProfiledStep> package_steps(const nlohmann::json& meta) {
+  std::vector<ProfiledStep> steps;
+  for (const nlohmann::json& s : meta.at("step_tasks"))
+    steps.push_back({s.at("task").get<std::string>(), s.at("tuned").get<bool>(), s.at("record_seconds").get<double>()});
+  return steps;
 }
 
 int run_network(const RunOptions& o) {
@@ -126,7 +150,7 @@ int run_network(const RunOptions& o) {
   if (!o.outputs.empty()) write_outputs(files, output_names, net.run(args));
   fmt::print("latency      {:.3f} ms end to end (median of {}){}\n", runtime::median(costs) * 1e3, costs.size(),
              net.on_gpu() ? ", input upload and output download included" : "");
-  if (o.profile) print_profile(net, executor::profile_network(net, args, o.repeat));
+  if (o.profile) print_profile(network_steps(net), executor::profile_network(net, args, o.repeat));
   fmt::print("peak RSS     {:.1f} MiB building and running ({:.2f}x the weights){}\n", mib(peak_run),
              net.weight_bytes() > 0 ? static_cast<double>(peak_run) / net.weight_bytes() : 0.0,
              o.no_verify ? "" : fmt::format(", {:.1f} MiB with verification", mib(executor::peak_resident_bytes())));
@@ -138,7 +162,6 @@ int run_network(const RunOptions& o) {
 // application would run it; checked against the reference executor when --model
 // names the network it was compiled from.
 int run_package(const RunOptions& o) {
-  if (o.profile) fail("--profile applies to --model runs for now (a package has no per-step clock)");
   if (!o.records.empty()) fail("--records applies to --model runs; a package holds its schedules already");
   if (o.target != "llvm") fail("--target applies to --model runs; a package runs on the target it was compiled for");
   auto start = std::chrono::steady_clock::now();
@@ -198,6 +221,16 @@ int run_package(const RunOptions& o) {
   }
   if (!o.outputs.empty()) write_outputs(files, output_names, outputs);
   fmt::print("latency      {:.3f} ms end to end (median of {})\n", runtime::median(costs) * 1e3, costs.size());
+  if (o.profile) {
+    const int steps = bcd_model_num_steps(model.handle());
+    auto run = [&](std::vector<double>* seconds) {
+      if (seconds) seconds->assign(steps, 0.0);
+      if (bcd_model_run_profiled(model.handle(), in_ptrs.data(), out_ptrs.data(), seconds ? seconds->data() : nullptr) !=
+          BCD_OK)
+        fail("{}", bcd_last_error());
+    };
+    print_profile(package_steps(meta), executor::profile_runs(steps, run, o.repeat));
+  }
   if (!ok) fail("the package's output does not match the reference (max rel error above {:.3g})", o.tolerance);
   return 0;
 }

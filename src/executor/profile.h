@@ -4,6 +4,7 @@
 // of their own, interleaved with the per-step runs, so that reading the clock
 // around every step does not inflate it.
 #pragma once
+#include <functional>
 #include <vector>
 
 #include "executor/network.h"
@@ -16,8 +17,13 @@ struct NetworkProfile {
   double steps_seconds() const;      // sum of step_seconds
 };
 
-// `repeat` profiled runs and `repeat` plain ones, after one warm-up run. Fails on
-// a network on the GPU (its launches are asynchronous).
+// `repeat` profiled runs and `repeat` plain ones, after one warm-up run, of
+// anything that runs `steps` steps: `run(step_seconds)` runs once, writing each
+// step's time into *step_seconds when it is not null.
+NetworkProfile profile_runs(int steps, const std::function<void(std::vector<double>*)>& run, int repeat);
+
+// The same for a network. Fails on a network on the GPU (its launches are
+// asynchronous).
 NetworkProfile profile_network(Network& network, const std::vector<const NDArray*>& inputs, int repeat);
 
 }  // namespace bcd::executor

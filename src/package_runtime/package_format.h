@@ -12,10 +12,11 @@
 //   uint64_t bcd_package_workspace_bytes(void);
 //       // activations and the kernels' scratch, for this process's OpenMP thread count
 //   int bcd_package_run(void* workspace, uint64_t workspace_bytes, const float* const* inputs,
-//                       float* const* outputs);
+//                       float* const* outputs, double* step_seconds);
 //       // 0, or 1 + the index of the step whose kernel failed; workspace_bytes is
 //       // what the workspace holds (a kernel's threads without a scratch slice in it
-//       // allocate their own)
+//       // allocate their own); step_seconds, unless null, receives each step's time
+//       // (the metadata's "step_tasks" names them)
 // and the kernels, compiled for the CPU named by the metadata's cpu_features.
 #pragma once
 #include <cstddef>
@@ -37,7 +38,7 @@ using AbiVersionFn = int (*)();
 using MetadataFn = const char* (*)();
 using WeightsFn = const unsigned char* (*)(uint64_t*);
 using WorkspaceFn = uint64_t (*)();
-using RunFn = int (*)(void*, uint64_t, const float* const*, float* const*);
+using RunFn = int (*)(void*, uint64_t, const float* const*, float* const*, double*);
 
 // Buffers inside the workspace and the weights start at multiples of this.
 constexpr int64_t kAlignment = 64;

@@ -157,6 +157,7 @@ struct bcd_model {
   pkg::RunFn run = nullptr;
   std::string metadata;
   std::vector<Tensor> inputs, outputs;
+  int steps = 0;
   void* workspace = nullptr;
   uint64_t workspace_bytes = 0;
 
@@ -197,6 +198,7 @@ void load(const std::string& path, bcd_model& m) {
                         ", which this CPU lacks (compile the model on this machine, or for its CPU)");
     m.inputs = tensors(meta.at("inputs"));
     m.outputs = tensors(meta.at("outputs"));
+    m.steps = meta.at("steps").get<int>();
     uint64_t size = 0;
     const unsigned char* weights = symbol<pkg::WeightsFn>(m.library, pkg::kWeightsSymbol, path)(&size);
     if (size != meta.at("weights_bytes").get<uint64_t>() ||
@@ -269,6 +271,13 @@ bcd_status bcd_model_output(const bcd_model* model, int index, bcd_tensor_info* 
 const char* bcd_model_metadata(const bcd_model* model) { return model ? model->metadata.c_str() : ""; }
 
 bcd_status bcd_model_run(bcd_model* model, const float* const* inputs, float* const* outputs) {
+  return bcd_model_run_profiled(model, inputs, outputs, nullptr);
+}
+
+int bcd_model_num_steps(const bcd_model* model) { return model ? model->steps : -1; }
+
+bcd_status bcd_model_run_profiled(bcd_model* model, const float* const* inputs, float* const* outputs,
+                                  double* step_seconds) {
   if (!model) return fail(BCD_ERROR_INVALID_ARGUMENT, "bcd_model_run: null model");
   if ((!inputs && !model->inputs.empty()) || (!outputs && !model->outputs.empty()))
     return fail(BCD_ERROR_INVALID_ARGUMENT, "bcd_model_run: null input or output array");
@@ -277,7 +286,7 @@ bcd_status bcd_model_run(bcd_model* model, const float* const* inputs, float* co
   for (size_t i = 0; i < model->outputs.size(); ++i)
     if (!outputs[i])
       return fail(BCD_ERROR_INVALID_ARGUMENT, "bcd_model_run: output '" + model->outputs[i].name + "' is null");
-  const int rc = model->run(model->workspace, model->workspace_bytes, inputs, outputs);
+  const int rc = model->run(model->workspace, model->workspace_bytes, inputs, outputs, step_seconds);
   if (rc != 0) return fail(BCD_ERROR_RUN, "step " + std::to_string(rc - 1) + " of the network failed");
   return BCD_OK;
 }

@@ -32,28 +32,45 @@ TEST(NetworkProfile, OneMedianPerStepAndTheEndToEndTime) {
   EXPECT_THROW(profile_network(net, args, 0), Error);
 }
 
+// The rows of `bcd run --profile`'s table: (steps, tuned steps).
+std::pair<int, int> profile_rows(const std::string& output) {
+  int rows = 0, tuned = 0;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(" ms ") != std::string::npos && line.find('%') != std::string::npos &&
+        (line.find(" default ") != std::string::npos || line.find(" tuned ") != std::string::npos))
+      ++rows, tuned += line.find(" tuned ") != std::string::npos;
+  }
+  return {rows, tuned};
+}
+
+// The same table for the network built in memory and for its compiled package
+// (whose entry point reads the clock around each step when asked).
 TEST(NetworkProfile, TheCommandLinePrintsEveryStepAndTheTimeOutsideKernels) {
   const auto dir = testutil::temp_dir("profile");
   const graph::TaskSet set = graph::extract_tasks(frontends::build_model("squeezenet_v1.1", {.image_size = 32}));
   const graph::Task& task = testutil::first_tunable_task(set);
   const std::string records = (dir / "records.json").string();
   tuning::RecordWriter(records).append({testutil::record_of(task, testutil::parallel_outer_state(*task.dag), 1e-3)});
-  testutil::BcdRun r = testutil::run_bcd(
-      {"run", "--model", "squeezenet_v1.1", "--image-size", "32", "--records", records, "--repeat", "2", "--profile"});
-  ASSERT_EQ(r.status, 0) << r.output;
-  EXPECT_NE(r.output.find("in network   isolated  ratio  share"), std::string::npos) << r.output;
-  int rows = 0, tuned = 0;
-  std::istringstream lines(r.output);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.find(" ms ") != std::string::npos && line.find('%') != std::string::npos &&
-        (line.find(" default ") != std::string::npos || line.find(" tuned ") != std::string::npos))
-      ++rows, tuned += line.find(" tuned ") != std::string::npos;
+  const std::string package = (dir / "squeezenet.so").string();
+  testutil::BcdRun compiled = testutil::run_bcd(
+      {"compile", "--model", "squeezenet_v1.1", "--image-size", "32", "--records", records, "-o", package});
+  ASSERT_EQ(compiled.status, 0) << compiled.output;
+  for (bool from_package : {false, true}) {
+    SCOPED_TRACE(from_package ? "package" : "network");
+    std::vector<std::string> args = {"run", "--repeat", "2", "--profile"};
+    if (from_package)
+      args.insert(args.end(), {"--package", package});
+    else
+      args.insert(args.end(), {"--model", "squeezenet_v1.1", "--image-size", "32", "--records", records});
+    testutil::BcdRun r = testutil::run_bcd(args);
+    ASSERT_EQ(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find("in network   isolated  ratio  share"), std::string::npos) << r.output;
+    auto [rows, tuned] = profile_rows(r.output);
+    EXPECT_EQ(rows, static_cast<int>(set.subgraphs.size())) << r.output;
+    EXPECT_EQ(tuned, task.weight) << r.output;
+    EXPECT_NE(r.output.find("outside the kernels"), std::string::npos) << r.output;
   }
-  EXPECT_EQ(rows, static_cast<int>(set.subgraphs.size())) << r.output;
-  EXPECT_GE(tuned, 1) << r.output;
-  EXPECT_NE(r.output.find("outside the kernels"), std::string::npos) << r.output;
-  testutil::expect_one_line_error(testutil::run_bcd({"run", "--package", records, "--profile"}),
-                                  "--profile applies to --model runs");
   std::filesystem::remove_all(dir);
 }
 

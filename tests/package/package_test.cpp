@@ -182,7 +182,7 @@ TEST(Package, KernelBuffersPlannedInTheWorkspaceGiveTheSameOutputsAsAllocatedOne
     NDArray out(want[0].shape());
     const float* in[] = {inputs[0].data()};
     float* outs[] = {out.data()};
-    ASSERT_EQ(run(workspace.data(), static_cast<uint64_t>(bytes), in, outs), 0);
+    ASSERT_EQ(run(workspace.data(), static_cast<uint64_t>(bytes), in, outs, nullptr), 0);
     EXPECT_EQ(std::memcmp(out.data(), want[0].data(), out.size() * sizeof(float)), 0);
   }
   dlclose(library);
