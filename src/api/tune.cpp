@@ -38,7 +38,7 @@ RunFiles run_files(const TuneConfig& c, const std::string& strategy, const std::
 // order of importance, so that a refusal names the difference that matters.
 const char* const kIdentityKeys[] = {"model",        "operator",   "search_space", "target",
                                      "strategy",     "group_type", "seed",         "cost_model",
-                                     "num_measures_per_round",     "include_simple_tasks"};
+                                     "num_measures_per_round",     "include_simple_tasks", "flush_cache"};
 
 nlohmann::json identity(const TuneConfig& c, const Target& target, const std::string& strategy) {
   nlohmann::json id = {{"target", target.str()},
@@ -48,6 +48,8 @@ nlohmann::json identity(const TuneConfig& c, const Target& target, const std::st
                        {"cost_model", c.cost_model},
                        {"num_measures_per_round", c.num_measures_per_round}};
   if (c.search.explore_sketches) id["explore_sketches"] = true;  // for the reader; resume does not compare it
+  // Costs timed with cold caches do not compare with warm ones (absent: warm).
+  if (c.flush_cache) id["flush_cache"] = true;
   return id;
 }
 
@@ -69,6 +71,10 @@ std::unique_ptr<tuning::RunDirLock> claim_run(const RunFiles& files, const TuneC
           Target::parse(was.get<std::string>()).kind == Target::parse(now.get<std::string>()).kind)
         continue;
       if (std::string(key) == "search_space" && was.is_null() && now == "bcd") continue;
+      if (std::string(key) == "flush_cache") {  // written only when true
+        if (was.is_null()) was = false;
+        if (now.is_null()) now = false;
+      }
       if (was != now) fail("--resume: {} was tuned with {}={}, not {}", dir.path, key, was.dump(), now.dump());
     }
   } else if (std::filesystem::exists(files.records) && std::filesystem::file_size(files.records) > 0) {
@@ -170,7 +176,7 @@ tuning::NetworkTuningOptions task_options(const TuneConfig& c, const Target& tar
   }
   o.target = target;
   o.search = c.search;
-  o.measure = tuning::tuning_measure_options(c.timeout);
+  o.measure = tuning::tuning_measure_options(c.timeout, c.flush_cache);
   o.measure.verify_all = c.verify_all;
   o.include_simple_tasks = c.include_simple_tasks;
   o.seed = c.seed;

@@ -60,6 +60,7 @@ struct TuneConfig {
   uint64_t seed = 0;                // fixes the search and the task scheduler
   double timeout = 10;              // seconds before a candidate counts as hung
   bool verify_all = false;          // check every candidate's output, not only each round's best
+  bool flush_cache = false;         // time candidates with cold caches (tuning::tuning_measure_options)
   int early_stopping = 0;           // trials without improvement before a task stops (0: never)
 
   // --- log

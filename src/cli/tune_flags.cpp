@@ -36,6 +36,9 @@ TuneFlags::TuneFlags(CLI::App* cmd, api::TuneConfig& c) : cmd_(cmd) {
   cmd->add_option("--early-stopping", c.early_stopping, "trials without improvement before a task stops (0: never)")
       ->check(non_negative);
   cmd->add_flag("--verify-all", c.verify_all, "check every candidate's output, not only each round's best");
+  cmd->add_flag("--flush-cache", c.flush_cache,
+                "time each candidate in 5 single runs after flushing the CPU caches, as inside a network whose "
+                "weights do not fit in the cache (default: warm repeats)");
   cmd->add_option("--log-dir", c.log_dir,
                   "run directory: records.json, tuning.tsv, run.json (default: log_<strategy>/<name>/<next idx>)");
   cmd->add_flag("--resume", c.resume, "continue the run in --log-dir (default: the latest) without re-measuring");

@@ -16,11 +16,17 @@ double since(std::chrono::steady_clock::time_point t) {
 }
 }  // namespace
 
-MeasureOptions tuning_measure_options(double timeout_seconds) {
+MeasureOptions tuning_measure_options(double timeout_seconds, bool cold_caches) {
   MeasureOptions o;
   o.runner.timeout_seconds = timeout_seconds;
   o.runner.repeat = 3;
   o.runner.min_repeat_ms = 20;
+  if (cold_caches) {
+    o.runner.number = 1;
+    o.runner.repeat = 5;
+    o.runner.min_repeat_ms = 0;
+    o.runner.flush_cache = true;
+  }
   return o;
 }
 

@@ -12,8 +12,10 @@ namespace bcd::tuning {
 
 // The settings tuning runs use: 3 repeats of at least 20 ms each (short kernels are
 // repeated inside a repeat so that timer noise stays small), `timeout_seconds` per
-// candidate.
-MeasureOptions tuning_measure_options(double timeout_seconds = 10);
+// candidate. `cold_caches`: instead, 5 single runs, each after the CPU caches are
+// flushed, as a kernel inside a network finds its weights when they do not all fit
+// in the cache.
+MeasureOptions tuning_measure_options(double timeout_seconds = 10, bool cold_caches = false);
 
 class TaskMeasurer : public Measurer {
  public:

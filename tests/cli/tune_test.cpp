@@ -220,6 +220,29 @@ TEST(TuneCommand, BadInputGivesOneLineErrors) {
   fs::remove_all(dir);
 }
 
+// --flush-cache: every candidate is timed in 5 single runs with cold caches (5
+// costs in its record, against 3 warm repeats), and a resume must keep it.
+TEST(TuneCommand, FlushCacheTimesColdAndAResumeMustKeepIt) {
+  fs::path dir = temp_dir("tune-flush");
+  std::string run = (dir / "run").string();
+  std::vector<std::string> args = small_tune("ansor", run, 1);
+  args.push_back("--flush-cache");
+  BcdRun first = run_bcd(args);
+  ASSERT_TRUE(fs::exists(run + "/records.json")) << first.output;
+  int valid = 0;
+  for (const tuning::Record& r : tuning::load_records(run + "/records.json"))
+    if (r.result.error == runtime::MeasureError::None) {
+      ++valid;
+      EXPECT_EQ(r.result.costs.size(), 5u);
+    }
+  EXPECT_GT(valid, 0) << first.output;
+  EXPECT_NE(read_file(run + "/run.json").find("\"flush_cache\": true"), std::string::npos) << read_file(run + "/run.json");
+  std::vector<std::string> warm = small_tune("ansor", run, 2);
+  warm.push_back("--resume");
+  expect_one_line_error(run_bcd(warm), "was tuned with flush_cache=true, not false");
+  fs::remove_all(dir);
+}
+
 TEST(TasksCommand, ShowsClustersAndTheirRepresentatives) {
   BcdRun r = run_bcd({"tasks", "--model", "resnet-18", "--group-type", "sketch"});
   ASSERT_EQ(r.status, 0) << r.output;
