@@ -41,6 +41,11 @@ class Model:
         {output name: float32 array}. Float32 C-contiguous inputs are read in place."""
         return self._model.run(*args, **inputs)
 
+    def run_profiled(self, *args, **inputs):
+        """Runs as run() does; returns (outputs, [(task, seconds)]): the time of
+        each step of the network, in execution order."""
+        return self._model.run_profiled(*args, **inputs)
+
     def __repr__(self):
         return "bcd.Model({!r}, inputs={}, outputs={})".format(self.path, self.inputs, self.outputs)
 

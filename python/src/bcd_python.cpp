@@ -7,6 +7,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,7 +36,28 @@ class PyModel {
     for (int i = 0; i < model_.num_outputs(); ++i) outputs_.push_back(model_.output(i));
   }
 
-  py::dict run(const py::args& args, const py::kwargs& kwargs) {
+  py::dict run(const py::args& args, const py::kwargs& kwargs) { return run_timed(args, kwargs, nullptr); }
+
+  // The outputs, and each step's task and time in seconds (the C API's profiled run).
+  py::tuple run_profiled(const py::args& args, const py::kwargs& kwargs) {
+    std::vector<double> seconds(static_cast<size_t>(model_.num_steps()));
+    py::dict outputs = run_timed(args, kwargs, seconds.data());
+    const nlohmann::json meta = nlohmann::json::parse(model_.metadata());
+    py::list steps;
+    for (size_t s = 0; s < seconds.size(); ++s)
+      steps.append(py::make_tuple(meta.at("step_tasks").at(s).at("task").get<std::string>(), seconds[s]));
+    return py::make_tuple(outputs, steps);
+  }
+
+  std::vector<std::pair<std::string, std::vector<int64_t>>> tensors(bool input) const {
+    std::vector<std::pair<std::string, std::vector<int64_t>>> out;
+    for (const auto& t : input ? inputs_ : outputs_) out.emplace_back(t.name, t.shape);
+    return out;
+  }
+  std::string metadata() const { return model_.metadata(); }
+
+ private:
+  py::dict run_timed(const py::args& args, const py::kwargs& kwargs, double* step_seconds) {
     if (args.size() + kwargs.size() != inputs_.size())
       throw bcd::Error(fmt::format("run takes {} inputs ({}), {} given", inputs_.size(), names(inputs_),
                                    args.size() + kwargs.size()));
@@ -68,7 +91,7 @@ class PyModel {
     bcd_status status;
     {
       py::gil_scoped_release release;
-      status = bcd_model_run(model_.handle(), in.data(), out.data());
+      status = bcd_model_run_profiled(model_.handle(), in.data(), out.data(), step_seconds);
     }
     if (status != BCD_OK) throw bcd::Error(bcd_last_error());
     py::dict d;
@@ -76,14 +99,6 @@ class PyModel {
     return d;
   }
 
-  std::vector<std::pair<std::string, std::vector<int64_t>>> tensors(bool input) const {
-    std::vector<std::pair<std::string, std::vector<int64_t>>> out;
-    for (const auto& t : input ? inputs_ : outputs_) out.emplace_back(t.name, t.shape);
-    return out;
-  }
-  std::string metadata() const { return model_.metadata(); }
-
- private:
   static std::string names(const std::vector<bcd::TensorInfo>& ts) {
     std::string s;
     for (const auto& t : ts) s += (s.empty() ? "" : ", ") + t.name;
@@ -224,6 +239,8 @@ PYBIND11_MODULE(_bcd, m) {
   py::class_<PyModel>(m, "Model")
       .def(py::init<const std::string&>(), py::arg("path"))
       .def("run", &PyModel::run, "run on NumPy arrays (by position or input name); returns {output name: array}")
+      .def("run_profiled", &PyModel::run_profiled,
+           "run as run() does; returns (outputs, [(task, seconds) for each step in execution order])")
       .def_property_readonly("inputs", [](const PyModel& p) { return p.tensors(true); })
       .def_property_readonly("outputs", [](const PyModel& p) { return p.tensors(false); })
       .def_property_readonly("metadata_json", &PyModel::metadata);

@@ -50,6 +50,16 @@ class PackageFromPython(unittest.TestCase):
         # By position, and from float64 (converted once).
         np.testing.assert_allclose(model.run(x.astype(np.float64))[name], want, rtol=1e-5, atol=1e-6)
 
+    def test_a_profiled_run_times_every_step(self):
+        model = bcd.load(self.package)
+        x = np.random.default_rng(5).standard_normal((1, 3, 32, 32), dtype=np.float32)
+        outputs, steps = model.run_profiled(x)
+        self.assertEqual(len(steps), model.metadata["steps"])
+        self.assertEqual([task for task, _ in steps], [s["task"] for s in model.metadata["step_tasks"]])
+        self.assertTrue(all(seconds > 0 for _, seconds in steps), steps)
+        for name, value in model.run(x).items():
+            np.testing.assert_array_equal(outputs[name], value)
+
     def test_instances_in_threads_match_serial_runs(self):
         rng = np.random.default_rng(4)
         xs = [rng.standard_normal((1, 3, 32, 32), dtype=np.float32) for _ in range(4)]
