@@ -41,6 +41,7 @@ struct RunOptions {
   double tolerance = executor::kDefaultNetworkTolerance;
   bool verbose = false;
   bool profile = false;
+  bool no_cuda_graph = false;
   std::vector<std::string> inputs, outputs;  // [NAME=]FILE.npy or FILE.npz
   std::string package;  // run this compiled package instead of building the model
   bool model_given = false;  // --model: with --package, the reference to check against
@@ -110,7 +111,7 @@ int run_network(const RunOptions& o) {
   const std::vector<std::string> files = output_files(o.outputs, output_names);
 
   auto start = std::chrono::steady_clock::now();
-  executor::Network net = executor::Network::build(graph, records, {.target = target});
+  executor::Network net = executor::Network::build(graph, records, {.target = target, .cuda_graph = !o.no_cuda_graph});
   const double build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const executor::TaskKernels& kernels = net.kernels();
   for (const auto& w : kernels.warnings) fmt::print(stderr, "bcd: warning: {}\n", w);
@@ -150,6 +151,12 @@ int run_network(const RunOptions& o) {
   if (!o.outputs.empty()) write_outputs(files, output_names, net.run(args));
   fmt::print("latency      {:.3f} ms end to end (median of {}){}\n", runtime::median(costs) * 1e3, costs.size(),
              net.on_gpu() ? ", input upload and output download included" : "");
+  if (net.on_gpu()) {
+    const std::vector<double> device = net.time_on_device(o.repeat);
+    fmt::print("device only  {:.3f} ms (median of {}; the {} kernels {}, inputs and outputs on the device)\n",
+               runtime::median(device) * 1e3, device.size(), net.num_steps(),
+               net.uses_cuda_graph() ? "replayed as one CUDA graph" : "launched one by one");
+  }
   if (o.profile) print_profile(network_steps(net), executor::profile_network(net, args, o.repeat));
   fmt::print("peak RSS     {:.1f} MiB building and running ({:.2f}x the weights){}\n", mib(peak_run),
              net.weight_bytes() > 0 ? static_cast<double>(peak_run) / net.weight_bytes() : 0.0,
@@ -252,6 +259,8 @@ CommandRunner add_run_command(CLI::App& app) {
       ->check(positive)
       ->capture_default_str();
   cmd->add_flag("-v,--verbose", o->verbose, "list every task with its schedule's origin");
+  cmd->add_flag("--no-cuda-graph", o->no_cuda_graph,
+                "cuda: launch the kernels one host call each instead of replaying them as one CUDA graph");
   cmd->add_flag("--profile", o->profile,
                 "time every step inside the network (median of --repeat runs) against its record, and the time "
                 "outside the kernels");

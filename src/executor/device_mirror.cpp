@@ -20,22 +20,19 @@ runtime::DeviceBuffer& DeviceMirror::buffer(const float* host) const {
 
 runtime::CudaDevicePtr DeviceMirror::device(const float* host) const { return buffer(host).ptr(); }
 
-void DeviceMirror::upload(const float* host, const NDArray& from) {
+void DeviceMirror::upload(const float* host, const NDArray& from, const runtime::CudaStream& stream) {
   runtime::DeviceBuffer& b = buffer(host);
   BCD_CHECK(static_cast<size_t>(from.size()) * sizeof(float) == b.bytes(), "upload of the wrong size");
-  b.upload(from.data());
+  stream.upload(b.ptr(), from.data(), b.bytes());
 }
 
-void DeviceMirror::download(const float* host, NDArray& to) const {
+// A planned buffer may be larger than the value read from it: only the value's
+// floats come back.
+void DeviceMirror::download(const float* host, NDArray& to, const runtime::CudaStream& stream) const {
   runtime::DeviceBuffer& b = buffer(host);
-  BCD_CHECK(static_cast<size_t>(to.size()) * sizeof(float) <= b.bytes(), "download of the wrong size");
-  if (static_cast<size_t>(to.size()) * sizeof(float) == b.bytes()) {
-    b.download(to.data());
-  } else {
-    NDArray whole({static_cast<int64_t>(b.bytes() / sizeof(float))});
-    b.download(whole.data());
-    std::copy(whole.data(), whole.data() + to.size(), to.data());
-  }
+  const size_t bytes = static_cast<size_t>(to.size()) * sizeof(float);
+  BCD_CHECK(bytes <= b.bytes(), "download of the wrong size");
+  stream.download(to.data(), b.ptr(), bytes);
 }
 
 }  // namespace bcd::executor

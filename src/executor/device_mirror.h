@@ -2,7 +2,8 @@
 // arrays on the host exactly as for the CPU; the mirror gives each of them a
 // device buffer of the same size (weights uploaded once, activations and graph
 // inputs left for the kernels), so that a step's arguments translate one to one
-// from host arrays to device addresses.
+// from host arrays to device addresses. Copies of inputs and outputs go on the
+// network's stream, ordered with its kernels.
 #pragma once
 #include <cstdint>
 #include <unordered_map>
@@ -19,8 +20,9 @@ class DeviceMirror {
   void add(const float* host, int64_t floats, bool upload);
   // Fails if `host` was not registered.
   runtime::CudaDevicePtr device(const float* host) const;
-  void upload(const float* host, const NDArray& from);
-  void download(const float* host, NDArray& to) const;
+  // Enqueued on `stream`; a download is complete after stream.synchronize().
+  void upload(const float* host, const NDArray& from, const runtime::CudaStream& stream);
+  void download(const float* host, NDArray& to, const runtime::CudaStream& stream) const;
   int64_t device_bytes() const { return bytes_; }
 
  private:

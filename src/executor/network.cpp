@@ -74,7 +74,10 @@ Network Network::build(const graph::Graph& graph, const std::vector<tuning::Reco
   }
   for (size_t i = 0; i < plan.outputs.size(); ++i)
     net.outputs_.push_back({.shape = graph.node(graph.outputs()[i]).shape, .source = resolve_plan(plan.outputs[i])});
-  if (options.target.is_gpu()) net.mirror_on_device();
+  if (options.target.is_gpu()) {
+    net.cuda_graph_ = options.cuda_graph;
+    net.mirror_on_device();
+  }
   return net;
 }
 
@@ -86,21 +89,52 @@ void Network::mirror_on_device() {
     gpu_inputs_.emplace_back(shape);
     mirror_->add(gpu_inputs_.back().data(), gpu_inputs_.back().size(), false);
   }
+  stream_ = std::make_unique<runtime::CudaStream>();
 }
 
-std::vector<NDArray> Network::run_on_gpu(const std::vector<const NDArray*>& inputs) {
-  for (size_t i = 0; i < inputs.size(); ++i) mirror_->upload(gpu_inputs_[i].data(), *inputs[i]);
+void Network::enqueue_kernels() const {
+  // The kernels' arguments are fixed device addresses (the graph inputs' too: they
+  // are uploaded into the stand-ins' device copies), so a capture stays valid.
   std::vector<const NDArray*> stand_ins;
   for (const NDArray& a : gpu_inputs_) stand_ins.push_back(&a);
   std::vector<runtime::CudaDevicePtr> params;
   for (const Step& step : steps_) {
     params.clear();
     for (const Arg& a : step.args) params.push_back(mirror_->device(resolve(a, stand_ins)));
-    kernels_.kernels[step.task].cuda_kernel->launch(params);
+    kernels_.kernels[step.task].cuda_kernel->launch(params, stream_.get());
   }
-  // The synchronous downloads wait for the kernels and report their faults.
+}
+
+void Network::run_kernels_on_gpu() {
+  if (!cuda_graph_) return enqueue_kernels();
+  if (!graph_) graph_ = std::make_unique<runtime::CudaGraph>(*stream_, [&] { enqueue_kernels(); });
+  graph_->launch(*stream_);
+}
+
+std::vector<double> Network::time_on_device(int repeat) {
+  BCD_CHECK(on_gpu(), "device time asked of a network on the CPU");
+  run_kernels_on_gpu();  // warm-up, and the graph's capture
+  runtime::CudaEvent start, end;
+  std::vector<double> seconds;
+  for (int r = 0; r < repeat; ++r) {
+    start.record(stream_.get());
+    run_kernels_on_gpu();
+    end.record(stream_.get());
+    end.synchronize();
+    seconds.push_back(runtime::CudaEvent::elapsed_ms(start, end) * 1e-3);
+  }
+  return seconds;
+}
+
+std::vector<NDArray> Network::run_on_gpu(const std::vector<const NDArray*>& inputs) {
+  for (size_t i = 0; i < inputs.size(); ++i) mirror_->upload(gpu_inputs_[i].data(), *inputs[i], *stream_);
+  run_kernels_on_gpu();
+  std::vector<const NDArray*> stand_ins;
+  for (const NDArray& a : gpu_inputs_) stand_ins.push_back(&a);
   std::vector<NDArray> outputs;
-  for (const Output& o : outputs_) mirror_->download(resolve(o.source, stand_ins), outputs.emplace_back(o.shape));
+  for (const Output& o : outputs_)
+    mirror_->download(resolve(o.source, stand_ins), outputs.emplace_back(o.shape), *stream_);
+  stream_->synchronize();  // the downloads are complete; a kernel's fault shows here
   return outputs;
 }
 

@@ -27,6 +27,9 @@ namespace bcd::executor {
 struct NetworkOptions {
   Target target = Target::cpu();
   int jobs = 0;  // parallel compiles; 0 = number of cores
+  // cuda: the kernels captured once into a CUDA graph and replayed with one call
+  // per run; false launches them one host call each.
+  bool cuda_graph = true;
 };
 
 class Network {
@@ -37,7 +40,8 @@ class Network {
 
   // `inputs` in graph.inputs() order, shapes checked; returns the outputs in
   // graph.outputs() order. Not reentrant: runs share the planned buffers. On cuda
-  // the inputs are uploaded, the kernels run on the GPU and the outputs come back.
+  // the inputs are uploaded, the kernels run on the GPU (as one CUDA graph unless
+  // NetworkOptions::cuda_graph is false) and the outputs come back.
   std::vector<NDArray> run(const std::vector<const NDArray*>& inputs);
   // The same, with the seconds of each step (its input packs and its kernel) in
   // `step_seconds` (CPU only; on cuda launches are asynchronous and it stays empty).
@@ -49,6 +53,12 @@ class Network {
   int step_task(int step) const { return steps_.at(step).task; }  // index into kernels().kernels
   int64_t weight_bytes() const { return weight_bytes_; }
   bool on_gpu() const { return mirror_ != nullptr; }
+  bool uses_cuda_graph() const { return on_gpu() && cuda_graph_; }
+
+  // cuda: the seconds the GPU spends on each of `repeat` runs of the kernels alone
+  // (CUDA events around them; inputs and outputs stay on the device, holding what
+  // the last run() left), after one warm-up run.
+  std::vector<double> time_on_device(int repeat);
 
  private:
   // Where a kernel argument points.
@@ -79,6 +89,8 @@ class Network {
   const float* resolve(const Arg& arg, const std::vector<const NDArray*>& inputs) const;
   void mirror_on_device();
   std::vector<NDArray> run_on_gpu(const std::vector<const NDArray*>& inputs);
+  void enqueue_kernels() const;  // every step's launches on stream_
+  void run_kernels_on_gpu();     // the graph, captured on first use, or enqueue_kernels()
 
   TaskKernels kernels_;
   MemoryPlan plan_;
@@ -94,6 +106,9 @@ class Network {
   // mirror), and the device copies of every array.
   std::vector<NDArray> gpu_inputs_;
   std::unique_ptr<DeviceMirror> mirror_;
+  bool cuda_graph_ = false;
+  std::unique_ptr<runtime::CudaStream> stream_;
+  std::unique_ptr<runtime::CudaGraph> graph_;  // after kernels_: released before their modules
 };
 
 }  // namespace bcd::executor

@@ -25,7 +25,10 @@ namespace {
   X(cuDevicePrimaryCtxRelease) X(cuCtxSetCurrent) X(cuCtxSynchronize) X(cuModuleLoad)         \
   X(cuModuleUnload) X(cuModuleGetFunction) X(cuMemAlloc) X(cuMemFree) X(cuMemcpyHtoD)          \
   X(cuMemcpyDtoH) X(cuMemsetD32) X(cuLaunchKernel) X(cuEventCreate) X(cuEventDestroy)          \
-  X(cuEventRecord) X(cuEventSynchronize) X(cuEventElapsedTime)
+  X(cuEventRecord) X(cuEventSynchronize) X(cuEventElapsedTime) X(cuStreamCreate) X(cuStreamDestroy)  \
+  X(cuStreamSynchronize) X(cuMemcpyHtoDAsync) X(cuMemcpyDtoHAsync) X(cuStreamBeginCapture)      \
+  X(cuStreamEndCapture) X(cuGraphInstantiate) X(cuGraphLaunch) X(cuGraphExecDestroy)             \
+  X(cuGraphDestroy)
 
 struct DriverApi {
 #define BCD_CU_MEMBER(name) decltype(&::name) name = nullptr;
@@ -221,7 +224,9 @@ CudaEvent::~CudaEvent() {
   if (event_) loaded_api().cuEventDestroy(event_);
 }
 
-void CudaEvent::record() { check(api().cuEventRecord(event_, nullptr), "cuEventRecord"); }
+void CudaEvent::record(const CudaStream* stream) {
+  check(api().cuEventRecord(event_, stream ? stream->handle() : nullptr), "cuEventRecord");
+}
 
 void CudaEvent::synchronize() const { check(api().cuEventSynchronize(event_), "cuEventSynchronize"); }
 
@@ -232,10 +237,54 @@ double CudaEvent::elapsed_ms(const CudaEvent& start, const CudaEvent& end) {
 }
 
 void launch_kernel(CUfunc_st* function, const std::array<unsigned, 3>& grid,
-                   const std::array<unsigned, 3>& block, void** args) {
+                   const std::array<unsigned, 3>& block, void** args, const CudaStream* stream) {
   check(api().cuLaunchKernel(function, grid[0], grid[1], grid[2], block[0], block[1], block[2],
-                             /*sharedMemBytes=*/0, /*stream=*/nullptr, args, nullptr),
+                             /*sharedMemBytes=*/0, stream ? stream->handle() : nullptr, args, nullptr),
         "cuLaunchKernel");
+}
+
+CudaStream::CudaStream() { check(api().cuStreamCreate(&stream_, CU_STREAM_NON_BLOCKING), "cuStreamCreate"); }
+
+CudaStream::~CudaStream() {
+  if (stream_) loaded_api().cuStreamDestroy(stream_);
+}
+
+void CudaStream::synchronize() const { check(api().cuStreamSynchronize(stream_), "cuStreamSynchronize"); }
+
+void CudaStream::upload(CudaDevicePtr device, const void* host, size_t bytes) const {
+  check(api().cuMemcpyHtoDAsync(device, host, bytes, stream_), "cuMemcpyHtoDAsync");
+}
+
+void CudaStream::download(void* host, CudaDevicePtr device, size_t bytes) const {
+  check(api().cuMemcpyDtoHAsync(host, device, bytes, stream_), "cuMemcpyDtoHAsync");
+}
+
+CudaGraph::CudaGraph(const CudaStream& stream, const std::function<void()>& enqueue) {
+  // Thread-local capture: other threads may use the driver meanwhile.
+  check(api().cuStreamBeginCapture(stream.handle(), CU_STREAM_CAPTURE_MODE_THREAD_LOCAL), "cuStreamBeginCapture");
+  try {
+    enqueue();
+  } catch (...) {
+    CUgraph partial = nullptr;  // ends the capture, whatever it holds
+    if (loaded_api().cuStreamEndCapture(stream.handle(), &partial) == CUDA_SUCCESS && partial)
+      loaded_api().cuGraphDestroy(partial);
+    throw;
+  }
+  check(api().cuStreamEndCapture(stream.handle(), &graph_), "cuStreamEndCapture");
+  CUresult r = api().cuGraphInstantiate(&exec_, graph_, 0);
+  if (r != CUDA_SUCCESS) {
+    loaded_api().cuGraphDestroy(graph_);
+    check(r, "cuGraphInstantiate");
+  }
+}
+
+CudaGraph::~CudaGraph() {
+  if (exec_) loaded_api().cuGraphExecDestroy(exec_);
+  if (graph_) loaded_api().cuGraphDestroy(graph_);
+}
+
+void CudaGraph::launch(const CudaStream& stream) const {
+  check(api().cuGraphLaunch(exec_, stream.handle()), "cuGraphLaunch");
 }
 
 #else  // !BCD_HAVE_CUDA
@@ -272,10 +321,19 @@ CudaModule& CudaModule::operator=(CudaModule&&) noexcept { return *this; }
 CUfunc_st* CudaModule::function(const std::string&) const { no_cuda(); }
 CudaEvent::CudaEvent() { no_cuda(); }
 CudaEvent::~CudaEvent() = default;
-void CudaEvent::record() { no_cuda(); }
+void CudaEvent::record(const CudaStream*) { no_cuda(); }
+CudaStream::CudaStream() { no_cuda(); }
+CudaStream::~CudaStream() = default;
+void CudaStream::synchronize() const { no_cuda(); }
+void CudaStream::upload(CudaDevicePtr, const void*, size_t) const { no_cuda(); }
+void CudaStream::download(void*, CudaDevicePtr, size_t) const { no_cuda(); }
+CudaGraph::CudaGraph(const CudaStream&, const std::function<void()>&) { no_cuda(); }
+CudaGraph::~CudaGraph() = default;
+void CudaGraph::launch(const CudaStream&) const { no_cuda(); }
 void CudaEvent::synchronize() const { no_cuda(); }
 double CudaEvent::elapsed_ms(const CudaEvent&, const CudaEvent&) { no_cuda(); }
-void launch_kernel(CUfunc_st*, const std::array<unsigned, 3>&, const std::array<unsigned, 3>&, void**) {
+void launch_kernel(CUfunc_st*, const std::array<unsigned, 3>&, const std::array<unsigned, 3>&, void**,
+                   const CudaStream*) {
   no_cuda();
 }
 

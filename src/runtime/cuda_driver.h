@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "support/error.h"
@@ -20,6 +21,9 @@ struct CUctx_st;
 struct CUmod_st;
 struct CUfunc_st;
 struct CUevent_st;
+struct CUstream_st;
+struct CUgraph_st;
+struct CUgraphExec_st;
 
 namespace bcd::runtime {
 
@@ -118,7 +122,49 @@ class CudaModule {
   std::string path_;
 };
 
-// An event on the default stream, for timing.
+// A stream of the current context. It does not wait for the default stream (nor
+// the default stream for it): work that must follow it goes on it too, or waits
+// for synchronize().
+class CudaStream {
+ public:
+  CudaStream();
+  ~CudaStream();
+  CudaStream(const CudaStream&) = delete;
+  CudaStream& operator=(const CudaStream&) = delete;
+
+  CUstream_st* handle() const { return stream_; }
+  void synchronize() const;  // waits for the stream's work; reports a kernel's fault
+  // Copies ordered on the stream; they return once the host side is done (the
+  // source may be reused, a download's destination is complete only after
+  // synchronize()).
+  void upload(CudaDevicePtr device, const void* host, size_t bytes) const;
+  void download(void* host, CudaDevicePtr device, size_t bytes) const;
+
+ private:
+  CUstream_st* stream_ = nullptr;
+};
+
+// Launches captured once from a stream and replayed with one call: the driver
+// submits a whole network's kernels at once instead of one host call each. The
+// kernels' arguments (device addresses) are fixed at capture; the data behind
+// them is read when the graph runs.
+class CudaGraph {
+ public:
+  // Captures what `enqueue` puts on `stream` (kernel launches only; nothing runs
+  // yet) and instantiates it. A launch that fails during capture fails here.
+  CudaGraph(const CudaStream& stream, const std::function<void()>& enqueue);
+  ~CudaGraph();
+  CudaGraph(const CudaGraph&) = delete;
+  CudaGraph& operator=(const CudaGraph&) = delete;
+
+  void launch(const CudaStream& stream) const;  // enqueues one replay; returns at once
+
+ private:
+  CUgraph_st* graph_ = nullptr;
+  CUgraphExec_st* exec_ = nullptr;
+};
+
+// An event, for timing: recorded on the default stream or on `stream`.
 class CudaEvent {
  public:
   CudaEvent();
@@ -126,7 +172,7 @@ class CudaEvent {
   CudaEvent(const CudaEvent&) = delete;
   CudaEvent& operator=(const CudaEvent&) = delete;
 
-  void record();
+  void record(const CudaStream* stream = nullptr);
   void synchronize() const;
   // Milliseconds between two recorded, completed events.
   static double elapsed_ms(const CudaEvent& start, const CudaEvent& end);
@@ -135,9 +181,10 @@ class CudaEvent {
   CUevent_st* event_ = nullptr;
 };
 
-// Enqueues one launch on the default stream (static shared memory only).
-// `args` points at one value per kernel parameter, as cuLaunchKernel wants.
+// Enqueues one launch on `stream` (the default stream when null; static shared
+// memory only). `args` points at one value per kernel parameter, as
+// cuLaunchKernel wants.
 void launch_kernel(CUfunc_st* function, const std::array<unsigned, 3>& grid,
-                   const std::array<unsigned, 3>& block, void** args);
+                   const std::array<unsigned, 3>& block, void** args, const CudaStream* stream = nullptr);
 
 }  // namespace bcd::runtime

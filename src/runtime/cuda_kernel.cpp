@@ -12,14 +12,14 @@ CudaKernel::CudaKernel(const std::string& module_path, CudaProgram program)
     intermediates_.emplace_back(static_cast<size_t>(floats) * sizeof(float));
 }
 
-void CudaKernel::launch(const std::vector<CudaDevicePtr>& params) const {
+void CudaKernel::launch(const std::vector<CudaDevicePtr>& params, const CudaStream* stream) const {
   // cuLaunchKernel takes a pointer to each argument's value.
   std::vector<CudaDevicePtr> values = params;
   for (const DeviceBuffer& b : intermediates_) values.push_back(b.ptr());
   std::vector<void*> args;
   for (CudaDevicePtr& v : values) args.push_back(&v);
   for (size_t i = 0; i < functions_.size(); ++i)
-    launch_kernel(functions_[i], program_.launches[i].grid, program_.launches[i].block, args.data());
+    launch_kernel(functions_[i], program_.launches[i].grid, program_.launches[i].block, args.data(), stream);
 }
 
 void CudaKernel::run(const std::vector<const NDArray*>& inputs, const std::vector<NDArray*>& outputs) const {

@@ -20,11 +20,11 @@ class CudaKernel {
 
   const CudaProgram& program() const { return program_; }
 
-  // Enqueues the program's launches in order on the default stream; returns at
-  // once. `params` are device pointers to the function's parameters, inputs then
-  // outputs. A bad launch configuration fails here; a kernel's fault shows at the
-  // next synchronisation.
-  void launch(const std::vector<CudaDevicePtr>& params) const;
+  // Enqueues the program's launches in order on `stream` (the default stream when
+  // null); returns at once. `params` are device pointers to the function's
+  // parameters, inputs then outputs. A bad launch configuration fails here; a
+  // kernel's fault shows at the next synchronisation.
+  void launch(const std::vector<CudaDevicePtr>& params, const CudaStream* stream = nullptr) const;
 
   // One synchronous call on host arrays (inputs then outputs), through temporary
   // device buffers: convenient, not fast.

@@ -1,7 +1,8 @@
 // Whole networks on the GPU (target cuda): default GPU schedules for every task,
 // weights and activations mirrored on the device, output compared with the CPU
-// reference executor. Needs a GPU: skips with the reason elsewhere; where there is
-// none, asking for one is a one-line error.
+// reference executor; the kernels replayed as a CUDA graph give exactly what
+// launching them one by one gives. Needs a GPU: skips with the reason elsewhere;
+// where there is none, asking for one is a one-line error.
 #include <gtest/gtest.h>
 
 #include "executor/network.h"
@@ -49,6 +50,15 @@ TEST_P(ExecutorGpuZoo, DefaultGpuSchedulesMatchTheReference) {
   ASSERT_EQ(first.size(), second.size());
   for (size_t i = 0; i < first.size(); ++i)
     for (int64_t j = 0; j < first[i].size(); ++j) ASSERT_EQ(first[i][j], second[i][j]);
+
+  // The CUDA graph replays exactly the launches made one by one.
+  ASSERT_TRUE(net.uses_cuda_graph());
+  Network stepwise = Network::build(g, {}, {.target = Target::gpu(), .cuda_graph = false});
+  ASSERT_FALSE(stepwise.uses_cuda_graph());
+  std::vector<NDArray> launched = stepwise.run(args);
+  for (size_t i = 0; i < first.size(); ++i)
+    for (int64_t j = 0; j < first[i].size(); ++j) ASSERT_EQ(first[i][j], launched[i][j]) << "output " << i << " at " << j;
+  for (double s : net.time_on_device(3)) EXPECT_GT(s, 0.0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Executor, ExecutorGpuZoo, ::testing::Values("squeezenet_v1.1", "resnet-18", "bert"),

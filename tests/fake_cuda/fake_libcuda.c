@@ -8,6 +8,10 @@
  *   *fault*       an illegal address: the error sticks, as on a real context
  *   *hang*        never returns (the runner must kill the worker)
  *   *wrong*       b = 2a + 0.5;  *nothing*: writes nothing;  anything else: b = 2a
+ * Streams are serial like everything else. A stream under capture records its
+ * launches instead of running them (their argument values copied, as the driver
+ * does), and a graph launch runs the recorded list; a synchronous copy during a
+ * capture fails, as on a real device.
  * Only the entry points bcd uses exist, plus what NVRTC probes when it finds a
  * driver (cuGetExportTable, answered "not found"). */
 #define _POSIX_C_SOURCE 200809L
@@ -22,10 +26,21 @@ typedef int CUdevice;
 typedef unsigned long long CUdeviceptr;
 
 enum { kSuccess = 0, kInvalidValue = 1, kInvalidDevice = 101, kFileNotFound = 301, kNotFound = 500,
-       kIllegalAddress = 700 };
+       kIllegalAddress = 700, kCaptureUnsupported = 900 };
 
 typedef struct { char name[128]; } Function;
 typedef struct { double seconds; } Event;
+
+/* One recorded launch: the fake kernels take two or three pointers. */
+typedef struct {
+  void* function;
+  unsigned grid[3], block[3];
+  float* args[3];
+} Launch;
+typedef struct { Launch* launches; size_t count; } Graph;  /* also the instantiated graph */
+typedef struct { int capturing; Graph* capture; } Stream;
+
+static int captures_open = 0;
 
 static CUresult sticky_error = kSuccess;  /* a fault poisons every later call */
 
@@ -101,11 +116,13 @@ CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
 CUresult cuMemFree_v2(CUdeviceptr p) { free((void*)(size_t)p); return kSuccess; }
 CUresult cuMemcpyHtoD_v2(CUdeviceptr d, const void* h, size_t bytes) {
   if (sticky_error) return sticky_error;
+  if (captures_open) return kCaptureUnsupported;
   memcpy((void*)(size_t)d, h, bytes);
   return kSuccess;
 }
 CUresult cuMemcpyDtoH_v2(void* h, CUdeviceptr d, size_t bytes) {
   if (sticky_error) return sticky_error;
+  if (captures_open) return kCaptureUnsupported;
   memcpy(h, (const void*)(size_t)d, bytes);
   return kSuccess;
 }
@@ -116,20 +133,17 @@ CUresult cuMemsetD32_v2(CUdeviceptr d, unsigned value, size_t n) {
   return kSuccess;
 }
 
-CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
-                        unsigned shared_bytes, void* stream, void** args, void** extra) {
-  (void)gy; (void)gz; (void)shared_bytes; (void)stream; (void)extra;
-  if (sticky_error) return sticky_error;
-  if (bx * by * bz > 1024) return kInvalidValue;
-  const char* name = ((Function*)f)->name;
-  float* a = *(float**)args[0];
-  float* b = *(float**)args[1];
-  unsigned n = gx * bx;
+static int takes_three(const char* name) { return ends_with(name, "_k0") || ends_with(name, "_k1"); }
+
+static void run_launch(const Launch* l) {
+  const char* name = ((Function*)l->function)->name;
+  float* a = l->args[0];
+  float* b = l->args[1];
+  float* tmp = l->args[2];
+  unsigned n = l->grid[0] * l->block[0];
   if (ends_with(name, "_k0")) {
-    float* tmp = *(float**)args[2];
     for (unsigned i = 0; i < n; ++i) tmp[i] = a[i] + 1.0f;
   } else if (ends_with(name, "_k1")) {
-    float* tmp = *(float**)args[2];
     for (unsigned i = 0; i < n; ++i) b[i] = tmp[i] * 2.0f - 2.0f;
   } else if (strstr(name, "fault")) {
     sticky_error = kIllegalAddress;
@@ -140,8 +154,79 @@ CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned
   } else if (!strstr(name, "nothing")) {
     for (unsigned i = 0; i < n; ++i) b[i] = a[i] * 2.0f;
   }
+}
+
+CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                        unsigned shared_bytes, void* stream, void** args, void** extra) {
+  (void)shared_bytes; (void)extra;
+  if (sticky_error) return sticky_error;
+  if (bx * by * bz > 1024) return kInvalidValue;
+  Launch l = {f, {gx, gy, gz}, {bx, by, bz}, {NULL, NULL, NULL}};
+  for (int i = 0; i < (takes_three(((Function*)f)->name) ? 3 : 2); ++i) l.args[i] = *(float**)args[i];
+  Stream* s = (Stream*)stream;
+  if (s && s->capturing) {
+    Graph* g = s->capture;
+    g->launches = realloc(g->launches, (g->count + 1) * sizeof(Launch));
+    g->launches[g->count++] = l;
+    return kSuccess;
+  }
+  run_launch(&l);
   return kSuccess;
 }
+
+CUresult cuStreamCreate(void** stream, unsigned flags) { (void)flags; *stream = calloc(1, sizeof(Stream)); return kSuccess; }
+CUresult cuStreamDestroy_v2(void* stream) { free(stream); return kSuccess; }
+CUresult cuStreamSynchronize(void* stream) { (void)stream; return sticky_error; }
+CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr d, const void* h, size_t bytes, void* stream) {
+  if (sticky_error) return sticky_error;
+  if (stream && ((Stream*)stream)->capturing) return kCaptureUnsupported;  /* bcd never captures copies */
+  memcpy((void*)(size_t)d, h, bytes);
+  return kSuccess;
+}
+CUresult cuMemcpyDtoHAsync_v2(void* h, CUdeviceptr d, size_t bytes, void* stream) {
+  if (sticky_error) return sticky_error;
+  if (stream && ((Stream*)stream)->capturing) return kCaptureUnsupported;
+  memcpy(h, (const void*)(size_t)d, bytes);
+  return kSuccess;
+}
+CUresult cuStreamBeginCapture_v2(void* stream, int mode) {
+  (void)mode;
+  Stream* s = (Stream*)stream;
+  if (!s || s->capturing) return kInvalidValue;  /* the legacy stream cannot be captured */
+  s->capturing = 1;
+  s->capture = calloc(1, sizeof(Graph));
+  ++captures_open;
+  return kSuccess;
+}
+CUresult cuStreamEndCapture(void* stream, void** graph) {
+  Stream* s = (Stream*)stream;
+  if (!s || !s->capturing) return kInvalidValue;
+  s->capturing = 0;
+  --captures_open;
+  *graph = s->capture;
+  s->capture = NULL;
+  return kSuccess;
+}
+CUresult cuGraphInstantiateWithFlags(void** exec, void* graph, unsigned long long flags) {
+  (void)flags;
+  const Graph* g = (const Graph*)graph;
+  Graph* e = calloc(1, sizeof(Graph));
+  e->launches = malloc((g->count + 1) * sizeof(Launch));
+  memcpy(e->launches, g->launches, g->count * sizeof(Launch));
+  e->count = g->count;
+  *exec = e;
+  return kSuccess;
+}
+CUresult cuGraphLaunch(void* exec, void* stream) {
+  (void)stream;
+  if (sticky_error) return sticky_error;
+  const Graph* e = (const Graph*)exec;
+  for (size_t i = 0; i < e->count; ++i) run_launch(&e->launches[i]);
+  return kSuccess;
+}
+static void free_graph(Graph* g) { if (g) { free(g->launches); free(g); } }
+CUresult cuGraphExecDestroy(void* exec) { free_graph((Graph*)exec); return kSuccess; }
+CUresult cuGraphDestroy(void* graph) { free_graph((Graph*)graph); return kSuccess; }
 
 CUresult cuEventCreate(void** e, unsigned flags) { (void)flags; *e = calloc(1, sizeof(Event)); return kSuccess; }
 CUresult cuEventDestroy_v2(void* e) { free(e); return kSuccess; }
