@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "codegen/expr_printer.h"
+#include "codegen/vector_access.h"
 #include "ir/expr_functor.h"
 #include "support/error.h"
 #include "support/ndarray.h"
@@ -27,12 +28,25 @@ using detail::sanitize;
 namespace {
 
 // NVRTC has no system headers: INFINITY and NAN are defined here from builtins
-// (the scalar helpers, shared with the C generator, follow them).
+// (the scalar helpers, shared with the C generator, follow them). The vector
+// access helpers assume 16-byte aligned buffers: cuMemAlloc's are, shared arrays
+// are declared so; a host emulator may define its own, checked versions first.
 const char* kPrelude = R"(#ifndef INFINITY
 #define INFINITY __int_as_float(0x7f800000)
 #endif
 #ifndef NAN
 #define NAN __int_as_float(0x7fffffff)
+#endif
+#ifndef BCD_VECTOR_ACCESS
+#define BCD_VECTOR_ACCESS
+__device__ __forceinline__ float4 bcd_load4(const float* p) { return *reinterpret_cast<const float4*>(p); }
+__device__ __forceinline__ float2 bcd_load2(const float* p) { return *reinterpret_cast<const float2*>(p); }
+__device__ __forceinline__ void bcd_store4(float* p, float a, float b, float c, float d) {
+  float4 v; v.x = a; v.y = b; v.z = c; v.w = d; *reinterpret_cast<float4*>(p) = v;
+}
+__device__ __forceinline__ void bcd_store2(float* p, float a, float b) {
+  float2 v; v.x = a; v.y = b; *reinterpret_cast<float2*>(p) = v;
+}
 #endif
 )";
 
@@ -178,7 +192,7 @@ class KernelPrinter : detail::ExprPrinter {
     head += ") {\n";
     int64_t shared_bytes = 0;
     for (const auto& [name, size] : shared_decls_) {
-      head += fmt::format("  __shared__ float {}[{}];\n", name, size);
+      head += fmt::format("  __shared__ __align__(16) float {}[{}];\n", name, size);
       shared_bytes += size * 4;
     }
     if (shared_bytes > kMaxStaticSharedBytes)
@@ -217,10 +231,15 @@ class KernelPrinter : detail::ExprPrinter {
     return cond;
   }
 
-  void store_line(int indent, const ir::OpNode* buffer, const std::string& target, const std::string& value) {
+  // A statement that writes `buffer`, on one thread where the point is outside
+  // some thread loop (registers are every thread's own).
+  void guarded_line(int indent, const ir::OpNode* buffer, const std::string& statement) {
     std::string cond = local_.count(buffer) ? "" : single_thread_condition();
-    std::string assign = fmt::format("{} = {};", target, value);
-    line(indent, cond.empty() ? assign : fmt::format("if ({}) {}", cond, assign));
+    line(indent, cond.empty() ? statement : fmt::format("if ({}) {}", cond, statement));
+  }
+
+  void store_line(int indent, const ir::OpNode* buffer, const std::string& target, const std::string& value) {
+    guarded_line(indent, buffer, fmt::format("{} = {};", target, value));
   }
 
   static std::string combine(ExprKind op, const std::string& a, const std::string& b) {
@@ -385,7 +404,7 @@ class KernelPrinter : detail::ExprPrinter {
         if (covered_[d] > 0) check_cooperative(s, d);
         print_thread_loop(s, d, v, indent, [&](int inner) { print_stmt(s->body[0], inner); });
       }
-    } else {
+    } else if (!print_vectorized(s, v, indent)) {
       // Virtual threads are unrolled: their iterations are independent work that
       // the compiler interleaves within one thread.
       if (s->for_kind == ForKind::Unrolled || s->for_kind == ForKind::Vthread) line(indent, "#pragma unroll");
@@ -396,6 +415,62 @@ class KernelPrinter : detail::ExprPrinter {
       line(indent, "}");
     }
     ranges_.erase(s->loop_var.get());
+  }
+
+  // A loop whose one statement is a store, `lanes` iterations at a time, with the
+  // accesses that allow it done as float4/float2 (codegen/vector_access.h): the
+  // vector loads first, then each lane's value (its scalar loads in lane order),
+  // then the stores. False when no access qualifies.
+  bool print_vectorized(const Stmt& loop, const std::string& v, int indent) {
+    const Stmt& body = loop->body[0];
+    if (body->kind != StmtKind::Store || body.get() == accumulator_.store) return false;
+    const ir::OpNode* stored = body->buffer.get();
+    detail::VectorPlan plan = detail::plan_vector_access(
+        *body, loop->loop_var, loop->extent, ranges_,
+        [&](const ir::OpNode* b, const std::vector<Expr>& indices) { return flat_expr(b, indices); },
+        [&](const ir::OpNode* b) { return !local_.count(b); });
+    if (plan.lanes == 0) return false;
+    static const char* const kLane[4] = {"x", "y", "z", "w"};
+    const int lanes = plan.lanes;
+    const std::string vec = unique(v + "_vec");
+    auto at_lane = [&](int lane) {
+      vars_[loop->loop_var.get()] = lane == 0 ? fmt::format("({} * {})", vec, lanes)
+                                              : fmt::format("(({} * {}) + {})", vec, lanes, lane);
+    };
+    if (loop->for_kind == ForKind::Unrolled || loop->for_kind == ForKind::Vthread) line(indent, "#pragma unroll");
+    line(indent, fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {{", vec, loop->extent / lanes));
+    at_lane(0);
+    for (const Expr& l : plan.vector_loads) {
+      const std::string name = unique("vec");
+      line(indent + 1, fmt::format("const float{} {} = bcd_load{}(&{}[{}]);", lanes, name, lanes,
+                                   buffer_name(l->tensor.get()), flat_index(l->tensor.get(), l->operands)));
+      // Every lane's load is the same node: the override is set per lane below.
+      lane_names_[l.get()] = name;
+    }
+    std::vector<std::string> values;
+    for (int lane = 0; lane < lanes; ++lane) {
+      at_lane(lane);
+      for (const Expr& l : plan.vector_loads) load_overrides_[l.get()] = lane_names_[l.get()] + "." + kLane[lane];
+      const std::string value = expr(body->value);
+      if (plan.vector_store) {
+        values.push_back(value);
+      } else {
+        store_line(indent + 1, stored, fmt::format("{}[{}]", buffer_name(stored), flat_index(stored, body->indices)),
+                   value);
+      }
+    }
+    for (const Expr& l : plan.vector_loads) {
+      load_overrides_.erase(l.get());
+      lane_names_.erase(l.get());
+    }
+    if (plan.vector_store) {
+      at_lane(0);
+      std::string call = fmt::format("bcd_store{}(&{}[{}]", lanes, buffer_name(stored), flat_index(stored, body->indices));
+      for (const std::string& value : values) call += ", " + value;
+      guarded_line(indent + 1, stored, call + ");");
+    }
+    line(indent, "}");
+    return true;
   }
 
   // A thread loop inside another bound to the same thread index shares the
@@ -528,6 +603,7 @@ class KernelPrinter : detail::ExprPrinter {
   int covered_[3] = {0, 0, 0};            // thread-bound loops around the current point, per axis
   int serial_depth_ = 0;                  // loops each thread iterates around the current point
   Accumulator accumulator_;               // the store that accumulates into a register instead
+  std::unordered_map<const ir::ExprNode*, std::string> lane_names_;  // vector loads of the current loop
   std::string tid_, scratch_;             // the block's flat thread index and reduction scratch
 };
 

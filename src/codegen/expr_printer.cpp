@@ -81,15 +81,19 @@ std::string ExprPrinter::var_name(const Expr& v) {
 }
 
 std::string ExprPrinter::flat_index(const ir::OpNode* buffer, const std::vector<Expr>& indices) {
+  return expr(flat_expr(buffer, indices));
+}
+
+Expr ExprPrinter::flat_expr(const ir::OpNode* buffer, const std::vector<Expr>& indices) {
   auto it = shapes_.find(buffer);
   if (it == shapes_.end()) fail("buffer {} used outside its allocation", buffer->name);
   const auto& shape = it->second;
   BCD_CHECK(shape.size() == indices.size(), "{}: {} indices for rank {}", buffer->name,
             indices.size(), shape.size());
-  if (indices.empty()) return "0";
+  if (indices.empty()) return ir::int_imm(0);
   Expr flat = indices[0];
   for (size_t d = 1; d < indices.size(); ++d) flat = flat * ir::int_imm(shape[d]) + indices[d];
-  return expr(ir::simplify(flat, ranges_));
+  return ir::simplify(flat, ranges_);
 }
 
 std::string ExprPrinter::expr(const Expr& e) {
@@ -134,6 +138,7 @@ std::string ExprPrinter::expr(const Expr& e) {
       return s + ")";
     }
     case ExprKind::Load:
+      if (auto it = load_overrides_.find(e.get()); it != load_overrides_.end()) return it->second;
       return fmt::format("{}[{}]", buffer_name(e->tensor.get()), flat_index(e->tensor.get(), o));
     case ExprKind::Reduce: fail("a reduction reached code generation unlowered");
   }

@@ -47,12 +47,15 @@ class ExprPrinter {
   std::string buffer_name(const ir::OpNode* b);
   std::string var_name(const ir::Expr& v);
   // Row-major flat offset into a buffer as allocated, simplified over loop ranges.
+  ir::Expr flat_expr(const ir::OpNode* buffer, const std::vector<ir::Expr>& indices);
   std::string flat_index(const ir::OpNode* buffer, const std::vector<ir::Expr>& indices);
   std::string expr(const ir::Expr& e);
 
   std::unordered_map<const ir::OpNode*, std::string> buffers_;
   std::unordered_map<const ir::OpNode*, std::vector<int64_t>> shapes_;
   std::unordered_map<const ir::ExprNode*, std::string> vars_;
+  // Loads (by node) printed as this text instead, e.g. a lane of a vector load.
+  std::unordered_map<const ir::ExprNode*, std::string> load_overrides_;
   std::unordered_set<std::string> taken_;
   ir::RangeMap ranges_;
 };

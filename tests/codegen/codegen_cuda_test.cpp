@@ -78,7 +78,7 @@ TEST(CodegenCuda, SharedBufferFilledCooperativelyBetweenBarriers) {
   std::string src = generate_and_compile({testutil::staged_program()});
 
   EXPECT_NE(src.find("// bcd-launch staged staged_k0 4 1 1 32 1 1\n"), std::string::npos) << src;
-  EXPECT_NE(src.find("__shared__ float A_shared[32];"), std::string::npos) << src;
+  EXPECT_NE(src.find("__shared__ __align__(16) float A_shared[32];"), std::string::npos) << src;
   EXPECT_NE(src.find("const int tx = (int)threadIdx.x;"), std::string::npos) << src;
   // The nested fetch loop reads threadIdx.x too, guarded to its 16 threads.
   EXPECT_NE(src.find("if ((int)threadIdx.x < 16) {"), std::string::npos) << src;
@@ -106,7 +106,12 @@ TEST(CodegenCuda, VthreadAndUnrolledLoopsAreUnrolled) {
   EXPECT_NE(src.find("// bcd-launch unrolled unrolled_k0 2 1 1 8 1 1\n"), std::string::npos) << src;
   EXPECT_EQ(count(src, "#pragma unroll\n"), 2u) << src;
   EXPECT_NE(src.find("for (int vt = 0; vt < 2; ++vt)"), std::string::npos) << src;
-  EXPECT_NE(src.find("for (int u = 0; u < 4; ++u)"), std::string::npos) << src;
+  // The unrolled loop reads and writes 4 contiguous, aligned floats: one vector
+  // access each (codegen/vector_access.h).
+  EXPECT_NE(src.find("for (int u_vec = 0; u_vec < 1; ++u_vec)"), std::string::npos) << src;
+  EXPECT_NE(src.find("const float4 vec = bcd_load4(&A["), std::string::npos) << src;
+  EXPECT_NE(src.find("bcd_store4(&B["), std::string::npos) << src;
+  EXPECT_NE(src.find("(vec.w + 1.0f));"), std::string::npos) << src;
   EXPECT_NE(src.find("const int bx = (int)blockIdx.x;"), std::string::npos) << src;
   // Every element is written by its own thread: no single-thread guard.
   EXPECT_EQ(src.find("== 0)"), std::string::npos) << src;
@@ -128,7 +133,7 @@ TEST(CodegenCuda, CrossThreadSumBecomesABlockReduction) {
   EXPECT_NE(src.find("// bcd-launch rowsum rowsum_k0 4 1 1 48 1 1\n"), std::string::npos) << src;
   EXPECT_NE(src.find("float C_partial = 0.0f;"), std::string::npos) << src;
   EXPECT_NE(src.find("C_partial = (C_partial + A["), std::string::npos) << src;
-  EXPECT_NE(src.find("__shared__ float bcd_red[48];"), std::string::npos) << src;
+  EXPECT_NE(src.find("__shared__ __align__(16) float bcd_red[48];"), std::string::npos) << src;
   EXPECT_NE(src.find("bcd_red[bcd_tid] = C_partial;"), std::string::npos) << src;
   EXPECT_NE(src.find("for (int s = 32; s > 0; s >>= 1) {"), std::string::npos) << src;
   EXPECT_NE(src.find("if (threadIdx.x == 0) C[bx] = (C[bx] + bcd_red[bcd_tid - (int)threadIdx.x]);"),
@@ -228,4 +233,45 @@ TEST(CodegenCuda, BarrierUnderThreadConditionFails) {
   std::string message = error_of([&] { codegen::codegen_cuda({{"divergent", {a, b}, make_for(ir::var("bx"), 1, ForKind::BlockIdxX, body)}}); });
   EXPECT_NE(message.find("barrier"), std::string::npos) << message;
   EXPECT_NE(message.find("loop u covers 32 of 64 threads"), std::string::npos) << message;
+}
+
+// Vector accesses (codegen/vector_access.h): contiguous, provably aligned accesses
+// to global or shared memory become float4/float2; the rest stay scalar per lane.
+TEST(CodegenCuda, ContiguousAlignedAccessesBecomeFloat4) {
+  std::string src = generate_and_compile({testutil::row_program("rows", 8, 0, 1)});
+  EXPECT_NE(src.find("for (int v_vec = 0; v_vec < 2; ++v_vec) {"), std::string::npos) << src;
+  EXPECT_NE(src.find("const float4 vec = bcd_load4(&A[(((bx * 32) + (tx * 8)) + (v_vec * 4))]);"), std::string::npos)
+      << src;
+  EXPECT_NE(src.find("bcd_store4(&B["), std::string::npos) << src;
+  // C[tx] is the same for every lane: a scalar load in each.
+  EXPECT_EQ(count(src, "C[tx]"), 4u) << src;
+  EXPECT_NE(src.find("((vec.w * 2.0f) + C[tx])"), std::string::npos) << src;
+}
+
+TEST(CodegenCuda, SixIterationsGoTwoAtATime) {
+  std::string src = generate_and_compile({testutil::row_program("pairs", 6, 0, 1)});
+  EXPECT_NE(src.find("for (int v_vec = 0; v_vec < 3; ++v_vec) {"), std::string::npos) << src;
+  EXPECT_NE(src.find("const float2 vec = bcd_load2(&A["), std::string::npos) << src;
+  EXPECT_NE(src.find("bcd_store2(&B["), std::string::npos) << src;
+  EXPECT_EQ(src.find("bcd_load4(&"), std::string::npos) << src;
+}
+
+TEST(CodegenCuda, MisalignedOrStridedAccessesStayScalar) {
+  // A's rows are 9 long and start at element 1: contiguous but not aligned.
+  std::string shifted = generate_and_compile({testutil::row_program("shifted", 8, 1, 1)});
+  EXPECT_EQ(shifted.find("bcd_load"), shifted.rfind("bcd_load4(const float* p)")) << "no vector load of A\n" << shifted;
+  EXPECT_NE(shifted.find("A[((((bx * 36) + (tx * 9)) + ((v_vec * 4) + 3)) + 1)]"), std::string::npos) << shifted;
+  EXPECT_NE(shifted.find("bcd_store4(&B["), std::string::npos) << shifted;
+  // Every other element: not contiguous.
+  std::string strided = generate_and_compile({testutil::row_program("strided", 8, 0, 2)});
+  EXPECT_EQ(count(strided, "bcd_load4(&"), 0u) << strided;
+  EXPECT_NE(strided.find("bcd_store4(&B["), std::string::npos) << strided;
+}
+
+TEST(CodegenCuda, LoadsUnderASelectBranchStayScalar) {
+  std::string src = generate_and_compile({testutil::select_program()});
+  EXPECT_NE(src.find("const float4 vec = bcd_load4(&A["), std::string::npos) << src;
+  EXPECT_EQ(count(src, "bcd_load4(&"), 1u) << "D is read only where chosen\n" << src;
+  EXPECT_NE(src.find("(vec.x > 0.0f) ? D["), std::string::npos) << src;
+  EXPECT_NE(src.find("bcd_store4(&B["), std::string::npos) << src;
 }

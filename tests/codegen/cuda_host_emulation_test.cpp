@@ -57,6 +57,13 @@ TEST(CudaHostEmulation, HandMadeProgramsComputeWhatTheySequentiallyCompute) {
   expect_same_as_sequential(testutil::rowmax_program(), 1);
   expect_same_as_sequential(testutil::two_kernel_program(), 1);
   expect_same_as_sequential(testutil::math_program(), 1);
+  // Vector accesses, and the scalar fallbacks beside them (the emulator checks
+  // every vector access's alignment, as a GPU does).
+  expect_same_as_sequential(testutil::row_program("rows", 8, 0, 1), 2);
+  expect_same_as_sequential(testutil::row_program("pairs", 6, 0, 1), 2);
+  expect_same_as_sequential(testutil::row_program("shifted", 8, 1, 1), 2);
+  expect_same_as_sequential(testutil::row_program("strided", 8, 0, 2), 2);
+  expect_same_as_sequential(testutil::select_program(), 2);
 }
 
 TEST(CudaHostEmulation, SingleThreadStoresAreWrittenOncePerBlock) {

@@ -19,6 +19,9 @@ namespace {
 const char* kShim = R"(#include <barrier>
 #include <bit>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <thread>
 #include <vector>
@@ -29,10 +32,27 @@ static thread_local std::barrier<>* bcd_block_barrier;
 #define __device__
 #define __forceinline__ inline
 #define __shared__ static
+#define __align__(n) __attribute__((aligned(n)))
 #define __launch_bounds__(n)
 #define __restrict__ __restrict
 static inline void __syncthreads() { bcd_block_barrier->arrive_and_wait(); }
 static inline float __int_as_float(int i) { return std::bit_cast<float>(i); }
+struct alignas(16) float4 { float x, y, z, w; };
+struct alignas(8) float2 { float x, y; };
+// The vector accesses, checked: a GPU faults on a misaligned one.
+#define BCD_VECTOR_ACCESS
+static void bcd_check_aligned(const float* p, int lanes) {
+  if (reinterpret_cast<std::uintptr_t>(p) % (lanes * sizeof(float)) != 0) {
+    std::fprintf(stderr, "host emulation: misaligned float%d access at %p\n", lanes, static_cast<const void*>(p));
+    std::abort();
+  }
+}
+static inline float4 bcd_load4(const float* p) { bcd_check_aligned(p, 4); return {p[0], p[1], p[2], p[3]}; }
+static inline float2 bcd_load2(const float* p) { bcd_check_aligned(p, 2); return {p[0], p[1]}; }
+static inline void bcd_store4(float* p, float a, float b, float c, float d) {
+  bcd_check_aligned(p, 4); p[0] = a; p[1] = b; p[2] = c; p[3] = d;
+}
+static inline void bcd_store2(float* p, float a, float b) { bcd_check_aligned(p, 2); p[0] = a; p[1] = b; }
 static void bcd_launch(int gx, int gy, int gz, int bx, int by, int bz, const std::function<void()>& kernel) {
   int threads = bx * by * bz, blocks = gx * gy * gz;
   std::barrier<> barrier(threads);

@@ -124,4 +124,27 @@ lower::LoweredFunc math_program() {
   return {"math", {a, b}, body};
 }
 
+lower::LoweredFunc row_program(const std::string& name, int64_t extent, int64_t offset, int64_t stride) {
+  const int64_t a_row = extent * stride + offset;
+  ir::OpRef a = buffer("A", {8 * a_row}), c = buffer("C", {4}), b = buffer("B", {8 * extent});
+  Expr bx = ir::var("bx"), tx = ir::var("tx"), v = ir::var("v");
+  Expr row = bx * int_imm(4) + tx;
+  auto store = make_store(b, {row * int_imm(extent) + v},
+                          load(a, {row * int_imm(a_row) + int_imm(offset) + int_imm(stride) * v}) * ir::float_imm(2.0) +
+                              load(c, {tx}));
+  auto body = make_for(bx, 2, ForKind::BlockIdxX,
+                       make_for(tx, 4, ForKind::ThreadIdxX, make_for(v, extent, ForKind::Serial, store)));
+  return {name, {a, c, b}, body};
+}
+
+lower::LoweredFunc select_program() {
+  ir::OpRef a = buffer("A", {64}), d = buffer("D", {64}), b = buffer("B", {64});
+  Expr bx = ir::var("bx"), tx = ir::var("tx"), v = ir::var("v");
+  Expr i = (bx * int_imm(4) + tx) * int_imm(8) + v;
+  auto store = make_store(b, {i}, ir::select(load(a, {i}) > ir::float_imm(0.0), load(d, {i}), ir::float_imm(0.0)));
+  auto body = make_for(bx, 2, ForKind::BlockIdxX,
+                       make_for(tx, 4, ForKind::ThreadIdxX, make_for(v, 8, ForKind::Serial, store)));
+  return {"chosen", {a, d, b}, body};
+}
+
 }  // namespace bcd::testutil

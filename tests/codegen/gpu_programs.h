@@ -33,5 +33,13 @@ lower::LoweredFunc rowmax_program();  // "rowmax"
 lower::LoweredFunc two_kernel_program();  // "two"
 // Every math call, float min and floor division/modulo of negative values.
 lower::LoweredFunc math_program();  // "math"
+// Rows of B over 2 blocks x 4 threads, each thread's row in a serial loop of
+// `extent`: B[row, v] = A[row, offset + stride * v] * 2 + C[t], A's rows
+// extent * stride + offset long. Which accesses may be vector accesses depends on
+// the three numbers (codegen/vector_access.h).
+lower::LoweredFunc row_program(const std::string& name, int64_t extent, int64_t offset, int64_t stride);
+// B[row, v] = A[row, v] > 0 ? D[row, v] : 0 over 8 rows of 8: D is read only where
+// chosen.
+lower::LoweredFunc select_program();  // "chosen" ("select" would be libc's)
 
 }  // namespace bcd::testutil
