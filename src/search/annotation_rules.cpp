@@ -1,6 +1,7 @@
 #include "search/annotation_rules.h"
 
 #include <algorithm>
+#include <map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include "ir/expr_functor.h"
 #include "schedule/transform_step.h"
 #include "search/annotation_rules_gpu.h"
+#include "search/gpu_tile_budget.h"
 #include "support/error.h"
 
 namespace bcd::search {
@@ -35,13 +37,14 @@ bool has_attached_at(const State& s, int stage_id, int iter) {
 
 }  // namespace
 
-State fill_tile_sizes(const SearchTask& task, const SearchOptions& options, const State& sketch,
+State fill_tile_sizes(const SearchTask& task, const SearchOptions& /*options*/, const State& sketch,
                       FactorizationCache& cache, std::mt19937_64& rng) {
   // Replayed step by step: whether a split's loop is spatial is known only in the
   // State just before it.
   State s(task.dag);
   const std::vector<schedule::Step>& steps = sketch.history();
   const int64_t lanes = task.hardware().vector_lanes;
+  std::map<int, GpuTileBudget> gpu_budgets;  // by stage, for the splits of a GPU tiling
   for (size_t i = 0; i < steps.size(); ++i) {
     schedule::Step step = steps[i];
     bool unknown = false;
@@ -50,11 +53,22 @@ State fill_tile_sizes(const SearchTask& task, const SearchOptions& options, cons
       BCD_CHECK(step.extent > 0, "split of an unknown extent in a sketch");
       int n = static_cast<int>(step.lengths.size());
       int64_t max_inner = task.hardware().max_innermost_split_factor;
-      bool whole_vectors = !task.is_gpu() && lanes > 1 && step.extent % lanes == 0 &&
-                           s.stage(step.stage_id).iters[step.iter_id].kind == IterKind::Spatial &&
+      const bool spatial = s.stage(step.stage_id).iters[step.iter_id].kind == IterKind::Spatial;
+      bool whole_vectors = !task.is_gpu() && lanes > 1 && step.extent % lanes == 0 && spatial &&
                            std::bernoulli_distribution(task.target.full_vector_tile_prob)(rng);
-      step.lengths = whole_vectors ? cache.sample_inner_multiple(step.extent, n, max_inner, lanes, rng)
-                                   : cache.sample(step.extent, n, max_inner, rng);
+      const Stage& stage = s.stage(step.stage_id);
+      const int axis = stage.iters[step.iter_id].node;  // a root axis while the GPU tiling splits it
+      // The GPU tiling splits each root axis once: spatial ones in 4 parts,
+      // reductions in 2 (inner to outer, so the reductions come first).
+      if (task.is_gpu() && axis < stage.num_root_axes() && n == (spatial ? 4 : 2)) {
+        GpuTileBudget& budget = gpu_budgets.try_emplace(step.stage_id, task.hardware(), *stage.op).first->second;
+        step.lengths = cache.sample_admitted(
+            step.extent, n, max_inner, [&](const std::vector<int64_t>& l) { return budget.admits(axis, l); }, rng);
+        budget.take(axis, step.lengths);
+      } else {
+        step.lengths = whole_vectors ? cache.sample_inner_multiple(step.extent, n, max_inner, lanes, rng)
+                                     : cache.sample(step.extent, n, max_inner, rng);
+      }
     }
     try {
       s.apply(step);

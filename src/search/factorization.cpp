@@ -72,4 +72,15 @@ const std::vector<int64_t>& FactorizationCache::sample_inner_multiple(int64_t ex
   return all[picked[std::uniform_int_distribution<size_t>(0, picked.size() - 1)(rng)]];
 }
 
+std::vector<int64_t> FactorizationCache::sample_admitted(int64_t extent, int n, int64_t max_innermost,
+                                                         const std::function<bool(const std::vector<int64_t>&)>& admits,
+                                                         std::mt19937_64& rng) {
+  const auto& all = schemes(extent, n, max_innermost);
+  std::vector<size_t> picked;
+  for (size_t i = 0; i < all.size(); ++i)
+    if (admits(all[i])) picked.push_back(i);
+  if (picked.empty()) return std::vector<int64_t>(n, 1);
+  return all[picked[std::uniform_int_distribution<size_t>(0, picked.size() - 1)(rng)]];
+}
+
 }  // namespace bcd::search

@@ -1,6 +1,7 @@
 // Exact factorizations of loop extents: the split lengths Ansor samples from.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,11 @@ class FactorizationCache {
   // `multiple`; from all of them (sample()) where there is none.
   const std::vector<int64_t>& sample_inner_multiple(int64_t extent, int n, int64_t max_innermost, int64_t multiple,
                                                     std::mt19937_64& rng);
+  // A scheme drawn uniformly among those `admits` accepts; the all-ones scheme (it
+  // always exists) when it accepts none.
+  std::vector<int64_t> sample_admitted(int64_t extent, int n, int64_t max_innermost,
+                                       const std::function<bool(const std::vector<int64_t>&)>& admits,
+                                       std::mt19937_64& rng);
 
  private:
   std::map<std::tuple<int64_t, int, int64_t>, std::vector<std::vector<int64_t>>> memo_;
