@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# The device check of the CUDA target, in one call on a lent H100/H200 (about 6
-# minutes). Build and pack here first (`bash tools/gpu_package.sh`), then run on the
-# device machine with gpu_pkg carried:
-#   device run  carry=[gpu_pkg]  command: bash bench/gpu_check.sh
+# The device check of the CUDA target, in one call of at most 8 minutes on a lent
+# H100/H200. Build and pack here first (`bash tools/gpu_package.sh`), then run on
+# the device machine with gpu_pkg carried:
+#   device run  carry=[gpu_pkg]  timeout_s=540  command: bash bench/gpu_check.sh
 # Steps, each logged under $OUT (or /tmp/gpu_check):
 #   1. the GPU tests: the device equivalence oracle (random GPU States of every
-#      operator run on the GPU against the references), measurement error kinds,
-#      whole networks on default GPU schedules;
-#   2. a short diffusion tuning run of squeezenet_v1.1 with --target cuda;
-#   3. `bcd run --target cuda` end to end on those records, verified against the
-#      CPU reference executor;
-#   4. torchvision's squeezenet1_1 in PyTorch on the same GPU (fp32, TF32 off,
-#      batch 1; eager and CUDA graph) for comparison.
-# Environment: TRIALS (per task, default 20), PER_ROUND (default 16), REPEAT (50).
+#      operator, vector accesses included, run on the GPU against the
+#      references), CUDA graph capture and replay, measurement error kinds, whole
+#      networks on default GPU schedules (graph replay against launches one by one);
+#   2. for squeezenet_v1.1 and resnet-18: a diffusion tuning run with
+#      --target cuda (TRIALS per task), then `bcd run --target cuda` on its
+#      records, verified against the CPU reference executor: the end-to-end
+#      latency (host copies included) and the device-only one (one CUDA graph
+#      replay), REPEAT runs each;
+#   3. the same torchvision models in PyTorch on the same GPU (fp32, TF32 off,
+#      batch 1): eager, CUDA graph and torch.compile, REPEAT runs each;
+#   4. a summary: bcd's device-only latency against PyTorch's CUDA graph.
+# Environment: TRIALS (per task, default 10), PER_ROUND (default 16), REPEAT
+# (default 200), TUNE_SECONDS (limit of each tuning run, default 110).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 pkg="$root/gpu_pkg"
@@ -26,9 +31,10 @@ export BCD_CACHE_DIR="$out/kernel-cache"
 command -v clang >/dev/null || export BCD_CC="${BCD_CC:-gcc}"
 bcd="$pkg/bin/bcd"
 export BCD_BINARY="$bcd"
-trials="${TRIALS:-20}"
+trials="${TRIALS:-10}"
 per_round="${PER_ROUND:-16}"
-repeat="${REPEAT:-50}"
+repeat="${REPEAT:-200}"
+tune_seconds="${TUNE_SECONDS:-110}"
 status=0
 step() { echo; echo "=== $* ($(date +%T))"; }
 
@@ -36,30 +42,37 @@ step "device"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee "$out/device.txt"
 
 step "1. GPU tests"
-timeout 200 "$pkg/bin/bcd_tests" \
-  --gtest_filter='GpuDeviceOracle.*:CudaRunGpu.*:CudaDriver*:CudaKernel*:Executor/ExecutorGpuZoo.*:CudaTargetCli.*' \
+timeout 150 "$pkg/bin/bcd_tests" \
+  --gtest_filter='GpuDeviceOracle.*:CudaRunGpu.*:CudaDriver*:CudaKernel*:CudaGraphGpu.*:Executor/ExecutorGpuZoo.*:CudaTargetCli.*' \
   2>&1 | tee "$out/gpu_tests.log" | grep -E '^\[ *(OK|FAILED|SKIPPED|PASSED) *\]|GPU oracle|Failure' || true
 grep -q '^\[  PASSED  \]' "$out/gpu_tests.log" && ! grep -q '^\[  FAILED  \]' "$out/gpu_tests.log" || status=1
 
-step "2. diffusion tuning of squeezenet_v1.1 on cuda ($trials trials per task, $per_round per round)"
-rm -rf "$out/tune"
-timeout 240 "$bcd" tune --model squeezenet_v1.1 --target cuda --strategy diffusion --num-trials "$trials" \
-  --num-measures-per-round "$per_round" --log-dir "$out/tune" -v 2>&1 | tee "$out/tune.log" | \
-  grep -vE '^ +task time so far' | tail -45 || status=1
+for model in squeezenet_v1.1 resnet-18; do
+  step "2. $model: diffusion tuning on cuda ($trials trials per task, $per_round per round, at most ${tune_seconds} s)"
+  rm -rf "$out/tune-$model"
+  # Records are written as they are measured: a run cut by the limit leaves what it found.
+  timeout "$tune_seconds" "$bcd" tune --model "$model" --target cuda --strategy diffusion --num-trials "$trials" \
+    --num-measures-per-round "$per_round" --log-dir "$out/tune-$model" 2>&1 | tee "$out/tune-$model.log" | tail -6
+  step "2. $model: bcd run --target cuda"
+  "$bcd" run --model "$model" --target cuda --records "$out/tune-$model/records.json" --repeat "$repeat" \
+    2>&1 | tee "$out/run-$model.log" || status=1
+done
 
-step "3. bcd run --target cuda"
-"$bcd" run --model squeezenet_v1.1 --target cuda --records "$out/tune/records.json" --repeat "$repeat" -v \
-  2>&1 | tee "$out/run.log" || status=1
-"$bcd" run --model squeezenet_v1.1 --target cuda --repeat "$repeat" 2>&1 | tee "$out/run_default.log" | \
-  grep -E 'latency|verify' || status=1
+step "3. PyTorch on the same GPU"
+timeout 180 python3 "$root/bench/gpu/torch_models.py" "$repeat" squeezenet1_1 resnet18 2>&1 | tee "$out/torch.log" || status=1
 
-step "4. PyTorch squeezenet1_1 on the same GPU"
-python3 "$root/bench/gpu/torch_squeezenet.py" 200 2>&1 | tee "$out/torch.log" || status=1
-
-step "summary"
+step "4. summary"
 grep -E 'GPU oracle' "$out/gpu_tests.log"
 grep -E '^\[  (PASSED|FAILED) ' "$out/gpu_tests.log"
-echo "tuned:    $(grep latency "$out/run.log")"
-echo "default:  $(grep latency "$out/run_default.log")"
-grep -E '^torch (eager|cuda graph)' "$out/torch.log"
+for pair in squeezenet_v1.1:squeezenet1_1 resnet-18:resnet18; do
+  model="${pair%%:*}" torch_name="${pair##*:}"
+  device=$(awk '/^device only/{print $3}' "$out/run-$model.log")
+  e2e=$(awk '/^latency/{print $2}' "$out/run-$model.log")
+  graph=$(awk -v m="$torch_name" '$2 == m && $3 == "cuda-graph" {print $4}' "$out/torch.log")
+  last_round=$(grep -E '^round ' "$out/tune-$model.log" | tail -1 | sed -E 's/.*\| est\. *([^|]*) \| trials *([^ ]*) \| *([0-9]+) s$/estimate \1, \2 trials in \3 s/')
+  echo "$model: bcd device only ${device:-?} ms, end to end ${e2e:-?} ms; torch cuda graph ${graph:-?} ms;" \
+       "ratio torch/bcd $(awk -v a="${graph:-0}" -v b="${device:-0}" 'BEGIN{ if (b > 0) printf "%.3f", a / b; else print "?" }')"
+  echo "  tuning: ${last_round:-none}"
+  grep -E "^torch $torch_name " "$out/torch.log" | sed 's/^/  /'
+done
 exit $status
