@@ -50,9 +50,10 @@ grep -q '^\[  PASSED  \]' "$out/gpu_tests.log" && ! grep -q '^\[  FAILED  \]' "$
 for model in squeezenet_v1.1 resnet-18; do
   step "2. $model: diffusion tuning on cuda ($trials trials per task, $per_round per round, at most ${tune_seconds} s)"
   rm -rf "$out/tune-$model"
-  # Records are written as they are measured: a run cut by the limit leaves what it found.
-  timeout "$tune_seconds" "$bcd" tune --model "$model" --target cuda --strategy diffusion --num-trials "$trials" \
-    --num-measures-per-round "$per_round" --log-dir "$out/tune-$model" 2>&1 | tee "$out/tune-$model.log" | tail -6
+  # --time-limit ends the run after the round in progress; timeout is the safety net.
+  timeout $((tune_seconds + 60)) "$bcd" tune --model "$model" --target cuda --strategy diffusion \
+    --num-trials "$trials" --num-measures-per-round "$per_round" --time-limit "$tune_seconds" \
+    --log-dir "$out/tune-$model" 2>&1 | tee "$out/tune-$model.log" | tail -6
   step "2. $model: bcd run --target cuda"
   "$bcd" run --model "$model" --target cuda --records "$out/tune-$model/records.json" --repeat "$repeat" \
     2>&1 | tee "$out/run-$model.log" || status=1

@@ -110,6 +110,7 @@ TuneResult run(std::vector<tuning::ScheduledTask> tasks, const RunFiles& files, 
   tuning::SchedulerOptions so;
   so.num_measures_per_round = c.num_measures_per_round;
   so.early_stopping = c.early_stopping;
+  so.time_limit_seconds = c.time_limit;
   so.seed = c.seed;
   tuning::TaskScheduler scheduler(std::move(tasks), so, &records, tsv.get(), elapsed_offset);
   start.tuned_tasks = scheduler.size();
@@ -141,6 +142,10 @@ TuneResult run(std::vector<tuning::ScheduledTask> tasks, const RunFiles& files, 
     scheduler.tune(budget);
   }
 
+  if (scheduler.out_of_time() && scheduler.total_trials() < budget && observer)
+    observer->on_message(fmt::format("time limit: {:.0f} s of tuning reached after {} of {} trials; the run keeps what "
+                                     "it measured (--resume continues it)",
+                                     c.time_limit, scheduler.total_trials(), budget));
   TuneResult result;
   result.run_dir = files.dir;
   result.records = files.records;

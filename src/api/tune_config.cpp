@@ -66,6 +66,7 @@ void check_config(const TuneConfig& c) {
   if (c.search.num_iterations < 0 || c.search.num_iterations > 10'000)
     fail("evolutionary iterations must be between 0 and 10000, not {}", c.search.num_iterations);
   if (c.timeout <= 0) fail("the candidate timeout must be positive, not {}", c.timeout);
+  if (!(c.time_limit >= 0)) fail("the time limit must be 0 (none) or a positive number of seconds, not {}", c.time_limit);
   const auto& w = c.diffusion.split_rules;
   for (double v : {w.copy_or_snap, w.scale, w.random})
     if (!(v >= 0 && v <= 1e6)) fail("split rule weights must be between 0 and 1e6, not {}", v);

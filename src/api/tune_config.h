@@ -62,6 +62,7 @@ struct TuneConfig {
   bool verify_all = false;          // check every candidate's output, not only each round's best
   bool flush_cache = false;         // time candidates with cold caches (tuning::tuning_measure_options)
   int early_stopping = 0;           // trials without improvement before a task stops (0: never)
+  double time_limit = 0;            // seconds of tuning (a resume's earlier ones count) before no round starts; 0: none
 
   // --- log
   std::string log_dir;              // "": log_<strategy>/<model or operator>/<idx> under log_root

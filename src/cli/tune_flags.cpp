@@ -35,6 +35,9 @@ TuneFlags::TuneFlags(CLI::App* cmd, api::TuneConfig& c) : cmd_(cmd) {
   cmd->add_option("--timeout", c.timeout, "seconds before a candidate counts as hung")->check(positive);
   cmd->add_option("--early-stopping", c.early_stopping, "trials without improvement before a task stops (0: never)")
       ->check(non_negative);
+  cmd->add_option("--time-limit", c.time_limit,
+                  "seconds of tuning after which no round starts; the run ends with what it measured (0: none)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--verify-all", c.verify_all, "check every candidate's output, not only each round's best");
   cmd->add_flag("--flush-cache", c.flush_cache,
                 "time each candidate in 5 single runs after flushing the CPU caches, as inside a network whose "

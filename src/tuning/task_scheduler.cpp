@@ -64,6 +64,7 @@ void TaskScheduler::update_best(int t) {
 }
 
 bool TaskScheduler::tune_round(int t, int limit) {
+  if (out_of_time()) return false;
   ScheduledTask& task = tasks_.at(t);
   TaskProgress& p = progress_[t];
   const TaskPlan& plan = plans_[t];
@@ -184,7 +185,7 @@ int TaskScheduler::choose_task() {
 }
 
 void TaskScheduler::tune(int budget, const std::function<void(int task)>& after_round) {
-  while (total_trials() < budget) {
+  while (total_trials() < budget && !out_of_time()) {
     int t = choose_task();
     if (t < 0) break;
     tune_round(t, budget - total_trials());
@@ -205,6 +206,10 @@ int TaskScheduler::total_trials() const {
   int total = 0;
   for (const auto& p : progress_) total += p.trials;
   return total;
+}
+
+bool TaskScheduler::out_of_time() const {
+  return options_.time_limit_seconds > 0 && elapsed_seconds() >= options_.time_limit_seconds;
 }
 
 double TaskScheduler::elapsed_seconds() const {

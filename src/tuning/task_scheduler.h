@@ -39,6 +39,9 @@ struct SchedulerOptions {
   int backward_window = 3;
   double eps_random = 0.05;
   int early_stopping = 0;  // trials without improvement before a task dies; 0 = never
+  // No round starts once elapsed_seconds() reaches it (a resumed run's earlier
+  // tuning counts); 0 = no limit.
+  double time_limit_seconds = 0;
   uint64_t seed = 0;
 };
 
@@ -89,7 +92,7 @@ class TaskScheduler {
   void set_on_release(std::function<void(int task, const std::string& why)> f) { on_release_ = std::move(f); }
 
   // Tunes task `t` for one round of at most `limit` candidates; false if its search
-  // space is exhausted (it dies).
+  // space is exhausted (it dies) or the time limit is reached (nothing runs).
   bool tune_round(int t, int limit = std::numeric_limits<int>::max());
   // One round of each listed task that has no measurement yet (the warm-up), of at
   // most `limit` measurements: with the per-task budget as the limit, the warm-up
@@ -106,6 +109,7 @@ class TaskScheduler {
   std::optional<double> estimated_latency() const;
   int total_trials() const;
   double elapsed_seconds() const;
+  bool out_of_time() const;  // SchedulerOptions::time_limit_seconds reached
   int size() const { return static_cast<int>(tasks_.size()); }
   const ScheduledTask& task(int t) const { return tasks_.at(t); }
   ScheduledTask& task(int t) { return tasks_.at(t); }

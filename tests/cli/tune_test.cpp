@@ -243,6 +243,27 @@ TEST(TuneCommand, FlushCacheTimesColdAndAResumeMustKeepIt) {
   fs::remove_all(dir);
 }
 
+// A time limit ends both strategies after the round in progress, with exit 0 and
+// what they measured, well short of a budget they could not spend in time.
+TEST(TuneCommand, ATimeLimitEndsTheRunWithWhatItMeasured) {
+  fs::path dir = temp_dir("tune-time-limit");
+  for (const std::string strategy : {"ansor", "diffusion"}) {
+    std::string run = (dir / strategy).string();
+    std::vector<std::string> args = small_tune(strategy, run, 50);  // 400 trials: minutes
+    args.insert(args.end(), {"--time-limit", "2"});
+    BcdRun r = run_bcd(args);
+    ASSERT_EQ(r.status, 0) << r.output;
+    const size_t at = r.output.find("time limit: 2 s of tuning reached after ");
+    ASSERT_NE(at, std::string::npos) << r.output;
+    const int trials = std::stoi(r.output.substr(at + 40));
+    EXPECT_GT(trials, 0) << r.output;
+    EXPECT_LT(trials, 100) << r.output;
+    EXPECT_EQ(static_cast<int>(tuning::load_records(run + "/records.json").size()), trials) << r.output;
+  }
+  expect_one_line_error(run_bcd({"tune", "--time-limit", "-3", "--log-dir", (dir / "bad").string()}), "--time-limit");
+  fs::remove_all(dir);
+}
+
 TEST(TasksCommand, ShowsClustersAndTheirRepresentatives) {
   BcdRun r = run_bcd({"tasks", "--model", "resnet-18", "--group-type", "sketch"});
   ASSERT_EQ(r.status, 0) << r.output;
