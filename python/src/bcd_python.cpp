@@ -168,7 +168,7 @@ bcd::api::ModelSpec model_spec(const std::string& model, const ZooSizes& sizes,
 py::dict tune(const std::string& model, const std::string& strategy, int num_trials, const std::string& log_dir,
               const std::string& target, int num_measures_per_round, uint64_t seed, bool resume, int64_t image_size,
               int bert_layers, int64_t bert_seq_len, const std::map<std::string, std::vector<int64_t>>& input_shapes,
-              const py::object& progress) {
+              double time_limit, const py::object& progress) {
   bcd::api::TuneConfig c;
   c.model = model_spec(model, {image_size, bert_layers, bert_seq_len}, input_shapes);
   c.strategy = strategy;
@@ -178,6 +178,7 @@ py::dict tune(const std::string& model, const std::string& strategy, int num_tri
   c.num_measures_per_round = num_measures_per_round;
   c.seed = seed;
   c.resume = resume;
+  c.time_limit = time_limit;
   std::optional<PyObserver> observer;
   if (!progress.is_none()) observer.emplace(progress);
   bcd::api::TuneResult r;
@@ -247,7 +248,8 @@ PYBIND11_MODULE(_bcd, m) {
   m.def("tune", &tune, py::arg("model"), py::arg("strategy") = "ansor", py::arg("num_trials") = 200,
         py::arg("log_dir") = "", py::arg("target") = "llvm", py::arg("num_measures_per_round") = 64,
         py::arg("seed") = 0, py::arg("resume") = false, py::arg("image_size") = 0, py::arg("bert_layers") = 0,
-        py::arg("bert_seq_len") = 0, py::arg("input_shapes") = std::map<std::string, std::vector<int64_t>>{}, py::arg("progress") = py::none());
+        py::arg("bert_seq_len") = 0, py::arg("input_shapes") = std::map<std::string, std::vector<int64_t>>{}, py::arg("time_limit") = 0.0,
+        py::arg("progress") = py::none());
   m.def("compile", &compile, py::arg("model"), py::arg("records") = "", py::arg("output") = "model.so",
         py::arg("target") = "llvm", py::arg("image_size") = 0, py::arg("bert_layers") = 0,
         py::arg("bert_seq_len") = 0, py::arg("input_shapes") = std::map<std::string, std::vector<int64_t>>{});

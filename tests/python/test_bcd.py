@@ -161,6 +161,14 @@ class TuneFromPython(unittest.TestCase):
         y = bcd.load(os.path.join(d, "dense.so")).run(x=x)["y"]
         np.testing.assert_allclose(y, np.maximum(x @ numpy_helper.to_array(w), 0), rtol=1e-4, atol=1e-4)
 
+        # A time limit ends the run after the round in progress, with what it measured.
+        events = []
+        limited = bcd.tune(path, num_trials=100000, num_measures_per_round=4, time_limit=1,
+                           log_dir=os.path.join(d, "limited"), progress=events.append)
+        self.assertGreater(limited["trials"], 0)
+        self.assertLess(limited["trials"], 100000)
+        self.assertTrue(any("time limit" in str(e) for e in events), events)
+
 
 class PipInstall(unittest.TestCase):
     def test_pip_install_offline_gives_the_same_package(self):
