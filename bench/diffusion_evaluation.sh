@@ -16,7 +16,8 @@
 # (docs/results/diffusion). Run it on a quiet machine: it measures tuning time.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-models="${1:-squeezenet_v1.1 resnet-18 mobilenetv2 bert mobilenet:0 inception_v3:0 mxnet:0 vgg-16:0 vgg-19:0 efficientnet:0}"
+all_models="squeezenet_v1.1 resnet-18 mobilenetv2 bert mobilenet:0 inception_v3:0 mxnet:0 vgg-16:0 vgg-19:0 efficientnet:0"
+models="${1:-$all_models}"
 trials="${2:-50}"
 variants="${3:-default artifact}"
 runs="${4:-$root/bench_out/diffusion}"
@@ -43,8 +44,10 @@ for spec in $models; do
   cp "$runs/$model/summary.md" "$results/$model/summary.md"
 done
 
-# One table: per model and variant, the median and per-seed speedups, the worst
-# final estimate against Ansor's, and the end-to-end latencies `bcd run` verified.
+# One table over every model with finished runs in RUNS_DIR (not only this call's:
+# the evaluation is split over several calls), the issue's models first: per model
+# and variant, the median and per-seed speedups, the worst final estimate against
+# Ansor's, and the end-to-end latencies `bcd run` verified.
 {
   echo "# Bayesian Code Diffusion against Ansor: the evaluation"
   echo
@@ -56,11 +59,16 @@ done
   echo
   echo "| model | variant | seeds | median speedup | per-seed speedup | worst estimate ratio | latency ms (Ansor / variant) |"
   echo "|---|---|---|---|---|---|---|"
-  for spec in $models; do
-    model="${spec%%:*}"
+  listed=""
+  for spec in $all_models; do listed="$listed ${spec%%:*}"; done
+  for d in "$runs"/*/; do
+    m="$(basename "$d")"
+    [[ " $listed " == *" $m "* ]] || listed="$listed $m"
+  done
+  for model in $listed; do
     metrics="$runs/$model/metrics.tsv"
     [ -f "$metrics" ] || continue
-    for v in $variants; do
+    for v in $(awk -F'\t' '$1 ~ /^diffusion-/ && !seen[$1]++ { print substr($1, 11) }' "$metrics"); do
       awk -F'\t' -v model="$model" -v name="diffusion-$v" 'BEGIN { n = 0; worst = 0 }
         $1 == "ansor" { alat[$2] = $6; aok[$2] = $7 }
         $1 == name {

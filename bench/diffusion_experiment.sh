@@ -19,6 +19,9 @@
 # "operator-below50", "sketch-unroll0"; "loops-prior2-release2-persketch" is the
 # default preset), "-explore" for `--explore-sketches`.
 #
+# Called again it skips every finished run (tuning and `bcd run` alike): metrics.tsv
+# keeps one line per run across calls, so variants may be added later.
+#
 # Run it on a quiet machine: it measures tuning time. $BCD_MODEL_ARGS go to `bcd
 # tune` and `bcd run` (e.g. "--image-size 64" for a quick check), $BCD_TUNE_ARGS to
 # `bcd tune` only (e.g. "--population 256"), $BCD_MEASURES_PER_ROUND overrides 64.
@@ -36,7 +39,7 @@ tune_args=(${BCD_TUNE_ARGS:-})
 mkdir -p "$out"
 summary="$out/summary.md"
 metrics="$out/metrics.tsv"
-: >"$metrics"
+touch "$metrics"  # kept across calls: each finished run has its line once
 
 tune() {  # strategy seed dir [extra bcd tune args]
   local dir="$3"
@@ -60,6 +63,10 @@ best_estimate() {  # dir -> the run's best estimated latency (ms), the last of t
   awk -F'\t' '$4 != "N/A" {e = $4} END {print (e == "" ? "?" : e)}' "$1/tuning.tsv"
 }
 
+has_metrics() {  # name seed -> whether metrics.tsv has that run's line
+  [ -f "$metrics" ] && awk -F'\t' -v n="$1" -v s="$2" '$1 == n && $2 == s { found = 1 } END { exit !found }' "$metrics"
+}
+
 run_network() {  # dir -> "latency_ms verified"
   "$bcd" run --model "$model" --records "$1/records.json" --repeat 10 "${model_args[@]}" >"$1.run" 2>&1 || true
   local latency status
@@ -71,11 +78,14 @@ run_network() {  # dir -> "latency_ms verified"
 for seed in $seeds; do
   echo "== seed $seed: ansor"
   tune ansor "$seed" "$out/ansor_s$seed"
-  read -r a_lat a_ok < <(run_network "$out/ansor_s$seed")
-  a_rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out/ansor_s$seed.time")
-  a_first=$(awk -F'\t' '$4 != "N/A" {print $2; exit}' "$out/ansor_s$seed/tuning.tsv")
   a_best=$(best_estimate "$out/ansor_s$seed")
-  printf 'ansor\t%s\t-\t-\t-\t%s\t%s\t%s\t%s\t%s\t-\n' "$seed" "$a_lat" "$a_ok" "$a_first" "$a_rss" "$a_best" >>"$metrics"
+  # A run already in the metrics (a repeated call) is neither run nor counted again.
+  if ! has_metrics ansor "$seed"; then
+    read -r a_lat a_ok < <(run_network "$out/ansor_s$seed")
+    a_rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out/ansor_s$seed.time")
+    a_first=$(awk -F'\t' '$4 != "N/A" {print $2; exit}' "$out/ansor_s$seed/tuning.tsv")
+    printf 'ansor\t%s\t-\t-\t-\t%s\t%s\t%s\t%s\t%s\t-\n' "$seed" "$a_lat" "$a_ok" "$a_first" "$a_rss" "$a_best" >>"$metrics"
+  fi
   for v in $variants; do
     echo "== seed $seed: diffusion ($v)"
     d="$out/diffusion_${v}_s$seed"
@@ -99,6 +109,7 @@ for seed in $seeds; do
       esac
     done
     tune diffusion "$seed" "$d" "${extra[@]}"
+    has_metrics "diffusion-$v" "$seed" && continue
     m=$("$bcd" compare "$out/ansor_s$seed" "$d" --out "$d" | sed -n 's/^metric //p')
     read -r _ speedup _ first _ last <<<"$m"
     read -r d_lat d_ok < <(run_network "$d")
@@ -122,7 +133,7 @@ done
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
   awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11}' "$metrics"
   echo
-  for v in $variants; do
+  for v in $(awk -F'\t' '$1 ~ /^diffusion-/ && !seen[$1]++ { print substr($1, 11) }' "$metrics"); do
     # A seed that never reached Ansor's best counts as no speedup (0) in the median.
     awk -F'\t' -v name="diffusion-$v" '
       $1 == name { s[n++] = ($3 == "never" ? 0 : $3); if ($3 != "never") reached++ }
