@@ -12,7 +12,8 @@
 #      --target cuda (TRIALS per task), then `bcd run --target cuda` on its
 #      records, verified against the CPU reference executor: the end-to-end
 #      latency (host copies included) and the device-only one (one CUDA graph
-#      replay), REPEAT runs each;
+#      replay), REPEAT runs each; then the same records launched one by one
+#      (--no-cuda-graph) and with scalar accesses (BCD_CUDA_VECTOR_ACCESS=0);
 #   3. the same torchvision models in PyTorch on the same GPU (fp32, TF32 off,
 #      batch 1): eager, CUDA graph and torch.compile, REPEAT runs each;
 #   4. a summary: bcd's device-only latency against PyTorch's CUDA graph.
@@ -55,8 +56,15 @@ for model in squeezenet_v1.1 resnet-18; do
     --num-trials "$trials" --num-measures-per-round "$per_round" --time-limit "$tune_seconds" \
     --log-dir "$out/tune-$model" 2>&1 | tee "$out/tune-$model.log" | tail -6
   step "2. $model: bcd run --target cuda"
-  "$bcd" run --model "$model" --target cuda --records "$out/tune-$model/records.json" --repeat "$repeat" \
+  records="$out/tune-$model/records.json"
+  "$bcd" run --model "$model" --target cuda --records "$records" --repeat "$repeat" \
     2>&1 | tee "$out/run-$model.log" || status=1
+  # Ablations on the same schedules: kernels launched one by one, and every
+  # access scalar (no float4/float2).
+  "$bcd" run --model "$model" --target cuda --records "$records" --repeat "$repeat" --no-verify --no-cuda-graph \
+    2>&1 | tee "$out/run-$model-no-graph.log" | grep -E '^(latency|device only)'
+  BCD_CUDA_VECTOR_ACCESS=0 "$bcd" run --model "$model" --target cuda --records "$records" --repeat "$repeat" \
+    2>&1 | tee "$out/run-$model-scalar.log" | grep -E '^(verify|latency|device only)'
 done
 
 step "3. PyTorch on the same GPU"
@@ -74,6 +82,8 @@ for pair in squeezenet_v1.1:squeezenet1_1 resnet-18:resnet18; do
   echo "$model: bcd device only ${device:-?} ms, end to end ${e2e:-?} ms; torch cuda graph ${graph:-?} ms;" \
        "ratio torch/bcd $(awk -v a="${graph:-0}" -v b="${device:-0}" 'BEGIN{ if (b > 0) printf "%.3f", a / b; else print "?" }')"
   echo "  tuning: ${last_round:-none}"
+  echo "  ablations: device only $(awk '/^device only/{print $3}' "$out/run-$model-no-graph.log") ms without the" \
+       "CUDA graph, $(awk '/^device only/{print $3}' "$out/run-$model-scalar.log") ms with scalar accesses"
   grep -E "^torch $torch_name " "$out/torch.log" | sed 's/^/  /'
 done
 exit $status

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <limits>
 #include <optional>
 #include <unordered_set>
@@ -175,8 +176,9 @@ struct ThreadReduction {
 class KernelPrinter : detail::ExprPrinter {
  public:
   KernelPrinter(const LoweredFunc& f, const std::vector<const lower::StmtNode*>& intermediates,
-                std::string kernel, const LaunchShape& shape)
-      : kernel_(std::move(kernel)), shape_(shape), auto_sync_(!shape.has_sync && shape.threads() > 1) {
+                std::string kernel, const LaunchShape& shape, bool vector_access)
+      : kernel_(std::move(kernel)), shape_(shape), auto_sync_(!shape.has_sync && shape.threads() > 1),
+        vector_access_(vector_access) {
     for (const auto& p : f.params) add_param(p.get(), p->shape);
     for (const auto* a : intermediates) add_param(a->buffer.get(), a->alloc_shape);
   }
@@ -404,7 +406,7 @@ class KernelPrinter : detail::ExprPrinter {
         if (covered_[d] > 0) check_cooperative(s, d);
         print_thread_loop(s, d, v, indent, [&](int inner) { print_stmt(s->body[0], inner); });
       }
-    } else if (!print_vectorized(s, v, indent)) {
+    } else if (!(vector_access_ && print_vectorized(s, v, indent))) {
       // Virtual threads are unrolled: their iterations are independent work that
       // the compiler interleaves within one thread.
       if (s->for_kind == ForKind::Unrolled || s->for_kind == ForKind::Vthread) line(indent, "#pragma unroll");
@@ -593,6 +595,7 @@ class KernelPrinter : detail::ExprPrinter {
   std::string kernel_;
   const LaunchShape& shape_;
   bool auto_sync_;
+  bool vector_access_;  // float4/float2 accesses where they apply
   std::vector<std::string> param_names_;
   std::string out_;
   std::vector<std::pair<std::string, int64_t>> shared_decls_;  // hoisted to the kernel's top
@@ -610,6 +613,10 @@ class KernelPrinter : detail::ExprPrinter {
 }  // namespace
 
 std::string codegen_cuda(const std::vector<LoweredFunc>& funcs) {
+  // BCD_CUDA_VECTOR_ACCESS=0 keeps every access scalar: the ablation of vector
+  // accesses on a device (bench/gpu_check.sh).
+  const char* vector_env = std::getenv("BCD_CUDA_VECTOR_ACCESS");
+  const bool vector_access = !(vector_env && std::string(vector_env) == "0");
   std::string header, kernels;
   std::unordered_set<std::string> func_names, kernel_names;
   for (const auto& f : funcs) {
@@ -634,7 +641,7 @@ std::string codegen_cuda(const std::vector<LoweredFunc>& funcs) {
       LaunchShape shape;
       scan_launch(nests[k], kernel, shape);
       check_launch(shape, kernel);
-      KernelPrinter printer(f, intermediates, kernel, shape);
+      KernelPrinter printer(f, intermediates, kernel, shape, vector_access);
       kernels += "\n" + printer.print(nests[k]);
       buffer_names = printer.param_names();
       header += fmt::format("// bcd-launch {} {} {} {} {} {} {} {}\n", fname, kernel, shape.grid[0], shape.grid[1],

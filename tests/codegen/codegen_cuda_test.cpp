@@ -3,6 +3,7 @@
 // with NVRTC (where bcd was built with it; NVRTC needs no device).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -274,4 +275,13 @@ TEST(CodegenCuda, LoadsUnderASelectBranchStayScalar) {
   EXPECT_EQ(count(src, "bcd_load4(&"), 1u) << "D is read only where chosen\n" << src;
   EXPECT_NE(src.find("(vec.x > 0.0f) ? D["), std::string::npos) << src;
   EXPECT_NE(src.find("bcd_store4(&B["), std::string::npos) << src;
+}
+
+TEST(CodegenCuda, VectorAccessesCanBeTurnedOffForAnAblation) {
+  ::setenv("BCD_CUDA_VECTOR_ACCESS", "0", 1);
+  std::string scalar = codegen::codegen_cuda({testutil::row_program("rows", 8, 0, 1)});
+  ::unsetenv("BCD_CUDA_VECTOR_ACCESS");
+  EXPECT_EQ(count(scalar, "bcd_load4(&"), 0u) << scalar;
+  EXPECT_EQ(count(scalar, "bcd_store4(&"), 0u) << scalar;
+  EXPECT_NE(scalar.find("for (int v = 0; v < 8; ++v) {"), std::string::npos) << scalar;
 }
