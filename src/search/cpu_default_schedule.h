@@ -1,5 +1,6 @@
 // The default CPU schedule: what a task runs with on a CPU before (or without)
-// tuning, in `bcd run` and in packages; never the unscheduled program, which stays
+// tuning, in `bcd run` and in packages, when cpu_tiled_default_state (a tiling for
+// tasks with a reduction) has none; never the unscheduled program, which stays
 // the reference that tuning verifies against. Every stage that is cheap to
 // recompute, has no branch and is not an output is inlined (the CPU always-inline
 // rule of the sketch rules: a padding stage stays, its conditional loads would

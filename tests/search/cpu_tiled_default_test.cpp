@@ -1,0 +1,68 @@
+// The rule-chosen tiled default for CPU tasks with a reduction
+// (search/cpu_tiled_default.h): it exists for convolutions and dense layers,
+// computes what the operator's reference computes, runs in parallel and
+// vectorized, and is absent for a task without a reduction.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "codegen/codegen_c.h"
+#include "lower/lower.h"
+#include "ops/registry.h"
+#include "runtime/module.h"
+#include "search/cpu_tiled_default.h"
+#include "testing/fused_ops.h"
+
+using namespace bcd;
+
+namespace {
+
+void expect_matches_reference(const ops::OpInstance& inst) {
+  search::SearchTask task{inst.dag, Target::cpu()};
+  std::optional<schedule::State> state = search::cpu_tiled_default_state(task);
+  ASSERT_TRUE(state.has_value());
+  bool parallel = false, vectorized = false;
+  for (const auto& st : state->stages())
+    for (const auto& it : st.iters) {
+      parallel = parallel || it.annotation == schedule::IterAnnotation::Parallel;
+      vectorized = vectorized || it.annotation == schedule::IterAnnotation::Vectorize;
+    }
+  EXPECT_TRUE(parallel);
+  EXPECT_TRUE(vectorized);
+  lower::LoweredFunc f = lower::lower_state(*state, "tiled_default");
+  std::mt19937_64 rng(3);
+  std::vector<NDArray> inputs;
+  std::vector<const NDArray*> input_ptrs;
+  for (size_t i = 0; i < inst.dag.inputs().size(); ++i) {
+    inputs.emplace_back(inst.dag.inputs()[i]->shape);
+    inputs.back().fill_random(rng, -1.0f, 1.0f);
+  }
+  for (const auto& a : inputs) input_ptrs.push_back(&a);
+  std::vector<NDArray> expected = inst.reference(input_ptrs);
+  std::vector<NDArray> outputs;
+  std::vector<float*> args;
+  for (auto& a : inputs) args.push_back(a.data());
+  for (const auto& t : inst.dag.outputs()) outputs.emplace_back(t->shape);
+  for (auto& o : outputs) {
+    o.fill(12345.0f);
+    args.push_back(o.data());
+  }
+  runtime::Module::from_source(codegen::codegen_c({f})).get(f.name).run(args);
+  for (size_t o = 0; o < outputs.size(); ++o) EXPECT_TRUE(arrays_close(outputs[o], expected[o], 1e-3, 1e-3));
+}
+
+}  // namespace
+
+TEST(CpuTiledDefault, ConvolutionsAndDenseLayersGetAParallelVectorizedTiling) {
+  expect_matches_reference(testutil::conv_bias_relu(ops::Layout::NCHW, 16, 14, 32));
+  expect_matches_reference(ops::build_op("conv2d", ops::OpParams::parse("n=1,c=8,h=13,w=13,o=24,kernel=1,pad=0")));
+  expect_matches_reference(ops::build_op("dense", ops::OpParams::parse("m=4,k=64,n=48")));
+  expect_matches_reference(ops::build_op("batch_matmul", ops::OpParams::parse("batch=2,m=8,n=16,k=8")));
+}
+
+TEST(CpuTiledDefault, ATaskWithoutAReductionHasNone) {
+  ops::OpInstance relu = ops::build_op("relu", ops::OpParams::parse("shape=1x8x8x8"));
+  EXPECT_FALSE(search::cpu_tiled_default_state(search::SearchTask{relu.dag, Target::cpu()}).has_value());
+  ops::OpInstance dense = ops::build_op("dense", ops::OpParams::parse("m=4,k=64,n=48"));
+  EXPECT_FALSE(search::cpu_tiled_default_state(search::SearchTask{dense.dag, Target::gpu()}).has_value());
+}
