@@ -25,34 +25,66 @@ int64_t largest_divisor_at_most(int64_t extent, int64_t cap) {
   return best;
 }
 
-// The spatial axis (not the last) of the register tile: preferably one that some
-// input does not depend on, so that each value of that input loaded serves the
-// whole tile (the output channels of a convolution reuse its input); the widest
-// such axis, else the widest; -1 without one.
-int register_axis(const ir::OpNode& op) {
+// Whether some input of `op` does not depend on spatial axis `a`: each value of
+// that input loaded then serves a whole tile along `a` (a convolution's output
+// channels reuse its input).
+bool reused_along(const ir::OpNode& op, int a) {
+  bool found = false;
+  ir::visit(op.body, [&](const ir::Expr& e) {
+    if (e->kind != ir::ExprKind::Load) return true;
+    bool uses = false;
+    for (const ir::Expr& index : e->operands) uses = uses || ir::uses_var(index, op.axes[a].var);
+    found = found || !uses;
+    return false;
+  });
+  return found;
+}
+
+// Which spatial axes carry the vector lanes and the register rows, and their
+// innermost tiles. Normally the lanes run along the last (contiguous) axis, and
+// the rows along another one, preferably a reused one (else the widest). When the
+// last axis gives less than half a vector (111 columns: 3 lanes) and a reused axis
+// has a power-of-two tile of at least half a vector (64 output channels: 16), the
+// lanes run along that axis (moved innermost) and the rows along the last.
+struct TilePlan {
+  int vector_axis = -1, register_axis = -1;
+  int64_t vector_tile = 1, register_tile = 1;
+};
+
+TilePlan plan_tiles(const ir::OpNode& op, int64_t lanes) {
   const int spatial = static_cast<int>(op.axes.size());
-  auto reused = [&](int a) {
-    bool found = false;
-    ir::visit(op.body, [&](const ir::Expr& e) {
-      if (e->kind != ir::ExprKind::Load) return true;
-      bool uses = false;
-      for (const ir::Expr& index : e->operands) uses = uses || ir::uses_var(index, op.axes[a].var);
-      found = found || !uses;
-      return false;
-    });
-    return found;
-  };
-  int best = -1;
-  bool best_reused = false;
-  for (int a = 0; a < spatial - 1; ++a) {
+  TilePlan p;
+  if (spatial == 0) return p;
+  const int last = spatial - 1;
+  int rows = -1;
+  bool rows_reused = false;
+  for (int a = 0; a < last; ++a) {
     if (op.axes[a].extent <= 1) continue;
-    const bool r = reused(a);
-    if (best < 0 || (r && !best_reused) || (r == best_reused && op.axes[a].extent > op.axes[best].extent)) {
-      best = a;
-      best_reused = r;
+    const bool r = reused_along(op, a);
+    if (rows < 0 || (r && !rows_reused) || (r == rows_reused && op.axes[a].extent > op.axes[rows].extent)) {
+      rows = a;
+      rows_reused = r;
     }
   }
-  return best;
+  const int64_t last_lanes = largest_divisor_at_most(op.axes[last].extent, lanes);
+  if (2 * last_lanes < lanes) {
+    // A reused axis whose extent has a power-of-two divisor of at least half a vector.
+    int across = -1;
+    int64_t across_lanes = 0;
+    for (int a = 0; a < last; ++a) {
+      int64_t pow2 = 1;
+      while (pow2 * 2 <= lanes && op.axes[a].extent % (pow2 * 2) == 0) pow2 *= 2;
+      if (2 * pow2 >= lanes && pow2 > across_lanes && reused_along(op, a)) across = a, across_lanes = pow2;
+    }
+    if (across >= 0) return {across, last, across_lanes, largest_divisor_at_most(op.axes[last].extent, 8)};
+  }
+  p.vector_axis = last;
+  p.vector_tile = last_lanes;
+  p.register_axis = rows;
+  // 8 rows of accumulators over an even vector tile; 4 over an odd one (13 or 7
+  // lanes), where 8 made squeezenet_v1.1's 1000-channel conv 6x slower.
+  if (rows >= 0) p.register_tile = largest_divisor_at_most(op.axes[rows].extent, last_lanes % 2 ? 4 : 8);
+  return p;
 }
 
 // The sketch's history replayed with every unknown split length chosen by the
@@ -67,18 +99,11 @@ std::optional<State> fill_by_rule(const SearchTask& task, const State& sketch) {
       const Stage& st = s.stage(step.stage_id);
       const int axis = st.iters[step.iter_id].node;  // a root axis: the tiling splits each once
       if (axis >= st.num_root_axes()) return std::nullopt;
-      const int spatial = st.num_spatial_axes();
+      const TilePlan plan = plan_tiles(*st.op, lanes);
       std::vector<int64_t> lengths(step.lengths.size(), 1);
-      if (axis >= spatial) {
-        lengths.back() = largest_divisor_at_most(step.extent, 16);
-      } else if (axis == spatial - 1) {
-        lengths.back() = largest_divisor_at_most(step.extent, lanes);
-      } else if (axis == register_axis(*st.op)) {
-        // 8 rows of accumulators over an even vector tile; 4 over an odd one (13
-        // or 7 lanes), where 8 made squeezenet_v1.1's 1000-channel conv 6x slower.
-        const int64_t last = st.op->axes[spatial - 1].extent;
-        lengths.back() = largest_divisor_at_most(step.extent, largest_divisor_at_most(last, lanes) % 2 ? 4 : 8);
-      }
+      if (axis >= st.num_spatial_axes()) lengths.back() = largest_divisor_at_most(step.extent, 16);
+      if (axis == plan.vector_axis) lengths.back() = plan.vector_tile;
+      if (axis == plan.register_axis) lengths.back() = plan.register_tile;
       step.lengths = lengths;
     }
     try {
@@ -110,9 +135,15 @@ std::optional<State> cpu_tiled_default_state(const SearchTask& task) {
       // A fixed seed: the remaining choices (how many inner loops to vectorize, the
       // unroll depth) are drawn, but always the same way.
       std::mt19937_64 rng(0);
-      InnerTileAxes keep_order;  // every stage keeps its inner tile's order
-      for (const auto& [stage, axis] : inner_tile_axes(*filled)) keep_order[stage] = axis;
-      return annotate_tiled(task, options, std::move(*filled), rng, &keep_order);
+      // Each tiled stage's innermost loop: its plan's vector axis (reorder_inner_tile
+      // moves it there when every read allows).
+      InnerTileAxes inner;
+      const int64_t lanes = std::max<int64_t>(1, task.hardware().vector_lanes);
+      for (const auto& [stage, axis] : inner_tile_axes(*filled)) {
+        const int planned = plan_tiles(*filled->stage(stage).op, lanes).vector_axis;
+        inner[stage] = planned >= 0 ? planned : axis;
+      }
+      return annotate_tiled(task, options, std::move(*filled), rng, &inner);
     } catch (const Error&) {
       continue;
     }
