@@ -37,38 +37,18 @@ bool has_attached_at(const State& s, int stage_id, int iter) {
 
 }  // namespace
 
-State fill_tile_sizes(const SearchTask& task, const SearchOptions& /*options*/, const State& sketch,
-                      FactorizationCache& cache, std::mt19937_64& rng) {
+State replay_filling_splits(const SearchTask& task, const State& sketch, const SplitLengths& choose) {
   // Replayed step by step: whether a split's loop is spatial is known only in the
   // State just before it.
   State s(task.dag);
   const std::vector<schedule::Step>& steps = sketch.history();
-  const int64_t lanes = task.hardware().vector_lanes;
-  std::map<int, GpuTileBudget> gpu_budgets;  // by stage, for the splits of a GPU tiling
   for (size_t i = 0; i < steps.size(); ++i) {
     schedule::Step step = steps[i];
     bool unknown = false;
     for (int64_t l : step.lengths) unknown = unknown || l == 0;
     if (step.kind == schedule::StepKind::Split && unknown) {
       BCD_CHECK(step.extent > 0, "split of an unknown extent in a sketch");
-      int n = static_cast<int>(step.lengths.size());
-      int64_t max_inner = task.hardware().max_innermost_split_factor;
-      const bool spatial = s.stage(step.stage_id).iters[step.iter_id].kind == IterKind::Spatial;
-      bool whole_vectors = !task.is_gpu() && lanes > 1 && step.extent % lanes == 0 && spatial &&
-                           std::bernoulli_distribution(task.target.full_vector_tile_prob)(rng);
-      const Stage& stage = s.stage(step.stage_id);
-      const int axis = stage.iters[step.iter_id].node;  // a root axis while the GPU tiling splits it
-      // The GPU tiling splits each root axis once: spatial ones in 4 parts,
-      // reductions in 2 (inner to outer, so the reductions come first).
-      if (task.is_gpu() && axis < stage.num_root_axes() && n == (spatial ? 4 : 2)) {
-        GpuTileBudget& budget = gpu_budgets.try_emplace(step.stage_id, task.hardware(), *stage.op).first->second;
-        step.lengths = cache.sample_admitted(
-            step.extent, n, max_inner, [&](const std::vector<int64_t>& l) { return budget.admits(axis, l); }, rng);
-        budget.take(axis, step.lengths);
-      } else {
-        step.lengths = whole_vectors ? cache.sample_inner_multiple(step.extent, n, max_inner, lanes, rng)
-                                     : cache.sample(step.extent, n, max_inner, rng);
-      }
+      step.lengths = choose(s, step);
     }
     try {
       s.apply(step);
@@ -77,6 +57,32 @@ State fill_tile_sizes(const SearchTask& task, const SearchOptions& /*options*/, 
     }
   }
   return s;
+}
+
+State fill_tile_sizes(const SearchTask& task, const SearchOptions& /*options*/, const State& sketch,
+                      FactorizationCache& cache, std::mt19937_64& rng) {
+  const int64_t lanes = task.hardware().vector_lanes;
+  std::map<int, GpuTileBudget> gpu_budgets;  // by stage, for the splits of a GPU tiling
+  return replay_filling_splits(task, sketch, [&](const State& s, const schedule::Step& step) {
+    const int n = static_cast<int>(step.lengths.size());
+    const int64_t max_inner = task.hardware().max_innermost_split_factor;
+    const Stage& stage = s.stage(step.stage_id);
+    const bool spatial = stage.iters[step.iter_id].kind == IterKind::Spatial;
+    bool whole_vectors = !task.is_gpu() && lanes > 1 && step.extent % lanes == 0 && spatial &&
+                         std::bernoulli_distribution(task.target.full_vector_tile_prob)(rng);
+    const int axis = stage.iters[step.iter_id].node;  // a root axis while the GPU tiling splits it
+    // The GPU tiling splits each root axis once: spatial ones in 4 parts,
+    // reductions in 2 (inner to outer, so the reductions come first).
+    if (task.is_gpu() && axis < stage.num_root_axes() && n == (spatial ? 4 : 2)) {
+      GpuTileBudget& budget = gpu_budgets.try_emplace(step.stage_id, task.hardware(), *stage.op).first->second;
+      std::vector<int64_t> lengths = cache.sample_admitted(
+          step.extent, n, max_inner, [&](const std::vector<int64_t>& l) { return budget.admits(axis, l); }, rng);
+      budget.take(axis, lengths);
+      return lengths;
+    }
+    return whole_vectors ? cache.sample_inner_multiple(step.extent, n, max_inner, lanes, rng)
+                         : cache.sample(step.extent, n, max_inner, rng);
+  });
 }
 
 std::vector<std::pair<int, int>> compute_location_candidates(const State& s, int stage_id) {

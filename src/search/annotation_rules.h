@@ -4,6 +4,7 @@
 // vectorize inner loops, pick an auto-unroll depth. Each rule applies ordinary
 // transform steps, so the result is a State with a complete step history.
 #pragma once
+#include <functional>
 #include <map>
 #include <random>
 #include <vector>
@@ -14,6 +15,13 @@
 #include "search/search_task.h"
 
 namespace bcd::search {
+
+// The sketch's history replayed, each split with unknown lengths given the
+// lengths `choose` returns for it (it sees the State just before the step).
+// Fails (bcd::Error) if the replay does.
+using SplitLengths = std::function<std::vector<int64_t>(const schedule::State&, const schedule::Step&)>;
+schedule::State replay_filling_splits(const SearchTask& task, const schedule::State& sketch,
+                                      const SplitLengths& choose);
 
 // Every split step with unknown lengths gets a random exact factorization; the
 // history is replayed. Fails (bcd::Error) if the replay does.

@@ -18,13 +18,6 @@ using schedule::StepKind;
 
 namespace {
 
-int64_t largest_divisor_at_most(int64_t extent, int64_t cap) {
-  int64_t best = 1;
-  for (int64_t d : divisors_of(extent))
-    if (d <= cap) best = d;
-  return best;
-}
-
 // Whether some input of `op` does not depend on spatial axis `a`: each value of
 // that input loaded then serves a whole tile along `a` (a convolution's output
 // channels reuse its input).
@@ -90,29 +83,22 @@ TilePlan plan_tiles(const ir::OpNode& op, int64_t lanes) {
 // The sketch's history replayed with every unknown split length chosen by the
 // rules above; nullopt when a split is not of the multi-level tiling's form.
 std::optional<State> fill_by_rule(const SearchTask& task, const State& sketch) {
-  State s(task.dag);
   const int64_t lanes = std::max<int64_t>(1, task.hardware().vector_lanes);
-  for (schedule::Step step : sketch.history()) {
-    bool unknown = false;
-    for (int64_t l : step.lengths) unknown = unknown || l == 0;
-    if (step.kind == StepKind::Split && unknown) {
+  try {
+    return replay_filling_splits(task, sketch, [&](const State& s, const schedule::Step& step) {
       const Stage& st = s.stage(step.stage_id);
       const int axis = st.iters[step.iter_id].node;  // a root axis: the tiling splits each once
-      if (axis >= st.num_root_axes()) return std::nullopt;
+      if (axis >= st.num_root_axes()) fail("not a split of the multi-level tiling");
       const TilePlan plan = plan_tiles(*st.op, lanes);
       std::vector<int64_t> lengths(step.lengths.size(), 1);
       if (axis >= st.num_spatial_axes()) lengths.back() = largest_divisor_at_most(step.extent, 16);
       if (axis == plan.vector_axis) lengths.back() = plan.vector_tile;
       if (axis == plan.register_axis) lengths.back() = plan.register_tile;
-      step.lengths = lengths;
-    }
-    try {
-      s.apply(step);
-    } catch (const Error&) {
-      return std::nullopt;
-    }
+      return lengths;
+    });
+  } catch (const Error&) {
+    return std::nullopt;
   }
-  return s;
 }
 
 }  // namespace

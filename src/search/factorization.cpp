@@ -1,5 +1,7 @@
 #include "search/factorization.h"
 
+#include <algorithm>
+
 #include "support/error.h"
 
 namespace bcd::search {
@@ -13,6 +15,12 @@ std::vector<int64_t> divisors_of(int64_t n) {
     }
   small.insert(small.end(), large.rbegin(), large.rend());
   return small;
+}
+
+int64_t largest_divisor_at_most(int64_t n, int64_t limit) {
+  for (int64_t d = std::min(n, limit); d > 1; --d)
+    if (n % d == 0) return d;
+  return 1;
 }
 
 namespace {

@@ -37,5 +37,7 @@ class FactorizationCache {
 };
 
 std::vector<int64_t> divisors_of(int64_t n);
+// The largest divisor of `n` that is at most `limit` (1 when none above 1 is).
+int64_t largest_divisor_at_most(int64_t n, int64_t limit);
 
 }  // namespace bcd::search

@@ -1,6 +1,7 @@
 #include "search/gpu_default_schedule.h"
 
 #include "schedule/transform_step.h"
+#include "search/factorization.h"
 #include "search/sketch_rule_util.h"
 #include "support/error.h"
 
@@ -10,16 +11,6 @@ using schedule::IterAnnotation;
 using schedule::IterKind;
 using schedule::State;
 using schedule::StageKind;
-
-namespace {
-
-int64_t largest_divisor_at_most(int64_t n, int64_t limit) {
-  for (int64_t d = std::min(n, limit); d > 1; --d)
-    if (n % d == 0) return d;
-  return 1;
-}
-
-}  // namespace
 
 State gpu_default_state(const ir::ComputeDAG& dag, int max_threads_per_block) {
   if (max_threads_per_block < 1) fail("gpu_default_state: max_threads_per_block must be positive, got {}",
