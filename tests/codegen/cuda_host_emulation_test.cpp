@@ -16,6 +16,7 @@
 #include "runtime/module.h"
 #include "search/gpu_default_schedule.h"
 #include "support/ndarray.h"
+#include "testing/op_call.h"
 
 using namespace bcd;
 
@@ -85,26 +86,13 @@ TEST(CudaHostEmulation, DefaultSchedulesMatchTheReference) {
     ops::OpInstance inst = ops::build_op(op, ops::OpParams::parse(params));
     std::mt19937_64 rng(11);
     std::vector<NDArray> inputs;
-    std::vector<const NDArray*> input_ptrs;
-    for (const auto& t : inst.dag.inputs()) {
-      inputs.emplace_back(t->shape);
-      inputs.back().fill_random(rng, 0.1f, 1.0f);
-    }
-    for (const auto& a : inputs) input_ptrs.push_back(&a);
-    std::vector<NDArray> expected = inst.reference(input_ptrs);
-    std::vector<NDArray> outputs;
-    std::vector<float*> args;
-    for (auto& a : inputs) args.push_back(a.data());
-    for (const auto& t : inst.dag.outputs()) outputs.emplace_back(t->shape);
-    for (auto& o : outputs) {
-      o.fill(12345.0f);
-      args.push_back(o.data());
-    }
+    for (const auto& t : inst.dag.inputs()) inputs.emplace_back(t->shape).fill_random(rng, 0.1f, 1.0f);
+    testutil::OpCall call = testutil::prepare_op_call(inst, inputs);
     lower::LoweredFunc f = lower::lower_state(search::gpu_default_state(inst.dag), "default_" + op);
-    testutil::run_cuda_on_host(codegen::codegen_cuda({f}), f.name, args);
-    for (size_t o = 0; o < outputs.size(); ++o) {
-      ArrayDiff d = compare_arrays(outputs[o], expected[o]);
-      EXPECT_TRUE(arrays_close(outputs[o], expected[o], 1e-4, 1e-4)) << "max abs " << d.max_abs;
+    testutil::run_cuda_on_host(codegen::codegen_cuda({f}), f.name, call.args);
+    for (size_t o = 0; o < call.outputs.size(); ++o) {
+      ArrayDiff d = compare_arrays(call.outputs[o], call.expected[o]);
+      EXPECT_TRUE(arrays_close(call.outputs[o], call.expected[o], 1e-4, 1e-4)) << "max abs " << d.max_abs;
     }
   }
 }

@@ -16,6 +16,7 @@
 #include "schedule/transform_step.h"
 #include "search/gpu_default_schedule.h"
 #include "support/error.h"
+#include "testing/op_call.h"
 
 using namespace bcd;
 using ops::optest::op_configs;
@@ -67,19 +68,9 @@ TEST_P(GpuDefaultSchedule, CompilesWithNvrtcAndEmulatedMatchesReference) {
   }
 
   std::vector<NDArray> inputs = config_inputs(inst, config, 77 + GetParam());
-  std::vector<const NDArray*> input_ptrs;
-  for (const auto& a : inputs) input_ptrs.push_back(&a);
-  std::vector<NDArray> expected = inst.reference(input_ptrs);
-  std::vector<NDArray> outputs;
-  std::vector<float*> args;
-  for (auto& a : inputs) args.push_back(a.data());
-  for (const auto& t : inst.dag.outputs()) outputs.emplace_back(t->shape);
-  for (auto& o : outputs) {
-    o.fill(12345.0f);  // a stale value must not pass for a computed one
-    args.push_back(o.data());
-  }
-  runtime::Module::from_source(codegen::codegen_c({f}, {.emulate_gpu = true})).get(name).run(args);
-  ops::optest::expect_outputs_match(outputs, expected, config);
+  testutil::OpCall call = testutil::prepare_op_call(inst, inputs);
+  runtime::Module::from_source(codegen::codegen_c({f}, {.emulate_gpu = true})).get(name).run(call.args);
+  ops::optest::expect_outputs_match(call.outputs, call.expected, config);
 }
 
 INSTANTIATE_TEST_SUITE_P(OpAll, GpuDefaultSchedule, ::testing::ValuesIn(ops::optest::config_indices()),

@@ -13,6 +13,7 @@
 #include "schedule/transform_step.h"
 #include "search/cpu_default_schedule.h"
 #include "support/error.h"
+#include "testing/op_call.h"
 
 using namespace bcd;
 using ops::optest::op_configs;
@@ -39,17 +40,10 @@ TEST_P(CpuDefaultSchedule, MatchesTheReferenceWithParallelOuterLoops) {
     auto [low, high] = i < inst.input_ranges.size() ? inst.input_ranges[i] : std::pair{config.low, config.high};
     inputs.emplace_back(inst.dag.inputs()[i]->shape).fill_random(rng, low, high);
   }
-  std::vector<const NDArray*> input_ptrs;
-  for (const auto& a : inputs) input_ptrs.push_back(&a);
-  std::vector<NDArray> expected = inst.reference(input_ptrs);
-  std::vector<NDArray> outputs;
-  std::vector<float*> args;
-  for (auto& a : inputs) args.push_back(a.data());
-  for (const auto& t : inst.dag.outputs()) outputs.emplace_back(t->shape).fill(12345.0f);
-  for (auto& o : outputs) args.push_back(o.data());
+  testutil::OpCall call = testutil::prepare_op_call(inst, inputs);
   const std::string name = "cpu_default_" + std::to_string(GetParam());
-  runtime::Module::from_source(codegen::codegen_c({lower::lower_state(state, name)})).get(name).run(args);
-  ops::optest::expect_outputs_match(outputs, expected, config);
+  runtime::Module::from_source(codegen::codegen_c({lower::lower_state(state, name)})).get(name).run(call.args);
+  ops::optest::expect_outputs_match(call.outputs, call.expected, config);
 }
 
 INSTANTIATE_TEST_SUITE_P(OpAll, CpuDefaultSchedule, ::testing::ValuesIn(ops::optest::config_indices()),

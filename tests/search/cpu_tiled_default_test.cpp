@@ -12,6 +12,7 @@
 #include "runtime/module.h"
 #include "search/cpu_tiled_default.h"
 #include "testing/fused_ops.h"
+#include "testing/op_call.h"
 
 using namespace bcd;
 
@@ -32,23 +33,11 @@ void expect_matches_reference(const ops::OpInstance& inst) {
   lower::LoweredFunc f = lower::lower_state(*state, "tiled_default");
   std::mt19937_64 rng(3);
   std::vector<NDArray> inputs;
-  std::vector<const NDArray*> input_ptrs;
-  for (size_t i = 0; i < inst.dag.inputs().size(); ++i) {
-    inputs.emplace_back(inst.dag.inputs()[i]->shape);
-    inputs.back().fill_random(rng, -1.0f, 1.0f);
-  }
-  for (const auto& a : inputs) input_ptrs.push_back(&a);
-  std::vector<NDArray> expected = inst.reference(input_ptrs);
-  std::vector<NDArray> outputs;
-  std::vector<float*> args;
-  for (auto& a : inputs) args.push_back(a.data());
-  for (const auto& t : inst.dag.outputs()) outputs.emplace_back(t->shape);
-  for (auto& o : outputs) {
-    o.fill(12345.0f);
-    args.push_back(o.data());
-  }
-  runtime::Module::from_source(codegen::codegen_c({f})).get(f.name).run(args);
-  for (size_t o = 0; o < outputs.size(); ++o) EXPECT_TRUE(arrays_close(outputs[o], expected[o], 1e-3, 1e-3));
+  for (const auto& t : inst.dag.inputs()) inputs.emplace_back(t->shape).fill_random(rng, -1.0f, 1.0f);
+  testutil::OpCall call = testutil::prepare_op_call(inst, inputs);
+  runtime::Module::from_source(codegen::codegen_c({f})).get(f.name).run(call.args);
+  for (size_t o = 0; o < call.outputs.size(); ++o)
+    EXPECT_TRUE(arrays_close(call.outputs[o], call.expected[o], 1e-3, 1e-3));
 }
 
 }  // namespace
