@@ -14,7 +14,7 @@
 #include "runtime/measure.h"
 #include "runtime/module.h"
 #include "runtime/timer.h"
-#include "search/gpu_default_schedule.h"
+#include "search/default_program.h"
 #include "search/target.h"
 #include "support/error.h"
 #include "api/compile.h"
@@ -100,8 +100,7 @@ int run_op(const OpOptions& o) {
   if (tuned)
     program = search::lower_for_target(*tuned, "op_kernel", target);
   else
-    program.kernel = gpu ? lower::lower_state(search::gpu_default_state(dag), "op_kernel")
-                         : lower::lower_default(dag, "op_kernel");
+    program = search::default_program(dag, "op_kernel", target);
   runtime::BuildInput build = runtime::build_input(program, target.kind_name());
   const std::string& source = build.source;
   if (o.show_code) {
@@ -147,8 +146,7 @@ int run_op(const OpOptions& o) {
   fmt::print("task         {}  key {}  output {}\n", dag.description(), dag.workload_key(),
              fmt::join(out_shapes, " "));
   fmt::print("schedule     {}\n", tuned ? fmt::format("best record of {}", o.records)
-                                 : gpu ? "default GPU schedule (fused spatial loops over blocks and threads)"
-                                     : "default (unscheduled loops)");
+                                 : "default (what an untuned network runs)");
   fmt::print("check        max abs error {:.3g}, max rel error {:.3g}: {}\n", diff.max_abs,
              diff.max_rel, ok ? "OK" : "MISMATCH");
   fmt::print("time         {:.4f} ms (median of {})  {:.2f} GFLOP/s  ({:.4g} GFLOP)\n",

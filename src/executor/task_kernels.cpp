@@ -7,9 +7,7 @@
 
 #include "lower/lower.h"
 #include "runtime/measure.h"
-#include "search/cpu_default_schedule.h"
-#include "search/cpu_tiled_default.h"
-#include "search/gpu_default_schedule.h"
+#include "search/default_program.h"
 #include "search/target.h"
 #include "support/error.h"
 
@@ -38,15 +36,7 @@ runtime::BuildInput program_of(const graph::Task& task, std::optional<schedule::
   const std::string name = options.kernel_prefix.empty() ? (state ? kTunedKernelName : kDefaultKernelName)
                                                          : options.kernel_prefix + std::to_string(index);
   auto lowered = [&] {
-    if (state) return search::lower_for_target(*state, name, target);
-    if (!target.is_gpu()) {
-      std::optional<schedule::State> tiled = search::cpu_tiled_default_state(search::SearchTask{*task.dag, target});
-      return search::lower_for_target(tiled ? *tiled : search::cpu_default_state(*task.dag, target.hardware.num_cores),
-                                      name, target);
-    }
-    lower::Program p;
-    p.kernel = lower::lower_state(search::gpu_default_state(*task.dag), name);
-    return p;
+    return state ? search::lower_for_target(*state, name, target) : search::default_program(*task.dag, name, target);
   };
   try {
     runtime::BuildInput input = runtime::build_input(lowered(), target.kind_name());

@@ -150,3 +150,14 @@ TEST(TasksCommand, ListsTheTasksOfAModelAndRejectsUnknownModels) {
   EXPECT_NE(r.status, 0);
   EXPECT_EQ(r.output.rfind("bcd: error: unknown model 'alexnet'", 0), 0u) << r.output;
 }
+
+TEST(TuneOp, OpWithoutRecordsRunsTheDefaultAnUntunedNetworkRuns) {
+  // A convolution's default is the rule-chosen tiling (parallel, vectorized), the
+  // program `bcd run` gives an untuned task, not the unscheduled loop nest.
+  BcdRun r = run_bcd({"op", "conv2d", "-p", "n=1,c=8,h=14,w=14,o=16,kernel=3,pad=1", "--show-code"});
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("schedule     default (what an untuned network runs)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("#pragma omp parallel for"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("vectorize(assume_safety)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(": OK"), std::string::npos) << r.output;
+}

@@ -4,12 +4,14 @@
 // vectorized, and is absent for a task without a reduction.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "codegen/codegen_c.h"
 #include "lower/lower.h"
 #include "ops/registry.h"
 #include "runtime/module.h"
+#include "schedule/transform_step.h"
 #include "search/cpu_tiled_default.h"
 #include "testing/fused_ops.h"
 #include "testing/op_call.h"
@@ -47,6 +49,30 @@ TEST(CpuTiledDefault, ConvolutionsAndDenseLayersGetAParallelVectorizedTiling) {
   expect_matches_reference(ops::build_op("conv2d", ops::OpParams::parse("n=1,c=8,h=13,w=13,o=24,kernel=1,pad=0")));
   expect_matches_reference(ops::build_op("dense", ops::OpParams::parse("m=4,k=64,n=48")));
   expect_matches_reference(ops::build_op("batch_matmul", ops::OpParams::parse("batch=2,m=8,n=16,k=8")));
+}
+
+// The innermost tile of every axis the multi-level tiling splits, in the order of
+// its splits (the spatial axes first).
+std::vector<int64_t> innermost_tiles(const schedule::State& state) {
+  std::vector<int64_t> tiles;
+  for (const auto& step : state.history())
+    if (step.kind == schedule::StepKind::Split && step.lengths.size() >= 3) tiles.push_back(step.lengths.back());
+  return tiles;
+}
+
+TEST(CpuTiledDefault, FewColumnsPutTheLanesOnTheChannelsAndRowsOnTwoAxes) {
+  // 21 output columns give less than half a vector (7 lanes): the lanes go along the
+  // 32 output channels (16), and the rows along the columns and the rows of the
+  // image, 3x3 (the largest product of divisors within 12; 7 alone gives fewer).
+  ops::OpInstance conv = ops::build_op("conv2d", ops::OpParams::parse("n=1,c=4,h=21,w=21,o=32,kernel=3,pad=1"));
+  std::optional<schedule::State> state = search::cpu_tiled_default_state(search::SearchTask{conv.dag, Target::cpu()});
+  ASSERT_TRUE(state.has_value());
+  std::vector<int64_t> tiles = innermost_tiles(*state);
+  ASSERT_GE(tiles.size(), 4u);
+  std::vector<int64_t> spatial(tiles.begin(), tiles.begin() + 4);
+  std::sort(spatial.begin(), spatial.end());
+  EXPECT_EQ(spatial, (std::vector<int64_t>{1, 3, 3, 16}));
+  expect_matches_reference(conv);
 }
 
 TEST(CpuTiledDefault, ATaskWithoutAReductionHasNone) {
