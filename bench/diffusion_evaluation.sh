@@ -29,7 +29,17 @@ for spec in $models; do
   seeds="0 1 2"
   [ "$spec" != "$model" ] && seeds="${spec#*:}" && seeds="${seeds//,/ }"
   echo "=== $model (seeds $seeds)"
+  # The results directory is the lasting record (RUNS_DIR is scratch a fresh
+  # checkout does not have): the runs it lists count as finished, and are neither
+  # run again nor lost from the summaries.
+  mkdir -p "$runs/$model" "$results/$model"
+  if [ -f "$results/$model/metrics.tsv" ]; then
+    { cat "$runs/$model/metrics.tsv" 2>/dev/null || true; cat "$results/$model/metrics.tsv"; } |
+      awk -F'\t' '!seen[$1 FS $2]++' >"$runs/$model/metrics.merged"
+    mv "$runs/$model/metrics.merged" "$runs/$model/metrics.tsv"
+  fi
   bash "$root/bench/diffusion_experiment.sh" "$model" "$trials" "$seeds" "$variants" "$runs/$model" >/dev/null
+  cp "$runs/$model/metrics.tsv" "$results/$model/metrics.tsv"
   # Keep what a reader needs (the records stay in the run directories).
   for d in "$runs/$model"/diffusion_*_s*/; do
     [ -f "$d/compare.md" ] || continue
@@ -44,8 +54,8 @@ for spec in $models; do
   cp "$runs/$model/summary.md" "$results/$model/summary.md"
 done
 
-# One table over every model with finished runs in RUNS_DIR (not only this call's:
-# the evaluation is split over several calls), the issue's models first: per model
+# One table over every model with finished runs in RESULTS_DIR (not only this
+# call's: the evaluation is split over several calls), the issue's models first: per model
 # and variant, the median and per-seed speedups, the worst final estimate against
 # Ansor's, and the end-to-end latencies `bcd run` verified.
 {
@@ -61,12 +71,12 @@ done
   echo "|---|---|---|---|---|---|---|"
   listed=""
   for spec in $all_models; do listed="$listed ${spec%%:*}"; done
-  for d in "$runs"/*/; do
+  for d in "$results"/*/; do
     m="$(basename "$d")"
     [[ " $listed " == *" $m "* ]] || listed="$listed $m"
   done
   for model in $listed; do
-    metrics="$runs/$model/metrics.tsv"
+    metrics="$results/$model/metrics.tsv"
     [ -f "$metrics" ] || continue
     for v in $(awk -F'\t' '$1 ~ /^diffusion-/ && !seen[$1]++ { print substr($1, 11) }' "$metrics"); do
       awk -F'\t' -v model="$model" -v name="diffusion-$v" 'BEGIN { n = 0; worst = 0 }

@@ -76,6 +76,13 @@ run_network() {  # dir -> "latency_ms verified"
 }
 
 for seed in $seeds; do
+  # Every run of this seed in the metrics (e.g. kept from an earlier checkout whose
+  # run directories are gone): nothing to tune. Otherwise Ansor's run is needed, if
+  # only for the comparison.
+  finished=1
+  has_metrics ansor "$seed" || finished=0
+  for v in $variants; do has_metrics "diffusion-$v" "$seed" || finished=0; done
+  [ "$finished" = 1 ] && echo "== seed $seed: every run finished" && continue
   echo "== seed $seed: ansor"
   tune ansor "$seed" "$out/ansor_s$seed"
   a_best=$(best_estimate "$out/ansor_s$seed")
