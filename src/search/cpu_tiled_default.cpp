@@ -48,7 +48,7 @@ struct TilePlan {
 // With the lanes across, the rows: a tile of the last axis times, where its
 // divisors give few (111 columns: 3), a tile of a second spatial axis, the largest
 // product within 12 accumulators (3x3 rows for squeezenet_v1.1's first conv took it
-// from 1.2 to 0.87 ms; 16 or 25 were no better). 12 vectors of accumulators leave
+// from 1.2 to 0.87 ms; 25 was no better). 12 vectors of accumulators leave
 // registers for the operands even with AVX2's 16.
 void choose_rows(const ir::OpNode& op, int last, TilePlan& p) {
   const int64_t budget = 12;
