@@ -59,7 +59,8 @@ void choose_rows(const ir::OpNode& op, int last, TilePlan& p) {
     for (int a = 0; a < last; ++a) {
       if (a == p.vector_axis) continue;
       const int64_t t2 = largest_divisor_at_most(op.axes[a].extent, budget / t1);
-      if (t1 * t2 > best) best = t1 * t2, p.register_tile = t1, p.second_register_axis = a, p.second_register_tile = t2;
+      if (t1 * t2 > best || (t1 * t2 == best && t1 > p.register_tile))
+        best = t1 * t2, p.register_tile = t1, p.second_register_axis = a, p.second_register_tile = t2;
     }
   }
 }
