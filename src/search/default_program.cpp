@@ -1,7 +1,6 @@
 #include "search/default_program.h"
 
 #include "lower/lower.h"
-
 #include "search/cpu_default_schedule.h"
 #include "search/cpu_tiled_default.h"
 #include "search/gpu_default_schedule.h"
