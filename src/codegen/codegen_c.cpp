@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <unordered_set>
 
+#include "codegen/c_vector_statement.h"
 #include "codegen/expr_printer.h"
 #include "codegen/kernel_scratch.h"
 #include "ir/expr_functor.h"
@@ -173,8 +175,8 @@ class FunctionPrinter : detail::ExprPrinter {
     if (!scratch_.need.empty())
       out_ += fmt::format("int {}_packed_scratch(void** args, void* scratch, int slices) {{\n", fname_) +
               call("(char*)scratch, slices");
-    std::string declarations;
-    if (!scratch_.need.empty() && globals_.insert(kScratchHelpers).second) declarations = kScratchHelperSource;
+    std::string declarations = vector_types_;
+    if (!scratch_.need.empty() && globals_.insert(kScratchHelpers).second) declarations += kScratchHelperSource;
     if (scratch_.need.per_thread_bytes > 0) declarations += "int omp_get_thread_num(void);\n";
     return declarations + helpers_ + out_;
   }
@@ -290,6 +292,10 @@ class FunctionPrinter : detail::ExprPrinter {
           return;
         }
         const ForKind kind = printed_kind(s);
+        if (kind == ForKind::Vectorized && print_vector_statement(s, indent)) {
+          ranges_.erase(s->loop_var.get());
+          return;
+        }
         switch (kind) {
           case ForKind::Vectorized:
             if (kept_vector_loop(s)) {
@@ -347,11 +353,29 @@ class FunctionPrinter : detail::ExprPrinter {
     }
   }
 
+  // A short vectorized loop of a length no vector width divides as one statement on
+  // a vector of that length (c_vector_statement.h), where it qualifies.
+  bool print_vector_statement(const Stmt& loop, int indent) {
+    if (!options_.vector_statements || options_.emulate_gpu || kept_vector_loop(loop) || !detail::wants_vector_statement(loop->extent) ||
+        loop->body[0]->kind != StmtKind::Store)
+      return false;
+    std::optional<std::string> statement = detail::print_vector_statement(
+        *loop->body[0], loop->loop_var, loop->extent, ranges_,
+        [&](const ir::OpNode* b, const std::vector<Expr>& indices) { return flat_expr(b, indices); },
+        [&](const Expr& e) { return expr(e); }, [&](const ir::OpNode* b) { return buffer_name(b); });
+    if (!statement) return false;
+    if (globals_.insert(detail::vector_type_name(loop->extent)).second)
+      vector_types_ += detail::vector_type_definition(loop->extent);
+    line(indent, *statement);
+    return true;
+  }
+
   std::unordered_set<std::string>& globals_;
   const CodegenCOptions& options_;
   std::string fname_;
   std::string out_;
   std::string helpers_;  // outlined parallel loop bodies, printed before the kernel
+  std::string vector_types_;  // the vector types this kernel introduces to the translation unit
   int num_helpers_ = 0;
   bool in_long_unroll_ = false;  // inside a loop that unrolls to more than kMaxUnrolledStatements
   // C type and name of every buffer and loop variable visible at the current point.
@@ -363,7 +387,10 @@ class FunctionPrinter : detail::ExprPrinter {
 
 }  // namespace
 
-std::string codegen_c(const std::vector<lower::LoweredFunc>& funcs, const CodegenCOptions& options) {
+std::string codegen_c(const std::vector<lower::LoweredFunc>& funcs, const CodegenCOptions& given) {
+  CodegenCOptions options = given;
+  if (const char* env = std::getenv("BCD_C_VECTOR_STATEMENTS"); env && std::string(env) == "0")
+    options.vector_statements = false;
   std::string src = kIncludes + detail::scalar_helpers("static inline");
   std::unordered_set<std::string> kernels, globals;
   for (const auto& f : funcs) {

@@ -16,6 +16,10 @@ struct CodegenCOptions {
   // because lowering makes every thread's fetch of a shared buffer load the whole
   // region the block reads, so one thread at a time computes the same values.
   bool emulate_gpu = false;
+  // Short vectorized loops of a length no vector width divides as one statement on
+  // a vector of that length (c_vector_statement.h). The environment's
+  // BCD_C_VECTOR_STATEMENTS=0 turns them off: the ablation.
+  bool vector_statements = true;
 };
 
 // Fails (bcd::Error) on constructs a CPU cannot run, such as GPU thread bindings

@@ -23,6 +23,13 @@ bool is_multiple_of(const Expr& e, int64_t n) {
   }
 }
 
+std::optional<Expr> contiguous_base(const Expr& index, const Expr& v, const ir::RangeMap& ranges) {
+  if (!ir::uses_var(index, v)) return std::nullopt;
+  Expr base = ir::simplify(ir::substitute(index, {{v.get(), ir::int_imm(0)}}), ranges);
+  if (!ir::structural_equal(ir::simplify(index - base, ranges), v)) return std::nullopt;
+  return base;
+}
+
 namespace {
 
 // The loads `value` always evaluates (not under a select's branches), and the
@@ -48,10 +55,8 @@ VectorPlan plan_vector_access(const lower::StmtNode& store, const Expr& v, int64
   const Expr store_index = flat(stored, store.indices);
   // Contiguous in v and aligned to `lanes` elements.
   auto vector_index = [&](const Expr& index, int lanes) {
-    if (!ir::uses_var(index, v)) return false;
-    const Expr base = ir::simplify(ir::substitute(index, {{v.get(), ir::int_imm(0)}}), ranges);
-    if (!ir::structural_equal(ir::simplify(index - base, ranges), v)) return false;
-    return is_multiple_of(base, lanes);
+    const std::optional<Expr> base = contiguous_base(index, v, ranges);
+    return base && is_multiple_of(*base, lanes);
   };
   for (int lanes : {4, 2}) {
     if (extent % lanes != 0) continue;

@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "ir/expr.h"
@@ -34,6 +35,9 @@ using FlatIndex = std::function<ir::Expr(const ir::OpNode* buffer, const std::ve
 VectorPlan plan_vector_access(const lower::StmtNode& store, const ir::Expr& v, int64_t extent,
                               const ir::RangeMap& ranges, const FlatIndex& flat,
                               const std::function<bool(const ir::OpNode*)>& vector_memory);
+
+// `base` where `index` is `base + v` (contiguous in v), else nullopt.
+std::optional<ir::Expr> contiguous_base(const ir::Expr& index, const ir::Expr& v, const ir::RangeMap& ranges);
 
 // Is `e` a multiple of `n` whatever its variables are? (Conservative: false when
 // not provable from its form.)

@@ -1,6 +1,7 @@
 #include "search/cpu_tiled_default.h"
 
 #include <random>
+#include <tuple>
 
 #include "ir/expr_functor.h"
 #include "schedule/transform_step.h"
@@ -35,7 +36,7 @@ bool reused_along(const ir::OpNode& op, int a) {
 
 // Which spatial axes carry the vector lanes and the register rows, and their
 // innermost tiles. Normally the lanes run along the last (contiguous) axis, and
-// the rows along another one, preferably a reused one (else the widest). When the
+// the rows along another one (see plan_tiles for which). When the
 // last axis gives less than half a vector (111 columns: 3 lanes) and a reused axis
 // has a power-of-two tile of at least half a vector (64 output channels: 16), the
 // lanes run along that axis (moved innermost) and the rows along the last and,
@@ -70,17 +71,30 @@ TilePlan plan_tiles(const ir::OpNode& op, int64_t lanes) {
   TilePlan p;
   if (spatial == 0) return p;
   const int last = spatial - 1;
+  const int64_t last_lanes = largest_divisor_at_most(op.axes[last].extent, lanes);
+  // 8 vectors of accumulators: 8 rows of lanes that fill at most one vector (13
+  // lanes are one 16-lane vector since codegen_c prints such a loop as one vector
+  // statement: 8 rows over them took squeezenet_v1.1's 1000-channel conv from 1.16
+  // to 0.86 ms), fewer where a row takes two (13 lanes on AVX2).
+  const int64_t max_rows = std::max<int64_t>(1, 8 / ((last_lanes + lanes - 1) / lanes));
+  // The rows go along the axis that gives the most of them, then a reused one, then
+  // the widest. Most rows first: a conv's every axis is reused by some input, and
+  // the widest, squeezenet_v1.1's 55 image rows over its 16 output channels, gave
+  // one row of 11 lanes (21 GFLOP/s).
   int rows = -1;
+  int64_t rows_tile = 0;
   bool rows_reused = false;
   for (int a = 0; a < last; ++a) {
     if (op.axes[a].extent <= 1) continue;
+    const int64_t tile = largest_divisor_at_most(op.axes[a].extent, max_rows);
     const bool r = reused_along(op, a);
-    if (rows < 0 || (r && !rows_reused) || (r == rows_reused && op.axes[a].extent > op.axes[rows].extent)) {
+    const auto key = std::tuple(tile, r, op.axes[a].extent);
+    if (rows < 0 || key > std::tuple(rows_tile, rows_reused, op.axes[rows].extent)) {
       rows = a;
+      rows_tile = tile;
       rows_reused = r;
     }
   }
-  const int64_t last_lanes = largest_divisor_at_most(op.axes[last].extent, lanes);
   if (2 * last_lanes < lanes) {
     // A reused axis whose extent has a power-of-two divisor of at least half a vector.
     int across = -1;
@@ -99,9 +113,7 @@ TilePlan plan_tiles(const ir::OpNode& op, int64_t lanes) {
   p.vector_axis = last;
   p.vector_tile = last_lanes;
   p.register_axis = rows;
-  // 8 rows of accumulators over an even vector tile; 4 over an odd one (13 or 7
-  // lanes), where 8 made squeezenet_v1.1's 1000-channel conv 6x slower.
-  if (rows >= 0) p.register_tile = largest_divisor_at_most(op.axes[rows].extent, last_lanes % 2 ? 4 : 8);
+  if (rows >= 0) p.register_tile = rows_tile;
   return p;
 }
 
