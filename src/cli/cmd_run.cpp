@@ -117,7 +117,9 @@ int run_network(const RunOptions& o) {
   for (const auto& w : kernels.warnings) fmt::print(stderr, "bcd: warning: {}\n", w);
   const int total = static_cast<int>(kernels.kernels.size());
   const int tuned = kernels.tuned_count();
-  fmt::print("model        {} ({} subgraphs, target {})\n", o.model.model, net.num_steps(), o.target);
+  const std::string in_place =
+      net.concats_in_place() ? fmt::format(", {} concatenations done in place", net.concats_in_place()) : "";
+  fmt::print("model        {} ({} steps{}, target {})\n", o.model.model, net.num_steps(), in_place, o.target);
   if (o.verbose) fmt::print("target       {}\n              {}\n", target.str(), search::describe_target(target));
   fmt::print("tasks        {} total: {} tuned from records, {} default schedules{}\n", total, tuned, total - tuned,
              o.records.empty() ? " (no --records)" : "");

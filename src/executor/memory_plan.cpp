@@ -1,7 +1,6 @@
 #include "executor/memory_plan.h"
 
 #include <algorithm>
-#include <numeric>
 
 #include "support/error.h"
 
@@ -11,8 +10,27 @@ MemoryPlan plan_memory(const std::vector<ValueLifetime>& values) {
   MemoryPlan plan;
   plan.values = values;
   plan.value_buffer.assign(values.size(), -1);
-  std::vector<int> order(values.size());
-  std::iota(order.begin(), order.end(), 0);
+  plan.value_offset.assign(values.size(), 0);
+  plan.value_root.resize(values.size());
+  // Aliases first: each resolved to the value at the end of its chain, whose buffer
+  // it shares, at the sum of the offsets.
+  for (size_t v = 0; v < values.size(); ++v) {
+    int root = static_cast<int>(v);
+    for (size_t hops = 0; values[root].alias_of >= 0; ++hops) {
+      BCD_CHECK(hops < values.size() && values[root].alias_of < static_cast<int>(values.size()),
+                "value {} aliases in a cycle or outside the values", v);
+      plan.value_offset[v] += values[root].alias_offset;
+      root = values[root].alias_of;
+    }
+    plan.value_root[v] = root;
+    const ValueLifetime& r = values[root];
+    BCD_CHECK(r.def <= values[v].def && r.last_use >= values[v].last_use &&
+                  plan.value_offset[v] >= 0 && plan.value_offset[v] + values[v].bytes <= r.bytes,
+              "value {} does not fit inside value {}, or outlives it", v, root);
+  }
+  std::vector<int> order;
+  for (size_t v = 0; v < values.size(); ++v)
+    if (values[v].alias_of < 0) order.push_back(static_cast<int>(v));
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return values[a].def < values[b].def; });
 
   // Buffers that are free at the current step, and values holding a buffer, to be
@@ -50,8 +68,10 @@ MemoryPlan plan_memory(const std::vector<ValueLifetime>& values) {
     plan.value_buffer[v] = chosen;
     live.push_back(v);
   }
+  for (size_t v = 0; v < values.size(); ++v) plan.value_buffer[v] = plan.value_buffer[plan.value_root[v]];
   for (int64_t b : plan.buffer_bytes) plan.planned_bytes += b;
-  for (const ValueLifetime& v : values) plan.unplanned_bytes += v.bytes;
+  for (const ValueLifetime& v : values)
+    if (v.alias_of < 0) plan.unplanned_bytes += v.bytes;
   return plan;
 }
 

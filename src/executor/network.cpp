@@ -14,7 +14,7 @@ namespace bcd::executor {
 Network Network::build(const graph::Graph& graph, const std::vector<tuning::Record>& records,
                        const NetworkOptions& options) {
   Network net;
-  NetworkPlan plan = plan_network(graph);
+  NetworkPlan plan = plan_network(graph, {.concat_in_place = !options.target.is_gpu()});
   net.kernels_ = build_task_kernels(plan.tasks.tasks, records, {.target = options.target, .jobs = options.jobs});
   // The kernels' heap buffers in one scratch, as in a compiled package: a run
   // allocates nothing (codegen/kernel_scratch.h).
@@ -23,6 +23,7 @@ Network Network::build(const graph::Graph& graph, const std::vector<tuning::Reco
   for (const TaskKernel& k : net.kernels_.kernels) scratch_bytes = std::max(scratch_bytes, k.scratch.bytes(threads));
   if (scratch_bytes > 0) net.scratch_ = NDArray(std::vector<int64_t>{(scratch_bytes + 3) / 4});
   net.plan_ = plan.memory;
+  net.concats_in_place_ = plan.concats_in_place;
   for (int64_t bytes : net.plan_.buffer_bytes)
     net.buffers_.emplace_back(std::vector<int64_t>{(bytes + 3) / 4});
   for (int id : plan.input_nodes) net.input_shapes_.push_back(graph.node(id).shape);
@@ -43,7 +44,9 @@ Network Network::build(const graph::Graph& graph, const std::vector<tuning::Reco
       case PlanArg::Value:
         break;
     }
-    return {.kind = Arg::Fixed, .fixed = net.buffers_[net.plan_.value_buffer[a.index]].data()};
+    return {.kind = Arg::Fixed,
+            .fixed = net.buffers_[net.plan_.value_buffer[a.index]].data() +
+                     net.plan_.value_offset[a.index] / static_cast<int64_t>(sizeof(float))};
   };
 
   for (const PlanStep& planned : plan.steps) {

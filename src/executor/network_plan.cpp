@@ -6,7 +6,43 @@
 
 namespace bcd::executor {
 
-NetworkPlan plan_network(const graph::Graph& graph) {
+namespace {
+
+// Whether subgraph `i` is a concatenation that can run in place (PlanOptions), and
+// if so makes each input value an alias of its slice of the result. `node_value`:
+// node id -> value; `readers`: value -> how many subgraph inputs and graph outputs
+// read it.
+bool alias_concat_inputs(const graph::Graph& graph, const graph::Subgraph& sg, int i,
+                         const std::vector<int>& node_value, const std::vector<int>& readers,
+                         std::vector<ValueLifetime>& values) {
+  if (sg.nodes.size() != 1 || graph.node(sg.nodes[0]).op != graph::OpType::Concat) return false;
+  const graph::Node& concat = graph.node(sg.nodes[0]);
+  const int64_t rank = static_cast<int64_t>(concat.shape.size());
+  const int64_t axis = concat.attrs.axis < 0 ? concat.attrs.axis + rank : concat.attrs.axis;
+  for (int64_t d = 0; d < axis; ++d)
+    if (concat.shape[d] != 1) return false;
+  std::vector<int> inputs;
+  for (int n : concat.inputs) {
+    const int v = node_value[n];
+    // A graph input or constant, a value read elsewhere, one read twice, or one that
+    // already lives in another concatenation keeps the copy.
+    if (v < 0 || readers[v] != 1 || values[v].alias_of >= 0) return false;
+    if (std::find(inputs.begin(), inputs.end(), v) != inputs.end()) return false;
+    inputs.push_back(v);
+  }
+  int64_t offset = 0;
+  for (int v : inputs) {
+    values[v].alias_of = i;
+    values[v].alias_offset = offset;
+    offset += values[v].bytes;
+    values[i].def = std::min(values[i].def, values[v].def);
+  }
+  return true;
+}
+
+}  // namespace
+
+NetworkPlan plan_network(const graph::Graph& graph, const PlanOptions& options) {
   NetworkPlan plan;
   plan.tasks = graph::extract_tasks(graph);
   plan.input_nodes = graph.inputs();
@@ -27,6 +63,19 @@ NetworkPlan plan_network(const graph::Graph& graph) {
       if (node_value[n] >= 0) values[node_value[n]].last_use = std::max(values[node_value[n]].last_use, i);
   for (int n : graph.outputs())
     if (node_value[n] >= 0) values[node_value[n]].last_use = num_steps;
+  std::vector<bool> in_place(num_steps, false);
+  if (options.concat_in_place) {
+    std::vector<int> readers(num_steps, 0);
+    for (int i = 0; i < num_steps; ++i)
+      for (int n : set.subgraphs[i].inputs)
+        if (node_value[n] >= 0) ++readers[node_value[n]];
+    for (int n : graph.outputs())
+      if (node_value[n] >= 0) ++readers[node_value[n]];
+    for (int i = 0; i < num_steps; ++i) {
+      in_place[i] = alias_concat_inputs(graph, set.subgraphs[i], i, node_value, readers, values);
+      plan.concats_in_place += in_place[i];
+    }
+  }
   plan.memory = plan_memory(values);
 
   std::vector<int> input_position(graph.size(), -1);
@@ -41,6 +90,7 @@ NetworkPlan plan_network(const graph::Graph& graph) {
   };
 
   for (int i = 0; i < num_steps; ++i) {
+    if (in_place[i]) continue;
     const graph::Subgraph& sg = set.subgraphs[i];
     const ir::ComputeDAG& dag = *set.tasks[set.subgraph_task[i]].dag;
     BCD_CHECK(dag.inputs().size() == sg.inputs.size() && dag.outputs().size() == 1,

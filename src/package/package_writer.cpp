@@ -163,8 +163,14 @@ PackageSummary write_package(const graph::Graph& graph, const std::vector<tuning
       case executor::PlanArg::Value:
         break;
     }
-    if (auto it = output_of_value.find(a.index); it != output_of_value.end()) return fmt::format("out[{}]", it->second);
-    return fmt::format("(void*)(ws + {})", layout.buffer_offset[plan.memory.value_buffer[a.index]]);
+    // A value inside another (a concatenation's input, written into its slice) is
+    // where that one is, further on.
+    const int root = plan.memory.value_root[a.index];
+    const int64_t offset = plan.memory.value_offset[a.index];
+    if (auto it = output_of_value.find(root); it != output_of_value.end())
+      return offset ? fmt::format("(void*)((char*)out[{}] + {})", it->second, offset)
+                    : fmt::format("out[{}]", it->second);
+    return fmt::format("(void*)(ws + {})", layout.buffer_offset[plan.memory.value_buffer[a.index]] + offset);
   };
 
   std::set<std::string> declared;  // the kernels' entries the steps call

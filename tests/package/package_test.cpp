@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "executor/network_plan.h"
 #include "executor/verify.h"
 #include "frontends/onnx.h"
 #include "frontends/zoo.h"
@@ -106,6 +107,21 @@ TEST(Package, AnOnnxFileBcdExportedMatchesTheReference) {
   graph::Graph g = frontends::import_onnx(path.string());
   expect_matches_reference(g, compile_package(g, {}, "resnet18_onnx"), 8);
   std::filesystem::remove(path);
+}
+
+// A concatenation done in place whose result is the network's output: its
+// producers write into the caller's output array, each at its slice.
+TEST(Package, AConcatenationInPlaceFillsTheCallersOutput) {
+  graph::Graph g;
+  graph::NodeAttrs rows, columns;
+  rows.axis = 1;
+  columns.axis = 2;
+  int x = g.add_input("x", {1, 6, 10});
+  int a = g.add_op(graph::OpType::Softmax, {x}, columns);
+  int b = g.add_op(graph::OpType::Softmax, {x}, rows);
+  g.mark_output(g.add_op(graph::OpType::Concat, {a, b}, rows));
+  ASSERT_EQ(executor::plan_network(g).concats_in_place, 1);
+  expect_matches_reference(g, compile_package(g, {}, "concat_output"), 10);
 }
 
 // Recorded schedules: each task of a small network with the hand schedule of
