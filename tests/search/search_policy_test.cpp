@@ -7,6 +7,7 @@
 #include "costmodel/cost_model.h"
 #include "ops/nn.h"
 #include "ops/registry.h"
+#include "search/cpu_tiled_default.h"
 #include "search/sketch_signature.h"
 
 using namespace bcd;
@@ -36,6 +37,26 @@ TEST(SearchPolicy, TheSameSeedProposesTheSameStates) {
     EXPECT_EQ(proposals(task, 3), first) << target.str();
     EXPECT_NE(proposals(task, 4), first) << target.str();
   }
+}
+
+TEST(SearchPolicy, TheFirstRoundMeasuresTheDefaultAnUntunedNetworkRunsFirst) {
+  SearchTask task{ops::build_op("conv2d", ops::OpParams::parse("c=32,h=13,w=13,o=64")).dag, Target::cpu()};
+  std::optional<schedule::State> rule_default = cpu_tiled_default_state(task);
+  ASSERT_TRUE(rule_default.has_value());
+  std::vector<std::string> first = proposals(task, 3);
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(first[0], rule_default->canonical_string());
+  // A task resumed from records (something measured, not the default) is not sent
+  // back to the default by rule.
+  SearchOptions options;
+  options.population = 96;
+  options.num_iterations = 2;
+  SearchPolicy policy(task, costmodel::make_cost_model("random", 3), options, 3);
+  std::vector<schedule::State> earlier = policy.sample_initial_population(2);
+  policy.observe(earlier, std::vector<runtime::MeasureResult>(earlier.size()), /*train_model=*/false);
+  std::vector<schedule::State> next = policy.propose(12);
+  ASSERT_FALSE(next.empty());
+  EXPECT_NE(next[0].canonical_string(), rule_default->canonical_string());
 }
 
 namespace {
