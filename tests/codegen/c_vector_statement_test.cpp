@@ -25,14 +25,11 @@ using ir::load;
 
 namespace {
 
-// Buffers are 1-D here, so an access's flat index is its index.
-Expr flat(const ir::OpNode*, const std::vector<Expr>& indices) { return indices[0]; }
-
 std::optional<std::string> print(const lower::Stmt& store, const Expr& v, int64_t extent) {
   ir::RangeMap ranges{{v.get(), {0, extent - 1}}};
-  return print_vector_statement(
-      *store, v, extent, ranges, flat, [](const Expr& e) { return e->kind == ir::ExprKind::Var ? e->name : "s"; },
-      [](const ir::OpNode* b) { return b->name; });
+  auto scalar = [](const Expr& e) { return e->kind == ir::ExprKind::Var ? e->name : "s"; };
+  return print_vector_statement(*store, v, extent, ranges, testutil::flat_1d, scalar,
+                                [](const ir::OpNode* b) { return b->name; });
 }
 
 }  // namespace

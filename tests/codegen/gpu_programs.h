@@ -11,6 +11,8 @@ namespace bcd::testutil {
 
 // A float buffer of `shape` named `name`, for hand-built loop programs.
 ir::OpRef buffer(const std::string& name, std::vector<int64_t> shape);
+// The flat index of an access to a 1-D buffer (such as those above): its index.
+inline ir::Expr flat_1d(const ir::OpNode*, const std::vector<ir::Expr>& indices) { return indices[0]; }
 
 // Each block of 32 threads sums two 32-element slices of A, staged through shared
 // memory that 16 threads fill (two elements each) inside the consumer's thread loop.

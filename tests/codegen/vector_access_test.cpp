@@ -17,12 +17,10 @@ using ir::load;
 
 namespace {
 
-// Buffers are 1-D here, so an access's flat index is its index.
-Expr flat(const ir::OpNode*, const std::vector<Expr>& indices) { return indices[0]; }
-
 VectorPlan plan(const lower::Stmt& store, const Expr& v, int64_t extent, const ir::OpNode* local = nullptr) {
   ir::RangeMap ranges{{v.get(), {0, extent - 1}}};
-  return plan_vector_access(*store, v, extent, ranges, flat, [&](const ir::OpNode* b) { return b != local; });
+  return plan_vector_access(*store, v, extent, ranges, testutil::flat_1d,
+                            [&](const ir::OpNode* b) { return b != local; });
 }
 
 }  // namespace
