@@ -47,24 +47,21 @@ class VectorPrinter {
   std::optional<std::string> value(const Expr& e) const {
     if (!ir::uses_var(e, v_)) return fmt::format("(({}){})", type_, scalar_(e));  // the same for every lane
     const auto& o = e->operands;
-    auto binary = [&](const char* op) -> std::optional<std::string> {
+    // `pattern` with the vector values of both operands, where they have them.
+    auto binary = [&](const std::string& pattern) -> std::optional<std::string> {
       auto a = value(o[0]), b = value(o[1]);
       if (!a || !b) return std::nullopt;
-      return fmt::format("({} {} {})", *a, op, *b);
+      return fmt::format(fmt::runtime(pattern), *a, *b);
     };
     if (e->dtype != ir::DType::Float) return std::nullopt;  // lane-varying integers live in indices only
     switch (e->kind) {
       case ExprKind::Load: return access(e->tensor.get(), o);
-      case ExprKind::Add: return binary("+");
-      case ExprKind::Sub: return binary("-");
-      case ExprKind::Mul: return binary("*");
-      case ExprKind::Div: return binary("/");
-      case ExprKind::Min:
-      case ExprKind::Max: {
-        auto a = value(o[0]), b = value(o[1]);
-        if (!a || !b) return std::nullopt;
-        return fmt::format("{}_{}({}, {})", e->kind == ExprKind::Min ? "bcd_minf" : "bcd_maxf", lanes_, *a, *b);
-      }
+      case ExprKind::Add: return binary("({} + {})");
+      case ExprKind::Sub: return binary("({} - {})");
+      case ExprKind::Mul: return binary("({} * {})");
+      case ExprKind::Div: return binary("({} / {})");
+      case ExprKind::Min: return binary(fmt::format("bcd_minf_{}({{}}, {{}})", lanes_));
+      case ExprKind::Max: return binary(fmt::format("bcd_maxf_{}({{}}, {{}})", lanes_));
       case ExprKind::Select: {
         if (ir::uses_var(o[0], v_)) return std::nullopt;
         auto a = value(o[1]), b = value(o[2]);

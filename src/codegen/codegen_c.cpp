@@ -356,8 +356,8 @@ class FunctionPrinter : detail::ExprPrinter {
   // A short vectorized loop of a length no vector width divides as one statement on
   // a vector of that length (c_vector_statement.h), where it qualifies.
   bool print_vector_statement(const Stmt& loop, int indent) {
-    if (!options_.vector_statements || options_.emulate_gpu || kept_vector_loop(loop) || !detail::wants_vector_statement(loop->extent) ||
-        loop->body[0]->kind != StmtKind::Store)
+    if (!options_.vector_statements || options_.emulate_gpu || kept_vector_loop(loop) ||
+        !detail::wants_vector_statement(loop->extent) || loop->body[0]->kind != StmtKind::Store)
       return false;
     std::optional<std::string> statement = detail::print_vector_statement(
         *loop->body[0], loop->loop_var, loop->extent, ranges_,

@@ -23,7 +23,6 @@ Network Network::build(const graph::Graph& graph, const std::vector<tuning::Reco
   for (const TaskKernel& k : net.kernels_.kernels) scratch_bytes = std::max(scratch_bytes, k.scratch.bytes(threads));
   if (scratch_bytes > 0) net.scratch_ = NDArray(std::vector<int64_t>{(scratch_bytes + 3) / 4});
   net.plan_ = plan.memory;
-  net.concats_in_place_ = plan.concats_in_place;
   for (int64_t bytes : net.plan_.buffer_bytes)
     net.buffers_.emplace_back(std::vector<int64_t>{(bytes + 3) / 4});
   for (int id : plan.input_nodes) net.input_shapes_.push_back(graph.node(id).shape);

@@ -51,7 +51,8 @@ class Network {
   const MemoryPlan& memory_plan() const { return plan_; }
   int num_steps() const { return static_cast<int>(steps_.size()); }
   // Subgraphs that run no kernel: concatenations their producers fill in place.
-  int concats_in_place() const { return concats_in_place_; }
+  // (The plan has a value per subgraph, a step per kernel call.)
+  int concats_in_place() const { return static_cast<int>(plan_.values.size() - steps_.size()); }
   int step_task(int step) const { return steps_.at(step).task; }  // index into kernels().kernels
   int64_t weight_bytes() const { return weight_bytes_; }
   bool on_gpu() const { return mirror_ != nullptr; }
@@ -96,7 +97,6 @@ class Network {
 
   TaskKernels kernels_;
   MemoryPlan plan_;
-  int concats_in_place_ = 0;
   std::vector<Step> steps_;
   std::vector<Output> outputs_;
   std::vector<std::vector<int64_t>> input_shapes_;

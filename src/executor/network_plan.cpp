@@ -58,19 +58,21 @@ NetworkPlan plan_network(const graph::Graph& graph, const PlanOptions& options) 
     node_value[out.id] = i;
     values[i] = {.bytes = shape_size(out.shape) * static_cast<int64_t>(sizeof(float)), .def = i, .last_use = i};
   }
+  // How many subgraph inputs and graph outputs read each value.
+  std::vector<int> readers(num_steps, 0);
   for (int i = 0; i < num_steps; ++i)
     for (int n : set.subgraphs[i].inputs)
-      if (node_value[n] >= 0) values[node_value[n]].last_use = std::max(values[node_value[n]].last_use, i);
+      if (node_value[n] >= 0) {
+        values[node_value[n]].last_use = std::max(values[node_value[n]].last_use, i);
+        ++readers[node_value[n]];
+      }
   for (int n : graph.outputs())
-    if (node_value[n] >= 0) values[node_value[n]].last_use = num_steps;
+    if (node_value[n] >= 0) {
+      values[node_value[n]].last_use = num_steps;
+      ++readers[node_value[n]];
+    }
   std::vector<bool> in_place(num_steps, false);
   if (options.concat_in_place) {
-    std::vector<int> readers(num_steps, 0);
-    for (int i = 0; i < num_steps; ++i)
-      for (int n : set.subgraphs[i].inputs)
-        if (node_value[n] >= 0) ++readers[node_value[n]];
-    for (int n : graph.outputs())
-      if (node_value[n] >= 0) ++readers[node_value[n]];
     for (int i = 0; i < num_steps; ++i) {
       in_place[i] = alias_concat_inputs(graph, set.subgraphs[i], i, node_value, readers, values);
       plan.concats_in_place += in_place[i];
