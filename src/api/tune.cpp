@@ -38,7 +38,8 @@ RunFiles run_files(const TuneConfig& c, const std::string& strategy, const std::
 // order of importance, so that a refusal names the difference that matters.
 const char* const kIdentityKeys[] = {"model",        "operator",   "search_space", "target",
                                      "strategy",     "group_type", "seed",         "cost_model",
-                                     "num_measures_per_round",     "include_simple_tasks", "flush_cache"};
+                                     "num_measures_per_round",     "include_simple_tasks", "flush_cache",
+                                     "cold_activations"};
 
 nlohmann::json identity(const TuneConfig& c, const Target& target, const std::string& strategy) {
   nlohmann::json id = {{"target", target.str()},
@@ -50,6 +51,7 @@ nlohmann::json identity(const TuneConfig& c, const Target& target, const std::st
   if (c.search.explore_sketches) id["explore_sketches"] = true;  // for the reader; resume does not compare it
   // Costs timed with cold caches do not compare with warm ones (absent: warm).
   if (c.flush_cache) id["flush_cache"] = true;
+  if (c.cold_activations) id["cold_activations"] = true;
   return id;
 }
 
@@ -71,7 +73,7 @@ std::unique_ptr<tuning::RunDirLock> claim_run(const RunFiles& files, const TuneC
           Target::parse(was.get<std::string>()).kind == Target::parse(now.get<std::string>()).kind)
         continue;
       if (std::string(key) == "search_space" && was.is_null() && now == "bcd") continue;
-      if (std::string(key) == "flush_cache") {  // written only when true
+      if (std::string(key) == "flush_cache" || std::string(key) == "cold_activations") {  // written only when true
         if (was.is_null()) was = false;
         if (now.is_null()) now = false;
       }
@@ -181,7 +183,7 @@ tuning::NetworkTuningOptions task_options(const TuneConfig& c, const Target& tar
   }
   o.target = target;
   o.search = c.search;
-  o.measure = tuning::tuning_measure_options(c.timeout, c.flush_cache);
+  o.measure = tuning::tuning_measure_options(c.timeout, cache_state(c));
   o.measure.verify_all = c.verify_all;
   o.include_simple_tasks = c.include_simple_tasks;
   o.seed = c.seed;

@@ -73,6 +73,15 @@ void check_config(const TuneConfig& c) {
   if (!(w.copy_or_snap + w.scale + w.random > 0)) fail("split rule weights must not all be 0");
   if (c.strategy != "ansor" && c.strategy != "diffusion")
     fail("unknown strategy '{}' (ansor or diffusion)", c.strategy);
+  if (c.flush_cache && c.cold_activations)
+    fail("--flush-cache and --cold-activations are two ways to time candidates; choose one");
+  if (c.cold_activations && configured_target(c).is_gpu())
+    fail("--cold-activations times CPU kernels, not the candidates of a {} target", configured_target(c).kind_name());
+}
+
+tuning::CacheState cache_state(const TuneConfig& c) {
+  if (c.flush_cache) return tuning::CacheState::Flushed;
+  return c.cold_activations ? tuning::CacheState::ColdActivations : tuning::CacheState::Warm;
 }
 
 }  // namespace bcd::api

@@ -14,6 +14,7 @@
 #include "graph/graph.h"
 #include "search/search_options.h"
 #include "target/target.h"
+#include "tuning/task_measurer.h"
 
 namespace bcd::api {
 
@@ -61,6 +62,7 @@ struct TuneConfig {
   double timeout = 10;              // seconds before a candidate counts as hung
   bool verify_all = false;          // check every candidate's output, not only each round's best
   bool flush_cache = false;         // time candidates with cold caches (tuning::tuning_measure_options)
+  bool cold_activations = false;    // time candidates with their activations evicted, weights warm (CPU)
   int early_stopping = 0;           // trials without improvement before a task stops (0: never)
   double time_limit = 0;            // seconds of tuning (a resume's earlier ones count) before no round starts; 0: none
 
@@ -94,5 +96,8 @@ Target configured_target(const TuneConfig& config);
 // Fails with one line on a value no run can use (a non-positive budget, an unknown
 // strategy).
 void check_config(const TuneConfig& config);
+
+// How `config` times candidates: warm, flushed, or with cold activations.
+tuning::CacheState cache_state(const TuneConfig& config);
 
 }  // namespace bcd::api

@@ -16,6 +16,7 @@ json measure_to_json(const tuning::MeasureOptions& m) {
           {"min_repeat_ms", m.runner.min_repeat_ms},
           {"timeout", m.runner.timeout_seconds},
           {"flush_cache", m.runner.flush_cache},
+          {"evict_activations", m.runner.evict_activations},
           {"build_timeout", m.builder.timeout_seconds},
           {"verify_best", m.verify_best},
           {"verify_all", m.verify_all},
@@ -38,6 +39,7 @@ tuning::MeasureOptions measure_from_json(const json& j) {
   m.runner.min_repeat_ms = bounded("min_repeat_ms", f.number("min_repeat_ms"), 0, 1e4);
   m.runner.timeout_seconds = bounded("timeout", f.number("timeout"), 1e-3, 3600);
   m.runner.flush_cache = f.boolean("flush_cache", false);
+  m.runner.evict_activations = f.boolean("evict_activations", false);
   m.builder.timeout_seconds = bounded("build_timeout", f.number("build_timeout"), 1e-3, 3600);
   m.verify_best = f.boolean("verify_best");
   m.verify_all = f.boolean("verify_all");

@@ -42,6 +42,10 @@ TuneFlags::TuneFlags(CLI::App* cmd, api::TuneConfig& c) : cmd_(cmd) {
   cmd->add_flag("--flush-cache", c.flush_cache,
                 "time each candidate in 5 single runs after flushing the CPU caches, as inside a network whose "
                 "weights do not fit in the cache (default: warm repeats)");
+  cmd->add_flag("--cold-activations", c.cold_activations,
+                "time each candidate in 10 single runs after evicting its inputs and outputs but the weights from "
+                "the CPU caches, as inside a network on a CPU whose cores share no fast cache (default: warm "
+                "repeats)");
   cmd->add_option("--log-dir", c.log_dir,
                   "run directory: records.json, tuning.tsv, run.json (default: log_<strategy>/<name>/<next idx>)");
   cmd->add_flag("--resume", c.resume, "continue the run in --log-dir (default: the latest) without re-measuring");

@@ -73,6 +73,9 @@ struct RunSpec {
   std::vector<NDArray> inputs;    // filled by the caller (seeded random)
   std::vector<NDArray> expected;  // empty: no verification
   double rtol = 1e-3, atol = 1e-3;
+  // Inputs that are a network's constant weights (the task's layout-free inputs):
+  // RunnerOptions::evict_activations leaves them in the caches.
+  std::vector<int> weight_inputs;
 };
 
 struct RunnerOptions {
@@ -81,6 +84,9 @@ struct RunnerOptions {
   double min_repeat_ms = 0;
   double timeout_seconds = 10;  // per candidate, all repeats included
   bool flush_cache = false;     // flush CPU caches (the GPU's L2 for cuda) between repeats
+  // CPU only: before every repeat, evict the activations (every input but
+  // RunSpec::weight_inputs, and the outputs) from the caches; weights stay warm.
+  bool evict_activations = false;
 };
 
 struct MeasureResult {

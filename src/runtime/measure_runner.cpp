@@ -47,6 +47,9 @@ void check_spec(const RunSpec& spec, bool any_verify) {
   } else if (any_verify) {
     fail("verification requested but the run spec has no expected outputs");
   }
+  for (int w : spec.weight_inputs)
+    if (w < 0 || w >= static_cast<int>(spec.inputs.size()))
+      fail("run spec names input {} a weight, but has {} inputs", w, spec.inputs.size());
 }
 
 void check_options(const RunnerOptions& o) {
@@ -135,6 +138,8 @@ std::vector<MeasureResult> run_all(const std::vector<BuildResult>& builds, const
     }
   }
   check_spec(spec, any_verify);
+  if (any_cuda && options.evict_activations)
+    fail("evicting activations from the caches is for CPU candidates; CUDA ones cannot be timed so");
   if (to_run.empty()) return results;
 
   DataFile data;
@@ -162,6 +167,8 @@ std::vector<MeasureResult> run_all(const std::vector<BuildResult>& builds, const
     req.min_repeat_ms = options.min_repeat_ms;
     req.verify = !verify.empty() && verify[i];
     req.flush_cache = options.flush_cache;
+    req.evict_activations = options.evict_activations;
+    req.weight_inputs = spec.weight_inputs;
     req.rtol = spec.rtol;
     req.atol = spec.atol;
 

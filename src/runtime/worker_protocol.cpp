@@ -61,6 +61,8 @@ std::string encode_request(const Request& r) {
             {"flush_cache", r.flush_cache},     {"rtol", r.rtol},
             {"atol", r.atol}};
   if (r.target == "cuda") j["cuda_program"] = encode_program(r.cuda_program);
+  if (r.evict_activations) j["evict_activations"] = true;
+  if (!r.weight_inputs.empty()) j["weight_inputs"] = r.weight_inputs;
   if (!r.packs.empty()) {
     json packs = json::array();
     for (const InputPack& p : r.packs) packs.push_back({{"input", p.input}, {"function", p.function}});
@@ -84,6 +86,8 @@ Request decode_request(const std::string& line) {
     r.rtol = j.at("rtol").get<double>();
     r.atol = j.at("atol").get<double>();
     if (r.target == "cuda") r.cuda_program = decode_program(j.at("cuda_program"));
+    r.evict_activations = j.value("evict_activations", false);
+    if (j.contains("weight_inputs")) r.weight_inputs = j.at("weight_inputs").get<std::vector<int>>();
     if (j.contains("packs"))
       for (const json& p : j.at("packs"))
         r.packs.push_back({p.at("input").get<int>(), p.at("function").get<std::string>()});

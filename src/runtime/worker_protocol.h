@@ -38,6 +38,8 @@ struct Request {
   double min_repeat_ms = 0;
   bool verify = false;
   bool flush_cache = false;
+  bool evict_activations = false;  // RunnerOptions::evict_activations
+  std::vector<int> weight_inputs;  // RunSpec::weight_inputs: kept warm by evict_activations
   double rtol = 1e-3, atol = 1e-3;
 };
 

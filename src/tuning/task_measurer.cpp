@@ -16,16 +16,17 @@ double since(std::chrono::steady_clock::time_point t) {
 }
 }  // namespace
 
-MeasureOptions tuning_measure_options(double timeout_seconds, bool cold_caches) {
+MeasureOptions tuning_measure_options(double timeout_seconds, CacheState cache) {
   MeasureOptions o;
   o.runner.timeout_seconds = timeout_seconds;
   o.runner.repeat = 3;
   o.runner.min_repeat_ms = 20;
-  if (cold_caches) {
+  if (cache != CacheState::Warm) {
     o.runner.number = 1;
-    o.runner.repeat = 5;
+    o.runner.repeat = cache == CacheState::Flushed ? 5 : 10;
     o.runner.min_repeat_ms = 0;
-    o.runner.flush_cache = true;
+    o.runner.flush_cache = cache == CacheState::Flushed;
+    o.runner.evict_activations = cache == CacheState::ColdActivations;
   }
   return o;
 }
@@ -42,6 +43,7 @@ TaskMeasurer::TaskMeasurer(const search::SearchTask& task, MeasureOptions option
   }
   for (const auto& a : spec_.inputs) inputs.push_back(&a);
   for (const auto& t : task_.dag.outputs()) spec_.output_shapes.push_back(t->shape);
+  spec_.weight_inputs = task_.dag.layout_free_inputs();
   if (options_.verify_best || options_.verify_all) spec_.expected = runtime::run_dag_default(task_.dag, inputs);
 }
 

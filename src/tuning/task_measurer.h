@@ -10,12 +10,20 @@
 
 namespace bcd::tuning {
 
+// How a candidate finds the caches when it is timed.
+enum class CacheState : uint8_t {
+  Warm,             // as its previous run left them
+  Flushed,          // all flushed: a network's weights when they do not fit in the cache
+  ColdActivations,  // inputs (but the weights) and outputs evicted, the weights warm:
+                    // a network's activations where its cores share no fast cache
+};
+
 // The settings tuning runs use: 3 repeats of at least 20 ms each (short kernels are
 // repeated inside a repeat so that timer noise stays small), `timeout_seconds` per
-// candidate. `cold_caches`: instead, 5 single runs, each after the CPU caches are
-// flushed, as a kernel inside a network finds its weights when they do not all fit
-// in the cache.
-MeasureOptions tuning_measure_options(double timeout_seconds = 10, bool cold_caches = false);
+// candidate. With cold caches, instead single runs, each after the flush: 5 of
+// them (a flush takes milliseconds), 10 after evicting the activations (a cheaper
+// eviction, and short kernels need more runs for a stable median).
+MeasureOptions tuning_measure_options(double timeout_seconds = 10, CacheState cache = CacheState::Warm);
 
 class TaskMeasurer : public Measurer {
  public:

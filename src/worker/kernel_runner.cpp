@@ -1,6 +1,9 @@
 #include "worker/kernel_runner.h"
 
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -79,6 +82,8 @@ Reply KernelRunner::handle(const Request& request) {
 std::vector<double> KernelRunner::time(const runtime::Kernel& kernel, const Request& request) {
   runtime::TimingOptions options{request.number, request.repeat, request.min_repeat_ms, nullptr};
   if (request.flush_cache) options.before_repeat = [this] { flush_cache(); };
+  if (request.evict_activations)
+    options.before_repeat = [this, &request] { evict_activations(request.weight_inputs); };
   return runtime::time_function([&] { kernel.run(args_); }, options);
 }
 
@@ -93,6 +98,24 @@ void KernelRunner::flush_cache() {
   }
   static char value = 0;
   std::memset(flush_buffer_.data(), ++value, flush_buffer_.size());
+}
+
+void KernelRunner::evict_activations(const std::vector<int>& weight_inputs) {
+#if defined(__x86_64__)
+  auto evict = [](const NDArray& a) {
+    const char* bytes = reinterpret_cast<const char*>(a.data());
+    const size_t size = static_cast<size_t>(a.size()) * sizeof(float);
+    for (size_t offset = 0; offset < size; offset += 64) _mm_clflush(bytes + offset);
+  };
+  for (size_t i = 0; i < data_.inputs.size(); ++i)
+    if (std::find(weight_inputs.begin(), weight_inputs.end(), static_cast<int>(i)) == weight_inputs.end())
+      evict(data_.inputs[i]);
+  for (const NDArray& o : outputs_) evict(o);
+  _mm_mfence();  // the evictions are done before the kernel starts
+#else
+  (void)weight_inputs;
+  flush_cache();  // no portable way to evict some lines only: evict everything
+#endif
 }
 
 }  // namespace bcd::worker

@@ -21,6 +21,7 @@ class KernelRunner {
  private:
   std::vector<double> time(const runtime::Kernel& kernel, const runtime::worker::Request& request);
   void flush_cache();
+  void evict_activations(const std::vector<int>& weight_inputs);
 
   runtime::worker::Data data_;
   std::vector<NDArray> pristine_inputs_;  // restored before a verified run

@@ -46,6 +46,7 @@ Job sample_job() {
   job.steps = state.history();
   job.measure.runner.repeat = 5;
   job.measure.runner.timeout_seconds = 7;
+  job.measure.runner.evict_activations = true;
   job.measure.verify_all = true;
   job.measure.input_seed = 42;
   return job;
@@ -62,6 +63,8 @@ TEST(BrokerJob, RoundTripsEveryField) {
   EXPECT_EQ(back.steps.size(), job.steps.size());
   EXPECT_EQ(back.measure.runner.repeat, 5);
   EXPECT_EQ(back.measure.runner.timeout_seconds, 7);
+  EXPECT_TRUE(back.measure.runner.evict_activations);
+  EXPECT_FALSE(back.measure.runner.flush_cache);
   EXPECT_TRUE(back.measure.verify_all);
   EXPECT_EQ(back.measure.input_seed, 42u);
   EXPECT_EQ(job_id_of(job_to_json(job)), "run:3");

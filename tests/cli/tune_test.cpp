@@ -243,6 +243,36 @@ TEST(TuneCommand, FlushCacheTimesColdAndAResumeMustKeepIt) {
   fs::remove_all(dir);
 }
 
+// --cold-activations: 10 single runs per candidate after its activations are
+// evicted; a resume must keep it, and it excludes --flush-cache.
+TEST(TuneCommand, ColdActivationsTimeTenSingleRunsAndAResumeMustKeepThem) {
+  fs::path dir = temp_dir("tune-cold-activations");
+  std::string run = (dir / "run").string();
+  std::vector<std::string> args = small_tune("ansor", run, 1);
+  args.push_back("--cold-activations");
+  std::vector<std::string> both = args;
+  both.push_back("--flush-cache");
+  expect_one_line_error(run_bcd(both), "--flush-cache and --cold-activations are two ways");
+  std::vector<std::string> gpu = args;
+  gpu.insert(gpu.end(), {"--target", "cuda"});
+  expect_one_line_error(run_bcd(gpu), "--cold-activations times CPU kernels, not the candidates of a cuda target");
+  BcdRun first = run_bcd(args);
+  ASSERT_TRUE(fs::exists(run + "/records.json")) << first.output;
+  int valid = 0;
+  for (const tuning::Record& r : tuning::load_records(run + "/records.json"))
+    if (r.result.error == runtime::MeasureError::None) {
+      ++valid;
+      EXPECT_EQ(r.result.costs.size(), 10u);
+    }
+  EXPECT_GT(valid, 0) << first.output;
+  EXPECT_NE(read_file(run + "/run.json").find("\"cold_activations\": true"), std::string::npos)
+      << read_file(run + "/run.json");
+  std::vector<std::string> warm = small_tune("ansor", run, 2);
+  warm.push_back("--resume");
+  expect_one_line_error(run_bcd(warm), "was tuned with cold_activations=true, not false");
+  fs::remove_all(dir);
+}
+
 // A time limit ends both strategies after the round in progress, with exit 0 and
 // what they measured, well short of a budget they could not spend in time.
 TEST(TuneCommand, ATimeLimitEndsTheRunWithWhatItMeasured) {

@@ -289,6 +289,33 @@ TEST(MeasureRun, CacheFlushAndMinimumRepeatTime) {
   expect_measured(results[0], 2);
 }
 
+// Evicting the activations before every repeat times each repeat and keeps the
+// data (clflush writes it back): the verified output is still right, in the worker
+// and in a request that went through the protocol.
+TEST(MeasureRun, EvictingActivationsKeepsTheDataAndTimesEveryRepeat) {
+  auto builds = build({{"evicted", ""}});
+  for (std::vector<int> weights : {std::vector<int>{}, std::vector<int>{0}}) {
+    runtime::RunSpec spec = make_spec(true);
+    spec.weight_inputs = weights;
+    auto results = runtime::run_all(builds, spec, {true}, {.repeat = 4, .evict_activations = true});
+    expect_measured(results[0], 4);
+  }
+  auto request = runtime::worker::decode_request(
+      runtime::worker::encode_request({.kernel = "k", .evict_activations = true, .weight_inputs = {1, 2}}));
+  EXPECT_TRUE(request.evict_activations);
+  EXPECT_EQ(request.weight_inputs, (std::vector<int>{1, 2}));
+  EXPECT_FALSE(runtime::worker::decode_request(runtime::worker::encode_request({.kernel = "k"})).evict_activations);
+
+  runtime::RunSpec wrong = make_spec(false);
+  wrong.weight_inputs = {3};
+  try {
+    runtime::run_all(builds, wrong, {}, {.evict_activations = true});
+    FAIL() << "a weight index past the inputs was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("names input 3 a weight, but has 1 inputs"), std::string::npos) << e.what();
+  }
+}
+
 TEST(MeasureRun, LeavesNoWorkerProcessesOrDescriptorsBehind) {
   auto builds = build({{"ok_a", ""}, {"crash_b", kSegfault}, {"hang_c", kHang}, {"ok_d", ""}});
   size_t fds = open_descriptors();
