@@ -3,7 +3,7 @@
 // bcd's whole-network benchmarks report next to their own latency.
 //
 //   node ort_time.js MODEL.onnx [--threads N] [--repeat R] [--warmup W] [--seed S]
-//                    [--in FILE] [--out FILE] [--expect FILE]
+//                    [--in FILE] [--out FILE] [--expect FILE] [--profile]
 //
 // Feeds every float32 input seeded uniform random values in [-1, 1) (or, with --in,
 // the raw little-endian float32 contents of FILE for a single-input model), runs
@@ -18,6 +18,11 @@
 // --expect FILE compares the first output with such a file (e.g. bcd's output on
 // the same --in input) and prints
 //   ort_compare max_abs=<x> max_rel=<x>   (relative to the largest |expected|)
+// --profile then runs `repeat` more inferences in a second, profiling session (so
+// that profiling does not slow the timed ones) and prints each node's kernel time,
+// in execution order, to set beside `bcd run --profile`:
+//   ort_node <name> <op type> <median ms>
+//   ort_nodes_total_ms <sum of the medians>
 //
 // Set-up (not part of tools/install-deps.sh; the tests do not need it): Node.js 18+
 // (Debian 12: apt-get install -y nodejs npm), then `npm install` in this folder. The
@@ -31,17 +36,21 @@ const path = require('path');
 
 function usage(message) {
   if (message) console.error(`ort_time: error: ${message}`);
-  console.error('usage: node ort_time.js MODEL.onnx [--threads N] [--repeat R] [--warmup W] [--seed S] [--in FILE] [--out FILE] [--expect FILE]');
+  console.error('usage: node ort_time.js MODEL.onnx [--threads N] [--repeat R] [--warmup W] [--seed S] [--in FILE] [--out FILE] [--expect FILE] [--profile]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { model: null, threads: 1, repeat: 50, warmup: 5, seed: 0, in: null, out: null, expect: null };
+  const o = { model: null, threads: 1, repeat: 50, warmup: 5, seed: 0, in: null, out: null, expect: null, profile: false };
   const files = ['--in', '--out', '--expect'];
   const ints = { '--threads': 'threads', '--repeat': 'repeat', '--warmup': 'warmup', '--seed': 'seed' };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
     if (a === '-h' || a === '--help') usage();
+    if (a === '--profile') {
+      o.profile = true;
+      continue;
+    }
     if (ints[a] !== undefined || files.includes(a)) {
       if (i + 1 >= argv.length) usage(`${a} needs a value`);
       const v = argv[++i];
@@ -98,13 +107,14 @@ async function main() {
     console.error(`ort_time: error: ${o.model}: no such file`);
     process.exit(1);
   }
-  const session = await ort.InferenceSession.create(o.model, {
+  const sessionOptions = {
     executionProviders: ['cpu'],
     intraOpNumThreads: o.threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-  });
+  };
+  const session = await ort.InferenceSession.create(o.model, sessionOptions);
 
   const random = makeRandom(o.seed);
   const feeds = {};
@@ -174,6 +184,37 @@ async function main() {
     console.log(`ort_compare max_abs=${maxAbs.toExponential(3)} max_rel=${(maxAbs / (scale || 1)).toExponential(3)}`);
   }
   await session.release();
+  if (o.profile) await profileNodes(ort, o, sessionOptions, feeds);
+}
+
+// Per-node kernel times from ONNX Runtime's own profiler (a JSON trace file).
+async function profileNodes(ort, o, sessionOptions, feeds) {
+  const prefix = path.join(require('os').tmpdir(), `ort_time_profile_${process.pid}`);
+  const session = await ort.InferenceSession.create(
+      o.model, { ...sessionOptions, enableProfiling: true, profileFilePrefix: prefix });
+  for (let i = 0; i < o.warmup + o.repeat; ++i) await session.run(feeds);
+  session.endProfiling();
+  await session.release();
+  const dir = path.dirname(prefix);
+  const files = fs.readdirSync(dir).filter((f) => f.startsWith(path.basename(prefix)) && f.endsWith('.json'));
+  if (files.length !== 1) throw new Error(`found ${files.length} profile files for ${prefix}*.json, expected 1`);
+  const file = path.join(dir, files[0]);
+  const events = JSON.parse(fs.readFileSync(file, 'utf8'));
+  fs.unlinkSync(file);
+  const nodes = new Map();  // name -> {op, times}, in first-seen (execution) order
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+    const name = e.name.slice(0, -'_kernel_time'.length);
+    if (!nodes.has(name)) nodes.set(name, { op: (e.args && e.args.op_name) || '?', times: [] });
+    nodes.get(name).times.push(e.dur / 1000);
+  }
+  let total = 0;
+  for (const [name, n] of nodes) {
+    const m = median(n.times.slice(o.warmup));  // the warm-up runs are profiled too
+    total += m;
+    console.log(`ort_node ${name} ${n.op} ${m.toFixed(4)}`);
+  }
+  console.log(`ort_nodes_total_ms ${total.toFixed(4)}`);
 }
 
 main().catch((e) => {
