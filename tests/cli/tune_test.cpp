@@ -220,57 +220,48 @@ TEST(TuneCommand, BadInputGivesOneLineErrors) {
   fs::remove_all(dir);
 }
 
-// --flush-cache: every candidate is timed in 5 single runs with cold caches (5
-// costs in its record, against 3 warm repeats), and a resume must keep it.
-TEST(TuneCommand, FlushCacheTimesColdAndAResumeMustKeepIt) {
-  fs::path dir = temp_dir("tune-flush");
+// Tuning with `flag` times every valid candidate in `runs` single runs (its record
+// holds that many costs, against 3 warm repeats); run.json says so under `key`, and
+// a resume must keep it.
+void expect_single_runs_kept_by_resume(const std::string& flag, size_t runs, const std::string& key) {
+  fs::path dir = temp_dir("tune-single-runs");
   std::string run = (dir / "run").string();
   std::vector<std::string> args = small_tune("ansor", run, 1);
-  args.push_back("--flush-cache");
+  args.push_back(flag);
   BcdRun first = run_bcd(args);
   ASSERT_TRUE(fs::exists(run + "/records.json")) << first.output;
   int valid = 0;
   for (const tuning::Record& r : tuning::load_records(run + "/records.json"))
     if (r.result.error == runtime::MeasureError::None) {
       ++valid;
-      EXPECT_EQ(r.result.costs.size(), 5u);
+      EXPECT_EQ(r.result.costs.size(), runs);
     }
   EXPECT_GT(valid, 0) << first.output;
-  EXPECT_NE(read_file(run + "/run.json").find("\"flush_cache\": true"), std::string::npos) << read_file(run + "/run.json");
+  EXPECT_NE(read_file(run + "/run.json").find("\"" + key + "\": true"), std::string::npos) << read_file(run + "/run.json");
   std::vector<std::string> warm = small_tune("ansor", run, 2);
   warm.push_back("--resume");
-  expect_one_line_error(run_bcd(warm), "was tuned with flush_cache=true, not false");
+  expect_one_line_error(run_bcd(warm), "was tuned with " + key + "=true, not false");
   fs::remove_all(dir);
 }
 
-// --cold-activations: 10 single runs per candidate after its activations are
-// evicted; a resume must keep it, and it excludes --flush-cache.
+// --flush-cache: 5 single runs, each after the caches are flushed.
+TEST(TuneCommand, FlushCacheTimesColdAndAResumeMustKeepIt) {
+  expect_single_runs_kept_by_resume("--flush-cache", 5, "flush_cache");
+}
+
+// --cold-activations: 10 single runs, each after the activations are evicted; CPU
+// only, and not with --flush-cache.
 TEST(TuneCommand, ColdActivationsTimeTenSingleRunsAndAResumeMustKeepThem) {
-  fs::path dir = temp_dir("tune-cold-activations");
-  std::string run = (dir / "run").string();
-  std::vector<std::string> args = small_tune("ansor", run, 1);
-  args.push_back("--cold-activations");
-  std::vector<std::string> both = args;
-  both.push_back("--flush-cache");
+  fs::path refused = temp_dir("tune-cold-refused");
+  std::vector<std::string> both = small_tune("ansor", (refused / "run").string(), 1);
+  both.insert(both.end(), {"--cold-activations", "--flush-cache"});
   expect_one_line_error(run_bcd(both), "--flush-cache and --cold-activations are two ways");
-  std::vector<std::string> gpu = args;
-  gpu.insert(gpu.end(), {"--target", "cuda"});
+  std::vector<std::string> gpu = small_tune("ansor", (refused / "run").string(), 1);
+  gpu.insert(gpu.end(), {"--cold-activations", "--target", "cuda"});
   expect_one_line_error(run_bcd(gpu), "--cold-activations times CPU kernels, not the candidates of a cuda target");
-  BcdRun first = run_bcd(args);
-  ASSERT_TRUE(fs::exists(run + "/records.json")) << first.output;
-  int valid = 0;
-  for (const tuning::Record& r : tuning::load_records(run + "/records.json"))
-    if (r.result.error == runtime::MeasureError::None) {
-      ++valid;
-      EXPECT_EQ(r.result.costs.size(), 10u);
-    }
-  EXPECT_GT(valid, 0) << first.output;
-  EXPECT_NE(read_file(run + "/run.json").find("\"cold_activations\": true"), std::string::npos)
-      << read_file(run + "/run.json");
-  std::vector<std::string> warm = small_tune("ansor", run, 2);
-  warm.push_back("--resume");
-  expect_one_line_error(run_bcd(warm), "was tuned with cold_activations=true, not false");
-  fs::remove_all(dir);
+  EXPECT_FALSE(fs::exists(refused / "run")) << "a refused run left a run directory";
+  fs::remove_all(refused);
+  expect_single_runs_kept_by_resume("--cold-activations", 10, "cold_activations");
 }
 
 // A time limit ends both strategies after the round in progress, with exit 0 and
