@@ -1,6 +1,7 @@
 // The diffusion strategy on a hand-built cluster of three conv2d+bias+relu tasks:
-// the prior phase tunes the representative, every posterior then only produces
-// States of the prior's sketch (which compute the right function), searches with
+// the prior phase tunes the representative, every posterior then samples only
+// States of the prior's sketch (which compute the right function) and evolves
+// them and the rule-chosen default its first round measured, searches with
 // the reduced settings, and the shared cost model keeps growing from the priors;
 // with --release-after-rounds, a reduced task that stalls searches as Ansor does,
 // and with --release-below-rate a posterior far slower than its representative;
@@ -17,6 +18,7 @@
 #include "search/sketch_signature.h"
 #include "ops/nn.h"
 #include "search/annotation_rules.h"
+#include "search/cpu_tiled_default.h"
 #include "search/sketch_rules.h"
 
 namespace bcd::diffusion {
@@ -73,6 +75,17 @@ tuning::TaskScheduler cluster_and_singleton_scheduler(const std::shared_ptr<cost
   return tuning::TaskScheduler(std::move(tasks), so, nullptr, nullptr);
 }
 
+// The signatures of the sketches (of `sketches`) `states` come from.
+std::set<std::string> sketches_of(const std::vector<schedule::State>& states,
+                                  const std::vector<schedule::State>& sketches) {
+  std::set<std::string> out;
+  for (const auto& s : states) {
+    std::optional<int> k = search::sketch_of(s.history(), sketches);
+    out.insert(k ? search::sketch_signature(sketches[*k]) : "none");
+  }
+  return out;
+}
+
 TEST(DiffusionTuner, PosteriorsStartFromThePriorsSketchAndTheModelKeepsGrowing) {
   if (!costmodel::xgboost_available()) GTEST_SKIP() << "built without XGBoost";
   std::shared_ptr<costmodel::CostModel> model = costmodel::make_xgboost_model();
@@ -112,18 +125,16 @@ TEST(DiffusionTuner, PosteriorsStartFromThePriorsSketchAndTheModelKeepsGrowing) 
     std::vector<schedule::State> some(population.begin(), population.begin() + 6);
     for (const auto& r : scheduler.task(t).measurer->measure(some))
       EXPECT_NE(r.error, runtime::MeasureError::WrongAnswer) << r.error_message;
-    for (const auto& s : policy.propose(2)) EXPECT_EQ(search::sketch_of(s.history(), policy.sketches()), std::optional<int>(0));
+    // Proposals evolve from the prior's sketch, or from the rule-chosen default
+    // the task's first round measured (search_policy.cpp); never from another
+    // sketch of the task.
+    std::optional<schedule::State> rule_default = search::cpu_tiled_default_state(policy.task());
+    ASSERT_TRUE(rule_default);
+    std::set<std::string> allowed = {signature};
+    allowed.merge(sketches_of({*rule_default}, policy.all_sketches()));
+    for (const auto& s : policy.propose(2))
+      EXPECT_TRUE(allowed.count(*sketches_of({s}, policy.all_sketches()).begin())) << s.canonical_string();
   }
-}
-
-// The signatures of the sketches `states` (of `policy`'s task) come from.
-std::set<std::string> sketches_of(const std::vector<schedule::State>& states, search::SearchPolicy& policy) {
-  std::set<std::string> out;
-  for (const auto& s : states) {
-    std::optional<int> k = search::sketch_of(s.history(), policy.sketches());
-    out.insert(k ? search::sketch_signature(policy.sketches()[*k]) : "none");
-  }
-  return out;
 }
 
 TEST(DiffusionTuner, WithPriorPerSketchPosteriorsSearchEverySketchTheRepresentativeMeasured) {
@@ -134,17 +145,17 @@ TEST(DiffusionTuner, WithPriorPerSketchPosteriorsSearchEverySketchTheRepresentat
   DiffusionReport report = tune_with_diffusion(scheduler, o, 16);
   const int rep = report.clusters.at(0).representative;
   auto& prior_policy = *scheduler.task(rep).policy;
-  std::set<std::string> measured = sketches_of(prior_policy.top_states(1000), prior_policy);
+  std::set<std::string> measured = sketches_of(prior_policy.top_states(1000), prior_policy.sketches());
   ASSERT_GE(measured.size(), 2u);  // else the option would change nothing here
   ASSERT_FALSE(measured.count("none"));
   for (int t = 0; t < scheduler.size(); ++t) {
     if (t == rep) continue;
     auto& policy = *scheduler.task(t).policy;
-    EXPECT_EQ(sketches_of(policy.sketches(), policy), measured) << t;
+    EXPECT_EQ(sketches_of(policy.sketches(), policy.sketches()), measured) << t;
     EXPECT_EQ(policy.sketches().size(), measured.size()) << t;
     std::vector<schedule::State> population = policy.sample_initial_population(60);
     ASSERT_GE(population.size(), 50u);
-    EXPECT_EQ(sketches_of(population, policy), measured) << t;  // every kept sketch is sampled
+    EXPECT_EQ(sketches_of(population, policy.sketches()), measured) << t;  // every kept sketch is sampled
     std::vector<schedule::State> some(population.begin(), population.begin() + 6);
     for (const auto& r : scheduler.task(t).measurer->measure(some))
       EXPECT_NE(r.error, runtime::MeasureError::WrongAnswer) << r.error_message;
