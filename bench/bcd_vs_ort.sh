@@ -7,9 +7,11 @@
 # schedules (before and after a change); and ONNX Runtime (CPU provider, all graph
 # optimizations) on the ONNX file `bcd export-onnx` writes for the same model and
 # weights. Each run reports the median of REPEAT inferences; the table gives the
-# median over the alternations and the ratio to ONNX Runtime's.
+# median over the alternations and the ratio to ONNX Runtime's. A RECORDS argument
+# may end in "::" and `bcd run` flags for its runs, e.g. "r.json::--layout NHWC"
+# for records tuned with that layout.
 #   [ALTERNATIONS=5] [REPEAT=30] [THREADS=nproc] [ABLATE=1] [BASELINE=dir] \
-#     bash bench/bcd_vs_ort.sh MODEL [RECORDS...]
+#     bash bench/bcd_vs_ort.sh MODEL [RECORDS[::FLAGS]...]
 # Needs bench/ort set up (cd bench/ort && npm install). Run on a quiet machine.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,7 +21,7 @@ shift
 alternations="${ALTERNATIONS:-5}"
 repeat="${REPEAT:-30}"
 threads="${THREADS:-$(nproc)}"
-for r in "$@"; do [[ -f "$r" ]] || { echo "no records file $r" >&2; exit 2; }; done
+for r in "$@"; do [[ -f "${r%%::*}" ]] || { echo "no records file ${r%%::*}" >&2; exit 2; }; done
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 export OMP_NUM_THREADS="$threads"
@@ -35,7 +37,10 @@ records=("$@")
 run_variant() {
   case "$1" in
     default) latency "$bcd" run ;;
-    records*) latency "$bcd" run --records "${records[${1#records}]}" ;;
+    records*)
+      local r="${records[${1#records}]}" flags=()
+      [[ "$r" == *::* ]] && read -ra flags <<<"${r#*::}"
+      latency "$bcd" run --records "${r%%::*}" "${flags[@]}" ;;
     no_vector_statements) BCD_C_VECTOR_STATEMENTS=0 latency "$bcd" run ;;
     baseline) latency "$BASELINE/bcd" run ;;
     ort)
@@ -46,7 +51,7 @@ run_variant() {
 describe() {
   case "$1" in
     default) echo "bcd, default schedules (untuned)" ;;
-    records*) echo "bcd, records ${records[${1#records}]}" ;;
+    records*) echo "bcd, records ${records[${1#records}]/::/ }" ;;
     no_vector_statements) echo "bcd, default schedules, BCD_C_VECTOR_STATEMENTS=0" ;;
     baseline) echo "bcd, default schedules, $BASELINE" ;;
     ort) echo "ONNX Runtime" ;;

@@ -215,6 +215,7 @@ TuneResult tune_network(const TuneConfig& c, TuneObserver* observer) {
 
   TuneStart start;
   start.what = c.model.model;
+  start.model_flags = c.model.flags();
   start.strategy = c.strategy;
   start.target = target;
   start.subgraphs = static_cast<int>(task_set.subgraphs.size());

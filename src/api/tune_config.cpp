@@ -1,11 +1,20 @@
 #include "api/tune_config.h"
 
+#include <fmt/ranges.h>
+
+#include "graph/convert_layout.h"
 #include "search/target.h"
 #include "support/error.h"
 
 namespace bcd::api {
 
 graph::Graph ModelSpec::load() const {
+  if (layout != "keep" && layout != "NHWC") fail("unknown layout '{}' (keep or NHWC)", layout);
+  graph::Graph g = load_as_written();
+  return layout == "NHWC" ? graph::convert_to_nhwc(g) : g;
+}
+
+graph::Graph ModelSpec::load_as_written() const {
   // Bounds far above any real model, so that a typo cannot build a graph that
   // exhausts memory before anything says why.
   if (zoo.image_size < 0 || zoo.image_size > 8192) fail("--image-size must be between 1 and 8192, not {}", zoo.image_size);
@@ -29,6 +38,18 @@ graph::Graph ModelSpec::load() const {
   return frontends::import_onnx(model, input_shapes);
 }
 
+std::string ModelSpec::flags() const {
+  std::string out = "--model " + model;
+  for (const auto& [flag, value] : {std::pair<const char*, int64_t>{"--image-size", zoo.image_size},
+                                    {"--bert-layers", zoo.bert_layers},
+                                    {"--bert-seq-len", zoo.bert_seq_len},
+                                    {"--weight-seed", static_cast<int64_t>(zoo.seed)}})
+    if (value != 0) out += fmt::format(" {} {}", flag, value);
+  for (const auto& [name, dims] : input_shapes) out += fmt::format(" --input-shape {}={}", name, fmt::join(dims, "x"));
+  if (layout != "keep") out += " --layout " + layout;
+  return out;
+}
+
 nlohmann::json ModelSpec::identity() const {
   nlohmann::json id = {{"model", model},
                        {"image_size", zoo.image_size},
@@ -36,6 +57,7 @@ nlohmann::json ModelSpec::identity() const {
                        {"bert_seq_len", zoo.bert_seq_len},
                        {"weight_seed", zoo.seed}};
   if (!input_shapes.empty()) id["input_shapes"] = input_shapes;
+  if (layout != "keep") id["layout"] = layout;  // absent in runs from before the option
   return id;
 }
 

@@ -24,10 +24,17 @@ struct ModelSpec {
   frontends::ZooOptions zoo;  // zoo models only
   // .onnx models only: shapes of inputs with dynamic dimensions (--input-shape).
   frontends::InputShapes input_shapes;
+  // "keep" (the model's own) or "NHWC": its NCHW image operators converted to NHWC
+  // (graph/convert_layout.h), where tuned convolutions run faster on CPUs.
+  std::string layout = "keep";
 
   // Fails on options that do not apply to the model (--image-size with an .onnx
   // file, --input-shape with a zoo model).
   graph::Graph load() const;
+  // The model before the layout conversion.
+  graph::Graph load_as_written() const;
+  // The command-line flags that build the same model ("--model x --layout NHWC").
+  std::string flags() const;
   // What a run records about its model (run.json).
   nlohmann::json identity() const;
 };

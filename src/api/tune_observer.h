@@ -13,6 +13,7 @@ namespace bcd::api {
 // What a run is about to do, once its tasks and log are set up.
 struct TuneStart {
   std::string what;       // the model, or the operator and its parameters
+  std::string model_flags;  // networks: the flags that build the same model (ModelSpec::flags)
   std::string strategy;   // ansor or diffusion
   Target target;
   int subgraphs = 0;      // of the network (1 for an operator)

@@ -144,7 +144,9 @@ int run_network(const RunOptions& o) {
   if (o.no_verify) {
     fmt::print("verify       skipped (--no-verify)\n");
   } else {
-    executor::Verification v = executor::verify_network(net, graph, args, o.tolerance);
+    // Against the model as written: a layout conversion is checked too.
+    const graph::Graph written = o.model.layout == "keep" ? graph : o.model.load_as_written();
+    executor::Verification v = executor::verify_network(net, written, args, o.tolerance);
     ok = v.ok;
     fmt::print("verify       max abs error {:.3g}, max rel error {:.3g} (tolerance {:.3g}, {}): {}\n",
                v.worst.max_abs, v.worst.max_rel, v.tolerance,

@@ -39,7 +39,7 @@ void print_internal_errors(const api::TuneResult& r) {
 
 void NetworkPrinter::on_start(const api::TuneStart& s) {
   budget_ = s.budget;
-  what_ = s.what;
+  model_flags_ = s.model_flags;
   fmt::print("model     {}: {} subgraphs, {} tasks ({} tuned), strategy {}, budget {} trials ({} per task), {} per "
              "round\n",
              s.what, s.subgraphs, s.tasks, s.tuned_tasks, s.strategy, s.budget, s.trials_per_task,
@@ -69,7 +69,7 @@ void NetworkPrinter::on_warning(const std::string& line) { fmt::print(stderr, "b
 void NetworkPrinter::on_finish(const tuning::TaskScheduler& scheduler, const api::TuneResult& r) {
   fmt::print("{}", tuning::progress_table(scheduler));
   fmt::print("records   {}\ntsv       {}\n", r.records, r.tsv);
-  fmt::print("next      bcd run --model {} --records {}\n", what_, r.records);
+  fmt::print("next      bcd run {} --records {}\n", model_flags_, r.records);
   print_internal_errors(r);
 }
 

@@ -20,7 +20,7 @@ class NetworkPrinter : public api::TuneObserver {
   bool verbose_;
   int budget_ = 0;
   bool table_shown_ = false;
-  std::string what_;
+  std::string model_flags_;
 };
 
 // One operator: a table row per round (trials, best latency and rate, errors).

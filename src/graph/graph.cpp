@@ -53,12 +53,16 @@ int Graph::add_input(const std::string& name, std::vector<int64_t> shape) {
 }
 
 int Graph::add_constant(const std::string& name, NDArray value) {
+  return add_constant(name, std::make_shared<const NDArray>(std::move(value)));
+}
+
+int Graph::add_constant(const std::string& name, std::shared_ptr<const NDArray> value) {
   Node n;
   n.id = size();
   n.op = OpType::Constant;
   n.name = name;
-  n.shape = value.shape();
-  n.value = std::make_shared<const NDArray>(std::move(value));
+  n.shape = value->shape();
+  n.value = std::move(value);
   nodes_.push_back(std::move(n));
   consumers_.emplace_back();
   return nodes_.back().id;

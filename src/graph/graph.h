@@ -89,6 +89,8 @@ class Graph {
  public:
   int add_input(const std::string& name, std::vector<int64_t> shape);
   int add_constant(const std::string& name, NDArray value);
+  // Shares `value` (a constant of another graph) instead of copying it.
+  int add_constant(const std::string& name, std::shared_ptr<const NDArray> value);
   int add_constant(const std::string& name, std::vector<int64_t> shape, ConstantInit init);
   // Infers the shape now; fails with "node 'name' (op): <reason>" on a mismatch.
   int add_op(OpType op, std::vector<int> inputs, NodeAttrs attrs = {}, std::string name = "");

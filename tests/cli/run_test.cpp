@@ -53,6 +53,12 @@ TEST(RunCommand, SqueezeNetDefaultSchedulesVerifyAndReportLatencyAndMemory) {
   EXPECT_TRUE(contains(r.output, "activations")) << r.output;
 }
 
+TEST(RunCommand, NhwcLayoutVerifiesAgainstTheModelAsWritten) {
+  BcdRun r = run_bcd({"run", "--model", "squeezenet_v1.1", "--image-size", "32", "--layout", "NHWC", "--repeat", "1"});
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "): PASS")) << r.output;
+}
+
 TEST(RunCommand, RecordsFileTunesItsTask) {
   fs::path dir = temp_dir("records");
   const std::string log = (dir / "squeezenet.jsonl").string();

@@ -67,6 +67,10 @@ TEST(TuneCommand, AnsorAndDiffusionRunsWithTheSameBudgetCompleteAndCompare) {
     EXPECT_NE(r.output.find("8 tuned"), std::string::npos) << r.output;
     EXPECT_EQ(r.output.find("warning"), std::string::npos) << r.output;  // 32 trials reach all 8 tasks
     EXPECT_NE(r.output.find("Estimated total latency: "), std::string::npos) << r.output;
+    // What to type next builds the same model.
+    EXPECT_NE(r.output.find("next      bcd run --model bert --bert-layers 1 --bert-seq-len 16 --records " + run),
+              std::string::npos)
+        << r.output;
     if (strategy == "diffusion") {
       EXPECT_NE(r.output.find("loops clusters; prior phase"), std::string::npos) << r.output;
       EXPECT_NE(r.output.find("diffusion: loops clusters, up to 2 prior rounds"), std::string::npos) << r.output;
@@ -202,6 +206,7 @@ TEST(TuneCommand, BadInputGivesOneLineErrors) {
   expect_one_line_error(run_bcd({"tune", "--population", "0", "--log-dir", run}), "--population: 0 is not positive");
   expect_one_line_error(run_bcd({"tune", "--bogus", "--log-dir", run}), "--bogus");
   expect_one_line_error(run_bcd({"tune", "--resume", "--log-dir", run}), "is not a tuning run directory");
+  expect_one_line_error(run_bcd({"tune", "--layout", "NCHWc", "--log-dir", run}), "unknown layout 'NCHWc' (keep or NHWC)");
   // A finished run refuses a fresh start and a resume with other settings.
   // One trial per task: under a loaded CI machine a single candidate may time out and
   // leave its task without a valid measurement (exit 1). What matters here is that
@@ -216,6 +221,9 @@ TEST(TuneCommand, BadInputGivesOneLineErrors) {
   std::vector<std::string> other = small_tune("diffusion", run, 1);
   other.push_back("--resume");
   expect_one_line_error(run_bcd(other), "was tuned with strategy=\"ansor\"");
+  std::vector<std::string> nhwc = small_tune("ansor", run, 1);
+  for (const char* a : {"--resume", "--layout", "NHWC"}) nhwc.push_back(a);
+  expect_one_line_error(run_bcd(nhwc), "\"layout\":\"NHWC\"");  // another model
   expect_one_line_error(run_bcd({"compare", run, (dir / "nothing").string()}), "no tuning TSV");
   fs::remove_all(dir);
 }
