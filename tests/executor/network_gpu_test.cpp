@@ -12,6 +12,7 @@
 #include "runtime/cuda_compiler.h"
 #include "runtime/cuda_driver.h"
 #include "testing/error_of.h"
+#include "testing/param_names.h"
 
 namespace bcd::executor {
 namespace {
@@ -62,12 +63,7 @@ TEST_P(ExecutorGpuZoo, DefaultGpuSchedulesMatchTheReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Executor, ExecutorGpuZoo, ::testing::Values("squeezenet_v1.1", "resnet-18", "bert"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& c : n)
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return n;
-                         });
+                         testutil::IdentifierOfParam());
 
 }  // namespace
 }  // namespace bcd::executor

@@ -11,6 +11,7 @@
 #include "executor/network.h"
 #include "executor/verify.h"
 #include "frontends/zoo.h"
+#include "testing/param_names.h"
 
 namespace bcd::executor {
 namespace {
@@ -47,12 +48,7 @@ TEST_P(ExecutorZoo, DefaultSchedulesMatchTheReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Executor, ExecutorZoo, ::testing::ValuesIn(frontends::model_names()),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& c : n)
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return n;
-                         });
+                         testutil::IdentifierOfParam());
 
 }  // namespace
 }  // namespace bcd::executor

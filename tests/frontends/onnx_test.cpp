@@ -20,6 +20,7 @@
 #include "support/error.h"
 #include "testing/bcd_cli.h"
 #include "testing/error_of.h"
+#include "testing/param_names.h"
 
 #ifdef BCD_HAVE_ONNX
 #include <onnx/onnx_pb.h>
@@ -118,12 +119,7 @@ TEST_P(OnnxZooRoundTrip, WrittenFileReimportsIdentically) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Onnx, OnnxZooRoundTrip, ::testing::ValuesIn(model_names()),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& c : n)
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return n;
-                         });
+                         testutil::IdentifierOfParam());
 
 // The ops and attribute values the zoo does not use: batch norm on axis 1 and 3,
 // pad, clip (with bounds float32 cannot hold exactly), relu6, tanh, sub, div, dense

@@ -10,6 +10,7 @@
 #include "graph/reference_executor.h"
 #include "graph/tasks.h"
 #include "support/error.h"
+#include "testing/param_names.h"
 
 namespace bcd::frontends {
 namespace {
@@ -47,12 +48,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Expected{"mobilenetv2", {1, 1000}}, Expected{"vgg-16", {1, 1000}},
                       Expected{"vgg-19", {1, 1000}}, Expected{"efficientnet", {1, 1000}},
                       Expected{"inception_v3", {1, 1000}}, Expected{"bert", {128, 768}}),
-    [](const auto& info) {
-      std::string n = info.param.name;
-      for (char& c : n)
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-      return n;
-    });
+    [](const auto& info) { return testutil::test_identifier(info.param.name); });
 
 TEST(ZooNames, UnknownModelIsOneLineErrorListingNames) {
   try {

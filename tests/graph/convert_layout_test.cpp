@@ -11,6 +11,7 @@
 #include "executor/verify.h"
 #include "frontends/zoo.h"
 #include "graph/reference_executor.h"
+#include "testing/param_names.h"
 
 namespace bcd::graph {
 namespace {
@@ -128,12 +129,7 @@ TEST_P(ConvertLayoutZoo, ConvertedNetworkMatchesTheModelAsWritten) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Graph, ConvertLayoutZoo, ::testing::Values("squeezenet_v1.1", "mxnet"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& c : n)
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return n;
-                         });
+                         testutil::IdentifierOfParam());
 
 }  // namespace
 }  // namespace bcd::graph

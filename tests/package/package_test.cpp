@@ -27,6 +27,7 @@
 #include "testing/bcd_cli.h"
 #include "schedule/hand_schedule.h"
 #include "executor/hand_record.h"
+#include "testing/param_names.h"
 
 namespace bcd::testutil {
 namespace {
@@ -93,12 +94,7 @@ TEST_P(PackageZoo, DefaultSchedulesMatchTheReferenceFromCppCAndTheCommandLine) {
   EXPECT_NE(r.output.find("(tolerance 0.01, seed 0): PASS"), std::string::npos) << r.output;
 }
 
-INSTANTIATE_TEST_SUITE_P(Package, PackageZoo, ::testing::ValuesIn(frontends::model_names()), [](const auto& info) {
-  std::string n = info.param;
-  for (char& c : n)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return n;
-});
+INSTANTIATE_TEST_SUITE_P(Package, PackageZoo, ::testing::ValuesIn(frontends::model_names()), testutil::IdentifierOfParam());
 
 TEST(Package, AnOnnxFileBcdExportedMatchesTheReference) {
   if (!frontends::onnx_available()) GTEST_SKIP() << "bcd was built without ONNX";
