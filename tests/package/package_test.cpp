@@ -19,6 +19,7 @@
 #include "executor/verify.h"
 #include "frontends/onnx.h"
 #include "frontends/zoo.h"
+#include "graph/convert_layout.h"
 #include "graph/reference_executor.h"
 #include "graph/tasks.h"
 #include "package/c_program.h"
@@ -103,6 +104,13 @@ TEST(Package, AnOnnxFileBcdExportedMatchesTheReference) {
   graph::Graph g = frontends::import_onnx(path.string());
   expect_matches_reference(g, compile_package(g, {}, "resnet18_onnx"), 8);
   std::filesystem::remove(path);
+}
+
+// A model converted to NHWC (--layout NHWC) compiles into a package that takes and
+// returns the model's own NCHW tensors and computes the model as written.
+TEST(Package, AModelConvertedToNhwcKeepsItsInputsAndOutputs) {
+  graph::Graph g = frontends::build_model("squeezenet_v1.1", small_variant("squeezenet_v1.1"));
+  expect_matches_reference(g, compile_package(graph::convert_to_nhwc(g), {}, "squeezenet_nhwc"), 9);
 }
 
 // A concatenation done in place whose result is the network's output: its
