@@ -9,9 +9,15 @@
 namespace bcd::api {
 
 graph::Graph ModelSpec::load() const {
-  if (layout != "keep" && layout != "NHWC") fail("unknown layout '{}' (keep or NHWC)", layout);
-  graph::Graph g = load_as_written();
-  return layout == "NHWC" ? graph::convert_to_nhwc(g) : g;
+  graph::Graph written = load_as_written();
+  std::optional<graph::Graph> converted = convert_layout(written);
+  return converted ? std::move(*converted) : std::move(written);
+}
+
+std::optional<graph::Graph> ModelSpec::convert_layout(const graph::Graph& written) const {
+  if (layout == "keep") return std::nullopt;
+  if (layout != "NHWC") fail("unknown layout '{}' (keep or NHWC)", layout);
+  return graph::convert_to_nhwc(written);
 }
 
 graph::Graph ModelSpec::load_as_written() const {

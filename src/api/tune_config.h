@@ -4,6 +4,7 @@
 // a program that embeds bcd fills it in directly.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -33,6 +34,8 @@ struct ModelSpec {
   graph::Graph load() const;
   // The model before the layout conversion.
   graph::Graph load_as_written() const;
+  // `written` in the asked layout; nullopt for "keep". Fails on an unknown layout.
+  std::optional<graph::Graph> convert_layout(const graph::Graph& written) const;
   // The command-line flags that build the same model ("--model x --layout NHWC").
   std::string flags() const;
   // What a run records about its model (run.json).

@@ -103,7 +103,10 @@ int run_network(const RunOptions& o) {
   std::vector<std::string> warnings;
   std::vector<tuning::Record> records = api::load_records_file(o.records, &warnings);
   for (const auto& w : warnings) fmt::print(stderr, "bcd: warning: {}\n", w);
-  graph::Graph graph = o.model.load();
+  // Verified against the model as written: a layout conversion is checked too.
+  const graph::Graph written = o.model.load_as_written();
+  const std::optional<graph::Graph> converted = o.model.convert_layout(written);
+  const graph::Graph& graph = converted ? *converted : written;
   // The user's files are checked before anything is built.
   std::vector<NDArray> inputs = read_inputs(o.inputs, graph_tensors(graph, graph.inputs()), o.seed);
   std::vector<std::string> output_names;
@@ -144,8 +147,6 @@ int run_network(const RunOptions& o) {
   if (o.no_verify) {
     fmt::print("verify       skipped (--no-verify)\n");
   } else {
-    // Against the model as written: a layout conversion is checked too.
-    const graph::Graph written = o.model.layout == "keep" ? graph : o.model.load_as_written();
     executor::Verification v = executor::verify_network(net, written, args, o.tolerance);
     ok = v.ok;
     fmt::print("verify       max abs error {:.3g}, max rel error {:.3g} (tolerance {:.3g}, {}): {}\n",

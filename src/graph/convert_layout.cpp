@@ -14,17 +14,6 @@ const std::vector<int64_t> kToNhwc = {0, 2, 3, 1};
 const std::vector<int64_t> kToNchw = {0, 3, 1, 2};
 const std::vector<int64_t> kOihwToHwio = {2, 3, 1, 0};
 
-bool any_of_ops(OpType op, std::initializer_list<OpType> ops) { return std::find(ops.begin(), ops.end(), op) != ops.end(); }
-
-// Operators that compute each element from the same element of their inputs (or of
-// their broadcasts): they run on any layout as long as every input has it.
-bool layout_free(OpType op) {
-  return any_of_ops(op, {OpType::Relu, OpType::Relu6, OpType::Clip, OpType::Sigmoid, OpType::Tanh, OpType::Gelu,
-                         OpType::Sqrt, OpType::Exp, OpType::Log, OpType::Erf, OpType::Abs, OpType::Neg,
-                         OpType::Reciprocal, OpType::Add, OpType::Subtract, OpType::Multiply, OpType::Divide,
-                         OpType::Pow});
-}
-
 class NhwcConverter {
  public:
   explicit NhwcConverter(const Graph& g) : g_(g) {}
@@ -47,6 +36,9 @@ class NhwcConverter {
   bool made_nhwc(int id) const { return values_.count(id) && values_.at(id).made_nhwc; }
   // One element broadcasts alike in every layout.
   bool is_scalar(int id) const { return shape_size(g_.node(id).shape) == 1; }
+  bool any_made_nhwc(const Node& n) const {
+    return std::any_of(n.inputs.begin(), n.inputs.end(), [&](int i) { return made_nhwc(i); });
+  }
 
   int add_transpose(int input, const std::vector<int64_t>& axes, const std::string& name) {
     NodeAttrs a;
@@ -132,21 +124,21 @@ class NhwcConverter {
         return to_nhwc(n, in, a);
       }
       case OpType::Concat: {
-        const bool any = std::any_of(n.inputs.begin(), n.inputs.end(), [&](int i) { return made_nhwc(i); });
         const bool all_4d = std::all_of(n.inputs.begin(), n.inputs.end(), [&](int i) { return is_4d(i); });
-        if (!any || !all_4d) break;
+        if (!any_made_nhwc(n) || !all_4d) break;
         a.axis = kToNchw[a.axis];  // where the original axis is in NHWC
         std::vector<int> in;
         for (int i : n.inputs) in.push_back(nhwc(i));
         return to_nhwc(n, in, a);
       }
       default: {
-        if (!layout_free(n.op)) break;
+        // The other elementwise operators compute each element from the same element
+        // of their inputs (or of their broadcasts), in any layout every input shares.
         // Broadcasting lines up trailing dimensions: every input must be 4-D, and
         // transposed alike, or a single element.
-        const bool any = std::any_of(n.inputs.begin(), n.inputs.end(), [&](int i) { return made_nhwc(i); });
+        if (op_class(n.op) != OpClass::Elementwise) break;
         const bool fits = std::all_of(n.inputs.begin(), n.inputs.end(), [&](int i) { return is_4d(i) || is_scalar(i); });
-        if (!any || !fits) break;
+        if (!any_made_nhwc(n) || !fits) break;
         std::vector<int> in;
         for (int i : n.inputs) in.push_back(is_scalar(i) ? native(i) : nhwc(i));
         return to_nhwc(n, in, a);
