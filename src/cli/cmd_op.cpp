@@ -162,7 +162,7 @@ CommandRunner add_op_command(CLI::App& app) {
   auto options = std::make_shared<OpOptions>();
   CLI::App* cmd = app.add_subcommand("op", "build one operator, check it against its reference, time it");
   cmd->add_option("name", options->name, "operator name (see --list)");
-  cmd->add_option("-p,--params", options->params, "parameters, e.g. n=1,c=64,h=56,w=56,k=64");
+  cmd->add_option("-p,--params", options->params, "parameters, e.g. n=1,c=64,h=56,w=56,o=64,kernel=3");
   cmd->add_option("--repeat", options->repeat, "timing repeats")->check(positive);
   cmd->add_option("--min-repeat-ms", options->min_repeat_ms, "minimum time of one repeat")
       ->check(non_negative);

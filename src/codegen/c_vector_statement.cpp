@@ -10,8 +10,8 @@ using ir::Expr;
 using ir::ExprKind;
 
 // Not 3: clang reads and writes a vector of 3 as one of 4 (OpenCL's rule), past the
-// last lane.
-bool wants_vector_statement(int64_t extent) { return extent >= 5 && extent <= 64 && (extent & (extent - 1)) != 0; }
+// last lane. Not 4: a quarter vector, which the loop vectorizer handles as well.
+bool wants_vector_statement(int64_t extent) { return extent >= 5 && extent <= 64; }
 
 std::string vector_type_name(int64_t lanes) { return fmt::format("bcd_v{}", lanes); }
 

@@ -17,8 +17,10 @@
 namespace bcd::codegen::detail {
 
 // Whether a vectorized loop of `extent` iterations is worth one vector statement:
-// a length clang's SLP vectorizer splits (not a power of two), short enough for a
-// few registers.
+// short enough for a few registers (64 lanes: four 16-lane ones). Powers of two
+// too: a row of 64 output channels (NHWC) left a loop inside unrolled rows kept
+// its accumulators in memory (a 1x1 conv 512->64 on 13x13: 0.70 ms as loops,
+// 0.035 ms as statements).
 bool wants_vector_statement(int64_t extent);
 
 // The C name of the vector of `lanes` floats, and its definition (a typedef that

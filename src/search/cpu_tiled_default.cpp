@@ -1,5 +1,6 @@
 #include "search/cpu_tiled_default.h"
 
+#include <algorithm>
 #include <random>
 #include <tuple>
 
@@ -95,6 +96,18 @@ TilePlan plan_tiles(const ir::OpNode& op, int64_t lanes) {
       rows_reused = r;
     }
   }
+  // Where no axis has a divisor giving even half of those rows (13x13 NHWC: 1), the
+  // rows take the axis with the largest divisor within 24 vectors of accumulators
+  // (12 with AVX2's 16 registers): each weight vector then serves 13 rows, not 1
+  // (a 1x1 conv 512->1000 on 13x13 NHWC: 4.7 -> 0.83 ms).
+  if (rows >= 0 && 2 * rows_tile <= max_rows) {
+    const int64_t vectors_per_row = (last_lanes + lanes - 1) / lanes;
+    const int64_t wide = (lanes >= 16 ? 24 : 12) / vectors_per_row;
+    for (int a = 0; a < last; ++a) {
+      const int64_t tile = largest_divisor_at_most(op.axes[a].extent, wide);
+      if (tile > rows_tile) rows = a, rows_tile = tile;
+    }
+  }
   if (2 * last_lanes < lanes) {
     // A reused axis whose extent has a power-of-two divisor of at least half a vector.
     int across = -1;
@@ -148,7 +161,18 @@ std::optional<State> cpu_tiled_default_state(const SearchTask& task) {
   for (const Stage& st : initial.stages()) reduces = reduces || (st.op && st.op->has_reduce());
   if (!reduces) return std::nullopt;
   SearchOptions options;
-  for (const State& sketch : generate_sketches(task)) {
+  // Sketches with a cache write first: the tile's accumulators in a local array stay
+  // in registers across the reduction loops. Written straight into the output,
+  // clang cannot tell the tile's rows apart (it widens the loop variables to 64 bits
+  // but not the 32-bit index sums around them, and alias analysis gives up on the
+  // sign-extended sums), so it loads and stores each one around every multiply-add:
+  // a 3x3 conv 64->64 on 56x56 NHWC took 2.41 ms so, 0.66 ms with the local tile.
+  std::vector<State> sketches = generate_sketches(task);
+  std::stable_partition(sketches.begin(), sketches.end(), [](const State& s) {
+    return std::any_of(s.history().begin(), s.history().end(),
+                       [](const schedule::Step& step) { return step.kind == StepKind::CacheWrite; });
+  });
+  for (const State& sketch : sketches) {
     bool tiled = false;
     for (const auto& step : sketch.history())
       tiled = tiled || (step.kind == StepKind::Split && step.lengths.size() >= 3);

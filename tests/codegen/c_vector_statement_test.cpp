@@ -34,13 +34,16 @@ std::optional<std::string> print(const lower::Stmt& store, const Expr& v, int64_
 
 }  // namespace
 
-TEST(CVectorStatement, OnlyLengthsNoVectorWidthDividesAndNotThree) {
+TEST(CVectorStatement, LengthsFromFiveToSixtyFour) {
   EXPECT_TRUE(wants_vector_statement(13));
   EXPECT_TRUE(wants_vector_statement(11));
   EXPECT_TRUE(wants_vector_statement(12));
-  EXPECT_FALSE(wants_vector_statement(16));
-  EXPECT_FALSE(wants_vector_statement(8));
+  EXPECT_TRUE(wants_vector_statement(16));
+  EXPECT_TRUE(wants_vector_statement(64));
+  EXPECT_TRUE(wants_vector_statement(8));
+  EXPECT_FALSE(wants_vector_statement(4));
   EXPECT_FALSE(wants_vector_statement(3));  // clang would write a fourth lane
+  EXPECT_FALSE(wants_vector_statement(65));
   EXPECT_FALSE(wants_vector_statement(111));
 }
 

@@ -136,9 +136,10 @@ lower::LoweredFunc annotated_affine(int64_t rows, int64_t cols, lower::ForKind o
 }  // namespace
 
 TEST(CodegenC, AnnotatedLoopsCompileAndComputeTheSame) {
-  // Parallel outer, vectorized inner: annotations change speed, not results.
+  // Parallel outer, vectorized inner: annotations change speed, not results. 80
+  // lanes: a loop (64 or fewer are one vector statement).
   lower::LoweredFunc f =
-      annotated_affine(16, 32, lower::ForKind::Parallel, lower::ForKind::Vectorized, "annotated");
+      annotated_affine(16, 80, lower::ForKind::Parallel, lower::ForKind::Vectorized, "annotated");
   std::string src = codegen::codegen_c({f});
   EXPECT_NE(src.find("#pragma omp parallel for"), std::string::npos);
   EXPECT_NE(src.find("vectorize(assume_safety)"), std::string::npos);
@@ -258,13 +259,14 @@ TEST(LowerState, AutoUnrollCountsAVectorizedLoopAsOneStep) {
 }
 
 TEST(CodegenC, LongUnrolledRegionsKeepTheirVectorizedLoopsLoops) {
-  // 64 rows unrolled around a 32-wide vectorized row: 64 auto_unroll steps, but
-  // 2048 statements once clang's full unroller also unrolls the vectorized row,
+  // 64 rows unrolled around a 96-wide vectorized row (a loop: 64 lanes or fewer
+  // are one vector statement): 64 auto_unroll steps, but 6144 statements once
+  // clang's full unroller also unrolls the vectorized row,
   // which LLVM's loop analyses take minutes over. The row must stay a loop there,
-  // and in a short region (4 rows, 128 statements) be left to the unroller.
+  // and in a short region (4 rows, 384 statements) be left to the unroller.
   auto program = [](int64_t rows) {
-    Tensor a = placeholder({1024, 32}, "A");
-    Tensor b = compute({1024, 32}, [&](const std::vector<Expr>& i) { return a(i[0], i[1]) * 2.0f + 1.0f; }, "B",
+    Tensor a = placeholder({1024, 96}, "A");
+    Tensor b = compute({1024, 96}, [&](const std::vector<Expr>& i) { return a(i[0], i[1]) * 2.0f + 1.0f; }, "B",
                        "affine");
     schedule::HandSchedule h(ComputeDAG({a}, {b}));
     h.split2("B", "B_i0", rows);
@@ -281,7 +283,7 @@ TEST(CodegenC, LongUnrolledRegionsKeepTheirVectorizedLoopsLoops) {
   EXPECT_EQ(short_src.find("unroll(disable)"), std::string::npos) << short_src;
 
   runtime::Kernel k = runtime::Module::from_source(long_src).get("rows64");
-  NDArray in({1024, 32}), out({1024, 32});
+  NDArray in({1024, 96}), out({1024, 96});
   for (int64_t j = 0; j < in.size(); ++j) in[j] = static_cast<float>(j % 97);
   k.run(std::vector<NDArray*>{&in, &out});
   for (int64_t j = 0; j < out.size(); ++j) ASSERT_FLOAT_EQ(out[j], 2.0f * (j % 97) + 1.0f) << j;

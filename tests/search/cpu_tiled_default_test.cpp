@@ -93,6 +93,27 @@ TEST(CpuTiledDefault, TheRowsGoAlongTheAxisThatGivesTheMost) {
   expect_matches_reference(conv);
 }
 
+TEST(CpuTiledDefault, RowsThatNoDivisorMakesFewComeFromAWholeImageRow) {
+  // NHWC, 16 output channels innermost: one vector a row, at most 8 rows of
+  // accumulators, and 13 has no divisor from 2 to 8. One row would use each weight
+  // vector once: the rows take a whole image row of 13 instead, within 24
+  // accumulators with 16-lane vectors (with 8 lanes, within 12: one row stays).
+  ops::OpInstance conv =
+      ops::build_op("conv2d", ops::OpParams::parse("n=1,c=32,h=13,w=13,o=16,kernel=1,pad=0,layout=NHWC"));
+  search::SearchTask task{conv.dag, Target::cpu()};
+  std::optional<schedule::State> state = search::cpu_tiled_default_state(task);
+  ASSERT_TRUE(state.has_value());
+  std::vector<int64_t> tiles = innermost_tiles(*state);
+  ASSERT_GE(tiles.size(), 4u);
+  std::vector<int64_t> spatial(tiles.begin(), tiles.begin() + 4);
+  std::sort(spatial.begin(), spatial.end());
+  const int64_t lanes = task.hardware().vector_lanes;
+  std::vector<int64_t> expected = {1, 1, lanes >= 16 ? 13 : 1, std::min<int64_t>(16, lanes)};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(spatial, expected);
+  expect_matches_reference(conv);
+}
+
 TEST(CpuTiledDefault, ATaskWithoutAReductionHasNone) {
   ops::OpInstance relu = ops::build_op("relu", ops::OpParams::parse("shape=1x8x8x8"));
   EXPECT_FALSE(search::cpu_tiled_default_state(search::SearchTask{relu.dag, Target::cpu()}).has_value());
