@@ -104,10 +104,11 @@ int main(int argc, char** argv) {
     config.output = out_dir + "/" + name + ".so";
     bcd::package::PackageSummary summary = bcd::api::compile_network(config);
     std::vector<std::string> warnings;
-    bcd::graph::Graph graph = config.model.load();
-    bcd::executor::Network net =
-        bcd::executor::Network::build(graph, bcd::api::load_records_file(config.records, &warnings),
-                                      {.target = bcd::search::resolve_target(config.target)});
+    const bcd::Target target = bcd::search::resolve_target(config.target);
+    const std::vector<bcd::tuning::Record> records = bcd::api::load_records_file(config.records, &warnings);
+    const bcd::api::ModelSpec::Loaded loaded = config.model.load_for(target, records);
+    const bcd::graph::Graph& graph = loaded.graph();
+    bcd::executor::Network net = bcd::executor::Network::build(graph, records, {.target = target});
 
     // Fresh processes: load, first run, steady latency alone, peak RSS.
     std::vector<double> load, first, alone, rss, mapped;

@@ -46,19 +46,19 @@ package::PackageSummary compile_network(const CompileConfig& config) {
   Target target = search::resolve_target(config.target);
   std::vector<std::string> warnings;
   std::vector<tuning::Record> records = load_records_file(config.records, &warnings);
-  graph::Graph graph = config.model.load();
+  const ModelSpec::Loaded loaded = config.model.load_for(target, records);
   package::PackageOptions options{
       .target = target,
       .jobs = config.jobs,
       .model = config.model.model,
       .model_hash = is_onnx(config.model.model) ? file_hash(config.model.model)
-                                                : stable_hash_hex(config.model.identity().dump()),
+                                                : stable_hash_hex(loaded.spec.identity().dump()),
       .records_hash = config.records.empty() ? ""
                       : file_hash(std::filesystem::is_directory(config.records)
                                       ? tuning::RunDir{config.records}.records()
                                       : config.records),
   };
-  package::PackageSummary summary = package::write_package(graph, records, config.output, options);
+  package::PackageSummary summary = package::write_package(loaded.graph(), records, config.output, options);
   summary.warnings.insert(summary.warnings.begin(), warnings.begin(), warnings.end());
   return summary;
 }

@@ -196,16 +196,19 @@ TuneResult tune_network(const TuneConfig& c, TuneObserver* observer) {
   check_config(c);
   Target target = configured_target(c);
   search::require_device(target);
-  graph::Graph graph = c.model.load();
-  graph::TaskSet task_set = graph::extract_tasks(graph);
+  RunFiles files = run_files(c, c.strategy, c.model.model);
+  // A resumed run stays in the layout it was tuned in: "auto" decides by its records.
+  std::vector<tuning::Record> earlier;
+  if (c.resume && std::filesystem::exists(files.records)) earlier = tuning::load_records(files.records);
+  const ModelSpec::Loaded loaded = c.model.load_for(target, earlier);
+  graph::TaskSet task_set = graph::extract_tasks(loaded.graph());
 
   std::shared_ptr<costmodel::CostModel> model = costmodel::make_cost_model(c.cost_model, c.seed);
   std::vector<tuning::ScheduledTask> tasks = tuning::make_scheduled_tasks(task_set, model, task_options(c, target, observer));
   if (tasks.empty()) fail("model {} has no task to tune", c.model.model);
 
-  RunFiles files = run_files(c, c.strategy, c.model.model);
   nlohmann::json id = identity(c, target, c.strategy);
-  id["model"] = c.model.identity();
+  id["model"] = loaded.spec.identity();
   id["include_simple_tasks"] = c.include_simple_tasks;
   if (c.strategy == "diffusion") {
     id["group_type"] = diffusion::group_type_name(c.diffusion.group_type);
@@ -215,6 +218,7 @@ TuneResult tune_network(const TuneConfig& c, TuneObserver* observer) {
 
   TuneStart start;
   start.what = c.model.model;
+  // The flags as given: with "auto", `bcd run` decides the same from the records.
   start.model_flags = c.model.flags();
   start.strategy = c.strategy;
   start.target = target;

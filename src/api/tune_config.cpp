@@ -2,22 +2,42 @@
 
 #include <fmt/ranges.h>
 
+#include <set>
+
 #include "graph/convert_layout.h"
+#include "graph/tasks.h"
 #include "search/target.h"
 #include "support/error.h"
 
 namespace bcd::api {
 
-graph::Graph ModelSpec::load() const {
-  graph::Graph written = load_as_written();
-  std::optional<graph::Graph> converted = convert_layout(written);
-  return converted ? std::move(*converted) : std::move(written);
+namespace {
+
+// How many of `graph`'s tasks `records` hold a record of.
+int tasks_with_records(const graph::Graph& graph, const std::vector<tuning::Record>& records) {
+  std::set<std::string> keys;
+  for (const tuning::Record& r : records) keys.insert(r.workload_key);
+  int n = 0;
+  for (const graph::Task& t : graph::extract_tasks(graph).tasks) n += keys.count(t.workload_key) ? 1 : 0;
+  return n;
 }
 
-std::optional<graph::Graph> ModelSpec::convert_layout(const graph::Graph& written) const {
-  if (layout == "keep") return std::nullopt;
-  if (layout != "NHWC") fail("unknown layout '{}' (keep or NHWC)", layout);
-  return graph::convert_to_nhwc(written);
+}  // namespace
+
+ModelSpec::Loaded ModelSpec::load_for(const Target& target, const std::vector<tuning::Record>& records) const {
+  if (layout != "auto" && layout != "keep" && layout != "NHWC")
+    fail("unknown layout '{}' (auto, keep or NHWC)", layout);
+  Loaded m{*this, load_as_written(), std::nullopt};
+  if (layout == "auto")
+    m.spec.layout = target.is_gpu() || !graph::has_nchw_image_operators(m.written) ? "keep" : "NHWC";
+  if (m.spec.layout == "keep") return m;
+  m.converted = graph::convert_to_nhwc(m.written);
+  if (layout == "auto" && !records.empty() &&
+      tasks_with_records(m.written, records) > tasks_with_records(*m.converted, records)) {
+    m.spec.layout = "keep";
+    m.converted.reset();
+  }
+  return m;
 }
 
 graph::Graph ModelSpec::load_as_written() const {
@@ -52,7 +72,7 @@ std::string ModelSpec::flags() const {
                                     {"--weight-seed", static_cast<int64_t>(zoo.seed)}})
     if (value != 0) out += fmt::format(" {} {}", flag, value);
   for (const auto& [name, dims] : input_shapes) out += fmt::format(" --input-shape {}={}", name, fmt::join(dims, "x"));
-  if (layout != "keep") out += " --layout " + layout;
+  if (layout != "auto") out += " --layout " + layout;
   return out;
 }
 
@@ -63,6 +83,7 @@ nlohmann::json ModelSpec::identity() const {
                        {"bert_seq_len", zoo.bert_seq_len},
                        {"weight_seed", zoo.seed}};
   if (!input_shapes.empty()) id["input_shapes"] = input_shapes;
+  if (layout == "auto") fail("internal error: the model's layout is not decided yet (ModelSpec::load_for)");
   if (layout != "keep") id["layout"] = layout;  // absent in runs from before the option
   return id;
 }

@@ -15,6 +15,7 @@
 #include "graph/graph.h"
 #include "search/search_options.h"
 #include "target/target.h"
+#include "tuning/records.h"
 #include "tuning/task_measurer.h"
 
 namespace bcd::api {
@@ -25,21 +26,33 @@ struct ModelSpec {
   frontends::ZooOptions zoo;  // zoo models only
   // .onnx models only: shapes of inputs with dynamic dimensions (--input-shape).
   frontends::InputShapes input_shapes;
-  // "keep" (the model's own) or "NHWC": its NCHW image operators converted to NHWC
-  // (graph/convert_layout.h), where tuned convolutions run faster on CPUs.
-  std::string layout = "keep";
+  // "auto" (the default), "keep" (the model's own) or "NHWC": its NCHW image
+  // operators converted to NHWC (graph/convert_layout.h), where convolutions run
+  // faster on CPUs, tuned or not. load_for decides "auto".
+  std::string layout = "auto";
 
-  // Fails on options that do not apply to the model (--image-size with an .onnx
-  // file, --input-shape with a zoo model).
-  graph::Graph load() const;
-  // The model before the layout conversion.
+  // The model built for `target`, in the layout this spec asks for. "auto" converts
+  // to NHWC, but keeps the model as written for a GPU target, for a model without
+  // NCHW image operators, and for `records` tuned on the model as written (more of
+  // its tasks than of the converted model's have a record: records from before
+  // "auto" was the default). Fails on options that do not apply to the model
+  // (--image-size with an .onnx file, --input-shape with a zoo model).
+  struct Loaded;
+  Loaded load_for(const Target& target, const std::vector<tuning::Record>& records = {}) const;
+  // The model before any layout conversion.
   graph::Graph load_as_written() const;
-  // `written` in the asked layout; nullopt for "keep". Fails on an unknown layout.
-  std::optional<graph::Graph> convert_layout(const graph::Graph& written) const;
   // The command-line flags that build the same model ("--model x --layout NHWC").
   std::string flags() const;
-  // What a run records about its model (run.json).
+  // What a run records about its model (run.json); the layout decided (not "auto").
   nlohmann::json identity() const;
+};
+
+struct ModelSpec::Loaded {
+  ModelSpec spec;  // layout "keep" or "NHWC"
+  graph::Graph written;
+  std::optional<graph::Graph> converted;  // present when spec.layout is "NHWC"
+
+  const graph::Graph& graph() const { return converted ? *converted : written; }
 };
 
 // One operator of the registry (`bcd op --list`) with its parameters ("m=128,k=768").

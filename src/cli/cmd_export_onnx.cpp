@@ -20,7 +20,9 @@ struct ExportOnnxOptions {
 };
 
 int run_export_onnx(const ExportOnnxOptions& o) {
-  graph::Graph g = o.model.load();
+  // As written unless a layout is asked for: "auto" is about the programs bcd
+  // builds, and another runtime chooses its own.
+  graph::Graph g = o.model.layout == "auto" ? o.model.load_as_written() : o.model.load_for(Target::cpu()).graph();
   frontends::export_onnx(g, o.out);
   int64_t weights = 0;
   std::string inputs;

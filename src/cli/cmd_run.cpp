@@ -104,9 +104,9 @@ int run_network(const RunOptions& o) {
   std::vector<tuning::Record> records = api::load_records_file(o.records, &warnings);
   for (const auto& w : warnings) fmt::print(stderr, "bcd: warning: {}\n", w);
   // Verified against the model as written: a layout conversion is checked too.
-  const graph::Graph written = o.model.load_as_written();
-  const std::optional<graph::Graph> converted = o.model.convert_layout(written);
-  const graph::Graph& graph = converted ? *converted : written;
+  const api::ModelSpec::Loaded loaded = o.model.load_for(target, records);
+  const graph::Graph& written = loaded.written;
+  const graph::Graph& graph = loaded.graph();
   // The user's files are checked before anything is built.
   std::vector<NDArray> inputs = read_inputs(o.inputs, graph_tensors(graph, graph.inputs()), o.seed);
   std::vector<std::string> output_names;
@@ -122,7 +122,8 @@ int run_network(const RunOptions& o) {
   const int tuned = kernels.tuned_count();
   const std::string in_place =
       net.concats_in_place() ? fmt::format(", {} concatenations done in place", net.concats_in_place()) : "";
-  fmt::print("model        {} ({} steps{}, target {})\n", o.model.model, net.num_steps(), in_place, o.target);
+  fmt::print("model        {} ({}{} steps{}, target {})\n", o.model.model, loaded.converted ? "in NHWC, " : "",
+             net.num_steps(), in_place, o.target);
   if (o.verbose) fmt::print("target       {}\n              {}\n", target.str(), search::describe_target(target));
   fmt::print("tasks        {} total: {} tuned from records, {} default schedules{}\n", total, tuned, total - tuned,
              o.records.empty() ? " (no --records)" : "");
@@ -188,7 +189,7 @@ int run_package(const RunOptions& o) {
   }
   std::optional<graph::Graph> graph;
   if (o.model_given) {
-    graph = o.model.load();
+    graph = o.model.load_as_written();  // the same function in any layout
     const std::vector<TensorSpec> want = graph_tensors(*graph, graph->inputs());
     for (size_t i = 0; i < want.size() && i < in.size(); ++i)
       if (want[i].shape != in[i].shape)

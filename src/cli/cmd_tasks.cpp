@@ -21,7 +21,8 @@ struct TasksOptions {
 int run_tasks(const TasksOptions& o) {
   Target target = search::resolve_target(o.target);
   diffusion::GroupType group = diffusion::parse_group_type(o.group_type);
-  graph::Graph g = o.model.load();
+  const api::ModelSpec::Loaded loaded = o.model.load_for(target);
+  const graph::Graph& g = loaded.graph();
   graph::TaskSet set = graph::extract_tasks(g);
 
   // The clusters the diffusion strategy would form over the tuned tasks.

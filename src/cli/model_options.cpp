@@ -12,8 +12,9 @@ void add_model_options(CLI::App* cmd, api::ModelSpec& o) {
   cmd->add_option("--weight-seed", o.zoo.seed, "seed of the zoo's random weights");
   cmd->add_option("--bert-seq-len", o.zoo.bert_seq_len, "bert: tokens (default 128)")->check(positive);
   cmd->add_option("--layout", o.layout,
-                  "keep (the model's) or NHWC: run its NCHW convolutions and pools in NHWC, with transposes at "
-                  "the edges (faster tuned programs on CPUs)")
+                  "auto, keep (the model's) or NHWC: run its NCHW convolutions and pools in NHWC, with transposes "
+                  "at the edges (faster on CPUs); auto: NHWC on CPUs unless --records were tuned on the model as "
+                  "written")
       ->capture_default_str();
   cmd->add_option_function<std::vector<std::string>>(
          "--input-shape",

@@ -154,6 +154,18 @@ class NhwcConverter {
 
 }  // namespace
 
+bool has_nchw_image_operators(const Graph& g) {
+  return std::any_of(g.nodes().begin(), g.nodes().end(), [](const Node& n) {
+    switch (n.op) {
+      case OpType::Conv2D: return n.attrs.conv.layout == ops::Layout::NCHW;
+      case OpType::MaxPool2D:
+      case OpType::AvgPool2D: return n.attrs.pool.layout == ops::Layout::NCHW;
+      case OpType::GlobalAvgPool2D: return n.attrs.layout == ops::Layout::NCHW;
+      default: return false;
+    }
+  });
+}
+
 Graph convert_to_nhwc(const Graph& g) { return NhwcConverter(g).run(); }
 
 }  // namespace bcd::graph

@@ -19,4 +19,7 @@ namespace bcd::graph {
 // reshape, softmax, ...) reads its input in the original layout.
 Graph convert_to_nhwc(const Graph& g);
 
+// Whether `g` has an NCHW image operator (conv2d, pool) for convert_to_nhwc to convert.
+bool has_nchw_image_operators(const Graph& g);
+
 }  // namespace bcd::graph

@@ -206,7 +206,7 @@ TEST(TuneCommand, BadInputGivesOneLineErrors) {
   expect_one_line_error(run_bcd({"tune", "--population", "0", "--log-dir", run}), "--population: 0 is not positive");
   expect_one_line_error(run_bcd({"tune", "--bogus", "--log-dir", run}), "--bogus");
   expect_one_line_error(run_bcd({"tune", "--resume", "--log-dir", run}), "is not a tuning run directory");
-  expect_one_line_error(run_bcd({"tune", "--layout", "NCHWc", "--log-dir", run}), "unknown layout 'NCHWc' (keep or NHWC)");
+  expect_one_line_error(run_bcd({"tune", "--layout", "NCHWc", "--log-dir", run}), "unknown layout 'NCHWc' (auto, keep or NHWC)");
   // A finished run refuses a fresh start and a resume with other settings.
   // One trial per task: under a loaded CI machine a single candidate may time out and
   // leave its task without a valid measurement (exit 1). What matters here is that
