@@ -60,18 +60,26 @@ std::vector<int64_t> innermost_tiles(const schedule::State& state) {
   return tiles;
 }
 
+std::vector<int64_t> sorted(std::vector<int64_t> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// The innermost tiles of a conv's four spatial axes in the default, sorted.
+std::vector<int64_t> sorted_spatial_tiles(const ops::OpInstance& conv) {
+  std::optional<schedule::State> state = search::cpu_tiled_default_state(search::SearchTask{conv.dag, Target::cpu()});
+  if (!state) return {};
+  std::vector<int64_t> tiles = innermost_tiles(*state);
+  if (tiles.size() < 4) return tiles;
+  return sorted({tiles.begin(), tiles.begin() + 4});
+}
+
 TEST(CpuTiledDefault, FewColumnsPutTheLanesOnTheChannelsAndRowsOnTwoAxes) {
   // 21 output columns give less than half a vector (7 lanes): the lanes go along the
   // 32 output channels (16), and the rows along the columns and the rows of the
   // image, 3x3 (the largest product of divisors within 12; 7 alone gives fewer).
   ops::OpInstance conv = ops::build_op("conv2d", ops::OpParams::parse("n=1,c=4,h=21,w=21,o=32,kernel=3,pad=1"));
-  std::optional<schedule::State> state = search::cpu_tiled_default_state(search::SearchTask{conv.dag, Target::cpu()});
-  ASSERT_TRUE(state.has_value());
-  std::vector<int64_t> tiles = innermost_tiles(*state);
-  ASSERT_GE(tiles.size(), 4u);
-  std::vector<int64_t> spatial(tiles.begin(), tiles.begin() + 4);
-  std::sort(spatial.begin(), spatial.end());
-  EXPECT_EQ(spatial, (std::vector<int64_t>{1, 3, 3, 16}));
+  EXPECT_EQ(sorted_spatial_tiles(conv), (std::vector<int64_t>{1, 3, 3, 16}));
   expect_matches_reference(conv);
 }
 
@@ -80,16 +88,8 @@ TEST(CpuTiledDefault, TheRowsGoAlongTheAxisThatGivesTheMost) {
   // the 16 output channels, not a divisor of the 55 image rows (5), though those are
   // more (the widest axis gave 1 row of 11 lanes: 21 GFLOP/s in squeezenet_v1.1).
   ops::OpInstance conv = ops::build_op("conv2d", ops::OpParams::parse("n=1,c=8,h=55,w=55,o=16,kernel=1,pad=0"));
-  search::SearchTask task{conv.dag, Target::cpu()};
-  std::optional<schedule::State> state = search::cpu_tiled_default_state(task);
-  ASSERT_TRUE(state.has_value());
-  std::vector<int64_t> tiles = innermost_tiles(*state);
-  ASSERT_GE(tiles.size(), 4u);
-  std::vector<int64_t> spatial(tiles.begin(), tiles.begin() + 4);
-  std::sort(spatial.begin(), spatial.end());
-  std::vector<int64_t> expected = {1, 1, 8, task.hardware().vector_lanes >= 11 ? 11 : 5};
-  std::sort(expected.begin(), expected.end());
-  EXPECT_EQ(spatial, expected);
+  const int64_t lanes = search::SearchTask{conv.dag, Target::cpu()}.hardware().vector_lanes;
+  EXPECT_EQ(sorted_spatial_tiles(conv), sorted({1, 1, 8, lanes >= 11 ? 11 : 5}));
   expect_matches_reference(conv);
 }
 
@@ -100,17 +100,8 @@ TEST(CpuTiledDefault, RowsThatNoDivisorMakesFewComeFromAWholeImageRow) {
   // accumulators with 16-lane vectors (with 8 lanes, within 12: one row stays).
   ops::OpInstance conv =
       ops::build_op("conv2d", ops::OpParams::parse("n=1,c=32,h=13,w=13,o=16,kernel=1,pad=0,layout=NHWC"));
-  search::SearchTask task{conv.dag, Target::cpu()};
-  std::optional<schedule::State> state = search::cpu_tiled_default_state(task);
-  ASSERT_TRUE(state.has_value());
-  std::vector<int64_t> tiles = innermost_tiles(*state);
-  ASSERT_GE(tiles.size(), 4u);
-  std::vector<int64_t> spatial(tiles.begin(), tiles.begin() + 4);
-  std::sort(spatial.begin(), spatial.end());
-  const int64_t lanes = task.hardware().vector_lanes;
-  std::vector<int64_t> expected = {1, 1, lanes >= 16 ? 13 : 1, std::min<int64_t>(16, lanes)};
-  std::sort(expected.begin(), expected.end());
-  EXPECT_EQ(spatial, expected);
+  const int64_t lanes = search::SearchTask{conv.dag, Target::cpu()}.hardware().vector_lanes;
+  EXPECT_EQ(sorted_spatial_tiles(conv), sorted({1, 1, lanes >= 16 ? 13 : 1, std::min<int64_t>(16, lanes)}));
   expect_matches_reference(conv);
 }
 
