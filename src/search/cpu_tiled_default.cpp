@@ -45,7 +45,33 @@ bool reused_along(const ir::OpNode& op, int a) {
 struct TilePlan {
   int vector_axis = -1, register_axis = -1, second_register_axis = -1;
   int64_t vector_tile = 1, register_tile = 1, second_register_tile = 1;
+  int whole_axis = -1;  // iterated whole inside each parallel iteration (level 1)
 };
+
+// Where one vector's block of weights is large (a 3x3 conv 512->512: 295 KB for 16
+// output channels), the one spatial axis the registers do not cover runs whole
+// inside each parallel iteration, so that a thread reads a block's weights once,
+// not once per position of that axis (resnet-18's 7x7 convs streamed all 9.4 MB of
+// their weights 3.5 times per thread). Only while the parallel loop keeps 8
+// iterations a core.
+void choose_whole_axis(const ir::OpNode& op, int64_t cores, TilePlan& p) {
+  int64_t reduce = 1;
+  for (const auto& r : op.reduce_axes) reduce *= r.extent;
+  if (p.vector_axis < 0 || reduce * p.vector_tile * 4 <= 64 * 1024) return;
+  int candidate = -1;
+  int64_t parallel = 1;
+  for (int a = 0; a < static_cast<int>(op.axes.size()); ++a) {
+    const int64_t e = op.axes[a].extent;
+    if (a == p.vector_axis) parallel *= e / p.vector_tile;
+    else if (a == p.register_axis) parallel *= e / p.register_tile;
+    else if (a == p.second_register_axis) parallel *= e / p.second_register_tile;
+    else if (e > 1) {
+      if (candidate >= 0) return;  // two such axes: which to keep parallel is not clear
+      candidate = a;
+    }
+  }
+  if (candidate >= 0 && parallel >= 8 * cores) p.whole_axis = candidate;
+}
 
 // With the lanes across, the rows: a tile of the last axis times, where its
 // divisors give few (111 columns: 3), a tile of a second spatial axis, the largest
@@ -67,7 +93,7 @@ void choose_rows(const ir::OpNode& op, int last, TilePlan& p) {
   }
 }
 
-TilePlan plan_tiles(const ir::OpNode& op, int64_t lanes) {
+TilePlan plan_tiles(const ir::OpNode& op, int64_t lanes, int64_t cores) {
   const int spatial = static_cast<int>(op.axes.size());
   TilePlan p;
   if (spatial == 0) return p;
@@ -120,6 +146,7 @@ TilePlan plan_tiles(const ir::OpNode& op, int64_t lanes) {
     if (across >= 0) {
       TilePlan q{.vector_axis = across, .register_axis = last, .vector_tile = across_lanes};
       choose_rows(op, last, q);
+      choose_whole_axis(op, cores, q);
       return q;
     }
   }
@@ -127,6 +154,7 @@ TilePlan plan_tiles(const ir::OpNode& op, int64_t lanes) {
   p.vector_tile = last_lanes;
   p.register_axis = rows;
   if (rows >= 0) p.register_tile = rows_tile;
+  choose_whole_axis(op, cores, p);
   return p;
 }
 
@@ -134,17 +162,19 @@ TilePlan plan_tiles(const ir::OpNode& op, int64_t lanes) {
 // rules above; nullopt when a split is not of the multi-level tiling's form.
 std::optional<State> fill_by_rule(const SearchTask& task, const State& sketch) {
   const int64_t lanes = std::max<int64_t>(1, task.hardware().vector_lanes);
+  const int64_t cores = std::max<int64_t>(1, task.hardware().num_cores);
   try {
     return replay_filling_splits(task, sketch, [&](const State& s, const schedule::Step& step) {
       const Stage& st = s.stage(step.stage_id);
       const int axis = st.iters[step.iter_id].node;  // a root axis: the tiling splits each once
       if (axis >= st.num_root_axes()) fail("not a split of the multi-level tiling");
-      const TilePlan plan = plan_tiles(*st.op, lanes);
+      const TilePlan plan = plan_tiles(*st.op, lanes, cores);
       std::vector<int64_t> lengths(step.lengths.size(), 1);
       if (axis >= st.num_spatial_axes()) lengths.back() = largest_divisor_at_most(step.extent, 16);
       if (axis == plan.vector_axis) lengths.back() = plan.vector_tile;
       if (axis == plan.register_axis) lengths.back() = plan.register_tile;
       if (axis == plan.second_register_axis) lengths.back() = plan.second_register_tile;
+      if (axis == plan.whole_axis) lengths.front() = step.extent;
       return lengths;
     });
   } catch (const Error&) {
@@ -188,7 +218,7 @@ std::optional<State> cpu_tiled_default_state(const SearchTask& task) {
       InnerTileAxes inner;
       const int64_t lanes = std::max<int64_t>(1, task.hardware().vector_lanes);
       for (const auto& [stage, axis] : inner_tile_axes(*filled)) {
-        const int planned = plan_tiles(*filled->stage(stage).op, lanes).vector_axis;
+        const int planned = plan_tiles(*filled->stage(stage).op, lanes, 1).vector_axis;
         inner[stage] = planned >= 0 ? planned : axis;
       }
       return annotate_tiled(task, options, std::move(*filled), rng, &inner);

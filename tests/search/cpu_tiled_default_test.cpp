@@ -105,6 +105,31 @@ TEST(CpuTiledDefault, RowsThatNoDivisorMakesFewComeFromAWholeImageRow) {
   expect_matches_reference(conv);
 }
 
+TEST(CpuTiledDefault, LargeWeightBlocksKeepTheOtherImageAxisInsideAParallelIteration) {
+  // 512 x 3 x 3 inputs per output channel: 295 KB of weights per 16-lane block. The
+  // rows take the 7 image rows, the lanes the channels; the 7 columns run whole
+  // inside each parallel iteration (the first of their split's lengths), so a block
+  // of weights is read once per thread, not once per column. A 64-channel conv's
+  // 37 KB blocks leave the columns parallel.
+  // The first length of every multi-level split of an image axis (extent `side`).
+  auto outer_image_tiles = [](const std::string& params, int64_t side) {
+    ops::OpInstance conv = ops::build_op("conv2d", ops::OpParams::parse(params));
+    std::optional<schedule::State> state = search::cpu_tiled_default_state(search::SearchTask{conv.dag, Target::cpu()});
+    std::vector<int64_t> firsts;
+    for (const auto& step : state->history())
+      if (step.kind == schedule::StepKind::Split && step.lengths.size() >= 3 && step.extent == side)
+        firsts.push_back(step.lengths.front());
+    expect_matches_reference(conv);
+    return sorted(firsts);
+  };
+  const std::vector<int64_t> big = outer_image_tiles("n=1,c=512,h=7,w=7,o=512,kernel=3,pad=1,layout=NHWC", 7);
+  EXPECT_TRUE(std::count(big.begin(), big.end(), 7) >= 1) << ::testing::PrintToString(big);
+  const std::vector<int64_t> small = outer_image_tiles("n=1,c=64,h=56,w=56,o=64,kernel=3,pad=1,layout=NHWC", 56);
+  EXPECT_FALSE(small.empty());
+  EXPECT_TRUE(std::all_of(small.begin(), small.end(), [](int64_t t) { return t == 1; }))
+      << ::testing::PrintToString(small);
+}
+
 TEST(CpuTiledDefault, ATaskWithoutAReductionHasNone) {
   ops::OpInstance relu = ops::build_op("relu", ops::OpParams::parse("shape=1x8x8x8"));
   EXPECT_FALSE(search::cpu_tiled_default_state(search::SearchTask{relu.dag, Target::cpu()}).has_value());
