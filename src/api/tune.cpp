@@ -197,9 +197,11 @@ TuneResult tune_network(const TuneConfig& c, TuneObserver* observer) {
   Target target = configured_target(c);
   search::require_device(target);
   RunFiles files = run_files(c, c.strategy, c.model.model);
-  // A resumed run stays in the layout it was tuned in: "auto" decides by its records.
+  // A resumed run stays in the layout it was tuned in: "auto" decides by its records
+  // (an explicit layout needs none).
   std::vector<tuning::Record> earlier;
-  if (c.resume && std::filesystem::exists(files.records)) earlier = tuning::load_records(files.records);
+  if (c.resume && c.model.layout == "auto" && std::filesystem::exists(files.records))
+    earlier = tuning::load_records(files.records);
   const ModelSpec::Loaded loaded = c.model.load_for(target, earlier);
   graph::TaskSet task_set = graph::extract_tasks(loaded.graph());
 

@@ -217,8 +217,9 @@ std::optional<State> cpu_tiled_default_state(const SearchTask& task) {
       // moves it there when every read allows).
       InnerTileAxes inner;
       const int64_t lanes = std::max<int64_t>(1, task.hardware().vector_lanes);
+      const int64_t cores = std::max<int64_t>(1, task.hardware().num_cores);
       for (const auto& [stage, axis] : inner_tile_axes(*filled)) {
-        const int planned = plan_tiles(*filled->stage(stage).op, lanes, 1).vector_axis;
+        const int planned = plan_tiles(*filled->stage(stage).op, lanes, cores).vector_axis;
         inner[stage] = planned >= 0 ? planned : axis;
       }
       return annotate_tiled(task, options, std::move(*filled), rng, &inner);
