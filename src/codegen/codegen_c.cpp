@@ -146,8 +146,15 @@ class FunctionPrinter : detail::ExprPrinter {
     std::string params;
     for (size_t i = 0; i < f.params.size(); ++i) {
       const auto& p = f.params[i];
-      check_size(p->shape, p->name);
-      shapes_[p.get()] = p->shape;
+      const bool slice = i + 1 == f.params.size() && !f.output_array_shape.empty();
+      if (slice) {
+        BCD_CHECK(f.output_array_shape.size() == p->shape.size() &&
+                      std::ranges::equal(p->shape, f.output_array_shape, std::less_equal<>()),
+                  "{}: output of shape {} is not a slice of an array of shape {}", f.name, shape_string(p->shape),
+                  shape_string(f.output_array_shape));
+      }
+      shapes_[p.get()] = slice ? f.output_array_shape : p->shape;
+      check_size(shapes_[p.get()], p->name);
       std::string name = buffer_name(p.get());
       params += fmt::format("{}float* restrict {}", i ? ", " : "", name);
       in_scope_.push_back({"float* restrict", name});

@@ -179,6 +179,7 @@ class KernelPrinter : detail::ExprPrinter {
                 std::string kernel, const LaunchShape& shape, bool vector_access)
       : kernel_(std::move(kernel)), shape_(shape), auto_sync_(!shape.has_sync && shape.threads() > 1),
         vector_access_(vector_access) {
+    if (!f.output_array_shape.empty()) fail("{}: CUDA kernels write whole output arrays, not slices", f.name);
     for (const auto& p : f.params) add_param(p.get(), p->shape);
     for (const auto* a : intermediates) add_param(a->buffer.get(), a->alloc_shape);
   }

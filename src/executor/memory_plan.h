@@ -17,8 +17,9 @@ namespace bcd::executor {
 
 // One value to place: written by step `def`, last read by step `last_use`
 // (last_use >= def; last_use == def for a value nobody reads). A value may instead
-// live inside another one, `alias_offset` bytes into it (an input of a
-// concatenation written straight into its slice of the result): it takes no buffer,
+// live inside another one, from `alias_offset` bytes into it (an input of a
+// concatenation written straight into its slice of the result, contiguous or
+// strided): it takes no buffer,
 // and the value it lives in must be live from this value's def to its last use.
 struct ValueLifetime {
   int64_t bytes = 0;

@@ -15,12 +15,14 @@ Network Network::build(const graph::Graph& graph, const std::vector<tuning::Reco
                        const NetworkOptions& options) {
   Network net;
   NetworkPlan plan = plan_network(graph, {.concat_in_place = !options.target.is_gpu()});
-  net.kernels_ = build_task_kernels(plan.tasks.tasks, records, {.target = options.target, .jobs = options.jobs});
+  net.kernels_ = build_task_kernels(plan.tasks.tasks, records, {.target = options.target, .jobs = options.jobs},
+                                    plan.slice_writers);
   // The kernels' heap buffers in one scratch, as in a compiled package: a run
   // allocates nothing (codegen/kernel_scratch.h).
   const int64_t threads = std::max(1u, std::thread::hardware_concurrency());
   int64_t scratch_bytes = 0;
-  for (const TaskKernel& k : net.kernels_.kernels) scratch_bytes = std::max(scratch_bytes, k.scratch.bytes(threads));
+  for (const auto* list : {&net.kernels_.kernels, &net.kernels_.slice_writers})
+    for (const TaskKernel& k : *list) scratch_bytes = std::max(scratch_bytes, k.scratch.bytes(threads));
   if (scratch_bytes > 0) net.scratch_ = NDArray(std::vector<int64_t>{(scratch_bytes + 3) / 4});
   net.plan_ = plan.memory;
   for (int64_t bytes : net.plan_.buffer_bytes)
@@ -49,8 +51,8 @@ Network Network::build(const graph::Graph& graph, const std::vector<tuning::Reco
   };
 
   for (const PlanStep& planned : plan.steps) {
-    Step step{.task = planned.task};
-    const std::vector<TaskKernel::Pack>& packs = net.kernels_.kernels[step.task].packs;
+    Step step{.task = planned.task, .slice_writer = planned.slice_writer};
+    const std::vector<TaskKernel::Pack>& packs = net.kernels_.kernel(step.task, step.slice_writer).packs;
     for (size_t a = 0; a + 1 < planned.args.size(); ++a) {
       const PlanArg& arg = planned.args[a];
       auto pack =
@@ -103,7 +105,7 @@ void Network::enqueue_kernels() const {
   for (const Step& step : steps_) {
     params.clear();
     for (const Arg& a : step.args) params.push_back(mirror_->device(resolve(a, stand_ins)));
-    kernels_.kernels[step.task].cuda_kernel->launch(params, stream_.get());
+    kernels_.kernel(step.task, step.slice_writer).cuda_kernel->launch(params, stream_.get());
   }
 }
 
@@ -163,7 +165,7 @@ std::vector<NDArray> Network::run(const std::vector<const NDArray*>& inputs, std
       p.kernel.run(std::vector<float*>{args[p.arg], p.rewritten.data()});
       args[p.arg] = p.rewritten.data();
     }
-    const TaskKernel& k = kernels_.kernels[step.task];
+    const TaskKernel& k = kernels_.kernel(step.task, step.slice_writer);
     if (k.scratch.empty()) {
       k.kernel.run(args);
     } else {

@@ -79,6 +79,7 @@ class Network {
   };
   struct Step {
     int task = -1;
+    int slice_writer = -1;    // TaskKernels::kernel's
     std::vector<Arg> args;    // the task DAG's inputs, then the output buffer
     std::vector<RunPack> packs;
   };

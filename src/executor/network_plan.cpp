@@ -11,16 +11,20 @@ namespace {
 // Whether subgraph `i` is a concatenation that can run in place (PlanOptions), and
 // if so makes each input value an alias of its slice of the result. `node_value`:
 // node id -> value; `readers`: value -> how many subgraph inputs and graph outputs
-// read it.
-bool alias_concat_inputs(const graph::Graph& graph, const graph::Subgraph& sg, int i,
+// read it; `in_place`: which subgraphs before `i` run no kernel. Where the slices are
+// strided (an axis with more than 1s before it), each input's step is given a slice
+// writer (`slice_writer_of`: value -> index into `slice_writers`).
+bool alias_concat_inputs(const graph::Graph& graph, const graph::TaskSet& set, int i,
                          const std::vector<int>& node_value, const std::vector<int>& readers,
-                         std::vector<ValueLifetime>& values) {
+                         const std::vector<bool>& in_place, std::vector<ValueLifetime>& values,
+                         std::vector<int>& slice_writer_of, std::vector<SliceWriter>& slice_writers) {
+  const graph::Subgraph& sg = set.subgraphs[i];
   if (sg.nodes.size() != 1 || graph.node(sg.nodes[0]).op != graph::OpType::Concat) return false;
   const graph::Node& concat = graph.node(sg.nodes[0]);
   const int64_t rank = static_cast<int64_t>(concat.shape.size());
   const int64_t axis = concat.attrs.axis < 0 ? concat.attrs.axis + rank : concat.attrs.axis;
-  for (int64_t d = 0; d < axis; ++d)
-    if (concat.shape[d] != 1) return false;
+  bool strided = false;
+  for (int64_t d = 0; d < axis; ++d) strided |= concat.shape[d] != 1;
   std::vector<int> inputs;
   for (int n : concat.inputs) {
     const int v = node_value[n];
@@ -28,14 +32,26 @@ bool alias_concat_inputs(const graph::Graph& graph, const graph::Subgraph& sg, i
     // already lives in another concatenation keeps the copy.
     if (v < 0 || readers[v] != 1 || values[v].alias_of >= 0) return false;
     if (std::find(inputs.begin(), inputs.end(), v) != inputs.end()) return false;
+    // A strided slice is written by its producer's kernel, in the shape the graph
+    // gives the value.
+    if (strided && (in_place[v] || set.tasks[set.subgraph_task[v]].dag->outputs()[0]->shape != graph.node(n).shape))
+      return false;
     inputs.push_back(v);
   }
+  int64_t inner = sizeof(float);  // bytes of one step along the axis
+  for (int64_t d = axis + 1; d < rank; ++d) inner *= concat.shape[d];
   int64_t offset = 0;
-  for (int v : inputs) {
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const int v = inputs[k];
     values[v].alias_of = i;
-    values[v].alias_offset = offset;
-    offset += values[v].bytes;
+    values[v].alias_offset = offset * inner;
+    offset += graph.node(concat.inputs[k]).shape[axis];
     values[i].def = std::min(values[i].def, values[v].def);
+    if (!strided) continue;
+    const SliceWriter writer{.task = set.subgraph_task[v], .array_shape = concat.shape};
+    auto it = std::find(slice_writers.begin(), slice_writers.end(), writer);
+    slice_writer_of[v] = static_cast<int>(it - slice_writers.begin());
+    if (it == slice_writers.end()) slice_writers.push_back(writer);
   }
   return true;
 }
@@ -72,9 +88,11 @@ NetworkPlan plan_network(const graph::Graph& graph, const PlanOptions& options) 
       ++readers[node_value[n]];
     }
   std::vector<bool> in_place(num_steps, false);
+  std::vector<int> slice_writer_of(num_steps, -1);
   if (options.concat_in_place) {
     for (int i = 0; i < num_steps; ++i) {
-      in_place[i] = alias_concat_inputs(graph, set.subgraphs[i], i, node_value, readers, values);
+      in_place[i] = alias_concat_inputs(graph, set, i, node_value, readers, in_place, values, slice_writer_of,
+                                        plan.slice_writers);
       plan.concats_in_place += in_place[i];
     }
   }
@@ -99,6 +117,7 @@ NetworkPlan plan_network(const graph::Graph& graph, const PlanOptions& options) 
               "subgraph {} does not match the arguments of its task", i);
     PlanStep& step = plan.steps.emplace_back();
     step.task = set.subgraph_task[i];
+    step.slice_writer = slice_writer_of[i];
     for (size_t a = 0; a < sg.inputs.size(); ++a) {
       BCD_CHECK(dag.inputs()[a]->shape == graph.node(sg.inputs[a]).shape, "argument {} of subgraph {} has shape {}",
                 a, i, shape_string(graph.node(sg.inputs[a]).shape));

@@ -29,14 +29,18 @@ constexpr const char* kTunedKernelName = "candidate";
 constexpr const char* kDefaultKernelName = "default_kernel";
 
 // The program of `task` under `state` (nullopt: the default program), as the
-// builder takes it.
+// builder takes it; its output a slice of an array of shape `array_shape` when given.
 runtime::BuildInput program_of(const graph::Task& task, std::optional<schedule::State> state,
-                               const TaskKernelsOptions& options, size_t index) {
+                               const TaskKernelsOptions& options, size_t index,
+                               const std::vector<int64_t>& array_shape) {
   const Target& target = options.target;
   const std::string name = options.kernel_prefix.empty() ? (state ? kTunedKernelName : kDefaultKernelName)
                                                          : options.kernel_prefix + std::to_string(index);
   auto lowered = [&] {
-    return state ? search::lower_for_target(*state, name, target) : search::default_program(*task.dag, name, target);
+    lower::Program program =
+        state ? search::lower_for_target(*state, name, target) : search::default_program(*task.dag, name, target);
+    program.kernel.output_array_shape = array_shape;
+    return program;
   };
   try {
     runtime::BuildInput input = runtime::build_input(lowered(), target.kind_name());
@@ -56,33 +60,53 @@ int TaskKernels::tuned_count() const {
 }
 
 TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std::vector<tuning::Record>& records,
-                               const TaskKernelsOptions& options) {
+                               const TaskKernelsOptions& options, const std::vector<SliceWriter>& slice_writers) {
   search::require_device(options.target);
   const bool gpu = options.target.is_gpu();
+  BCD_CHECK(!gpu || slice_writers.empty(), "slice writers on target {}", options.target.str());
   TaskKernels out;
   if (gpu) out.cuda_context = std::make_shared<runtime::CudaContext>(0);
   auto start = std::chrono::steady_clock::now();
+  // Build i: task i's kernel, then slice_writers[i - tasks.size()].
+  std::vector<int> task_of;
+  std::vector<const std::vector<int64_t>*> array_shape_of;
+  static const std::vector<int64_t> kOwnArray;
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    task_of.push_back(static_cast<int>(t));
+    array_shape_of.push_back(&kOwnArray);
+  }
+  for (const SliceWriter& w : slice_writers) {
+    task_of.push_back(w.task);
+    array_shape_of.push_back(&w.array_shape);
+  }
+  const size_t builds = task_of.size();
+
+  std::vector<std::optional<schedule::State>> states(tasks.size());
+  std::vector<TaskKernel> kernels(builds);
   std::vector<runtime::BuildInput> sources;
-  for (const graph::Task& task : tasks) {
-    TaskKernel& k = out.kernels.emplace_back();
-    k.name = task.name;
-    k.workload_key = task.workload_key;
-    k.weight = task.weight;
-    std::optional<schedule::State> state;
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    const graph::Task& task = tasks[t];
     try {
-      state = tuning::apply_best(*task.dag, records, &options.target);
+      states[t] = tuning::apply_best(*task.dag, records, &options.target);
     } catch (const Error& e) {
       // A damaged or foreign record costs its task the tuning, not the network.
       out.warnings.push_back(fmt::format("task {}: {}; it runs the default schedule", task.name, e.what()));
     }
-    k.tuned = state.has_value();
-    if (k.tuned) k.record_seconds = tuning::best_record(records, task.workload_key, &options.target)->cost();
     const bool warned = !out.warnings.empty() && out.warnings.back().starts_with("task " + task.name + ":");
-    if (const tuning::Record* other = k.tuned || warned ? nullptr : tuning::best_record(records, task.workload_key))
+    if (const tuning::Record* other = states[t] || warned ? nullptr : tuning::best_record(records, task.workload_key))
       out.warnings.push_back(fmt::format("task {}: its records were measured on another target ({}); it runs the "
                                          "default schedule",
                                          task.name, other->target));
-    sources.push_back(program_of(task, std::move(state), options, out.kernels.size() - 1));
+  }
+  for (size_t i = 0; i < builds; ++i) {
+    const graph::Task& task = tasks[task_of[i]];
+    TaskKernel& k = kernels[i];
+    k.name = task.name;
+    k.workload_key = task.workload_key;
+    k.weight = task.weight;
+    k.tuned = states[task_of[i]].has_value();
+    if (k.tuned) k.record_seconds = tuning::best_record(records, task.workload_key, &options.target)->cost();
+    sources.push_back(program_of(task, states[task_of[i]], options, i, *array_shape_of[i]));
   }
   out.lower_seconds = since(start);
 
@@ -95,15 +119,16 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
   // than the one it was tuned with) costs its task the tuning, not the network.
   std::vector<size_t> fallen;
   std::vector<runtime::BuildInput> defaults;
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    if (built[i].error == runtime::MeasureError::None || !out.kernels[i].tuned) continue;
-    out.warnings.push_back(fmt::format("task {}: its recorded schedule does not compile ({}: {}); it runs the "
-                                       "default schedule",
-                                       tasks[i].name, runtime::measure_error_name(built[i].error),
-                                       built[i].error_message));
-    out.kernels[i].tuned = false;
-    out.kernels[i].record_seconds = 0;
-    sources[i] = program_of(tasks[i], std::nullopt, options, i);
+  for (size_t i = 0; i < builds; ++i) {
+    if (built[i].error == runtime::MeasureError::None || !kernels[i].tuned) continue;
+    if (i < tasks.size())
+      out.warnings.push_back(fmt::format("task {}: its recorded schedule does not compile ({}: {}); it runs the "
+                                         "default schedule",
+                                         tasks[i].name, runtime::measure_error_name(built[i].error),
+                                         built[i].error_message));
+    kernels[i].tuned = false;
+    kernels[i].record_seconds = 0;
+    sources[i] = program_of(tasks[task_of[i]], std::nullopt, options, i, *array_shape_of[i]);
     fallen.push_back(i);
     defaults.push_back(sources[i]);
   }
@@ -111,26 +136,29 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
     std::vector<runtime::BuildResult> rebuilt = runtime::build_all(defaults, builder);
     for (size_t j = 0; j < fallen.size(); ++j) built[fallen[j]] = std::move(rebuilt[j]);
   }
-  for (size_t i = 0; i < tasks.size(); ++i) {
+  for (size_t i = 0; i < builds; ++i) {
+    TaskKernel& k = kernels[i];
     if (built[i].error != runtime::MeasureError::None)
-      fail("task {} does not compile ({}): {}", tasks[i].name, runtime::measure_error_name(built[i].error),
+      fail("task {} does not compile ({}): {}", k.name, runtime::measure_error_name(built[i].error),
            built[i].error_message);
-    out.kernels[i].source = std::move(sources[i].source);
-    out.kernels[i].function = sources[i].kernel_name;
-    out.kernels[i].scratch = sources[i].scratch;
+    k.source = std::move(sources[i].source);
+    k.function = sources[i].kernel_name;
+    k.scratch = sources[i].scratch;
     if (options.object_files) {
-      out.kernels[i].object_path = built[i].library_path;
-      for (const runtime::InputPack& p : sources[i].packs)
-        out.kernels[i].packs.push_back({.input = p.input, .function = p.function});
+      k.object_path = built[i].library_path;
+      for (const runtime::InputPack& p : sources[i].packs) k.packs.push_back({.input = p.input, .function = p.function});
     } else if (gpu)
-      out.kernels[i].cuda_kernel = std::make_shared<runtime::CudaKernel>(built[i].library_path, built[i].cuda_program);
+      k.cuda_kernel = std::make_shared<runtime::CudaKernel>(built[i].library_path, built[i].cuda_program);
     else {
       runtime::Module module = runtime::Module::load(built[i].library_path);
-      out.kernels[i].kernel = module.get(sources[i].kernel_name);
+      k.kernel = module.get(sources[i].kernel_name);
       for (const runtime::InputPack& p : sources[i].packs)
-        out.kernels[i].packs.push_back({p.input, module.get(p.function), p.function});
+        k.packs.push_back({p.input, module.get(p.function), p.function});
     }
   }
+  out.kernels.assign(std::make_move_iterator(kernels.begin()), std::make_move_iterator(kernels.begin() + tasks.size()));
+  out.slice_writers.assign(std::make_move_iterator(kernels.begin() + tasks.size()),
+                           std::make_move_iterator(kernels.end()));
   out.compile_seconds = since(start);
   return out;
 }

@@ -49,8 +49,18 @@ struct TaskKernelsOptions {
   bool object_files = false;
 };
 
+// A second kernel of task `task`, whose output is a slice of an array of shape
+// `array_shape` (lower::LoweredFunc::output_array_shape): the same schedule, writing
+// with the larger array's strides.
+struct SliceWriter {
+  int task = -1;
+  std::vector<int64_t> array_shape;
+  bool operator==(const SliceWriter&) const = default;
+};
+
 struct TaskKernels {
   std::vector<TaskKernel> kernels;  // in task order
+  std::vector<TaskKernel> slice_writers;  // in the order asked for
   std::shared_ptr<runtime::CudaContext> cuda_context;  // cuda: where the kernels live
   double lower_seconds = 0;         // apply-best, lowering and code generation
   double compile_seconds = 0;       // compiling (cache hits are nearly free) and loading
@@ -58,6 +68,10 @@ struct TaskKernels {
   // default schedule instead.
   std::vector<std::string> warnings;
   int tuned_count() const;
+  // The kernel a step runs: its task's, or slice writer `slice_writer` (>= 0).
+  const TaskKernel& kernel(int task, int slice_writer) const {
+    return slice_writer < 0 ? kernels.at(task) : slice_writers.at(slice_writer);
+  }
 };
 
 // Fails (one line, naming the task) when a program cannot be lowered or a default
@@ -67,7 +81,9 @@ struct TaskKernels {
 // Fails on an unknown target, and on cuda without a GPU. A task without a record gets the default CPU schedule
 // (search/cpu_default_schedule.h: inlined, outer loops parallel) on llvm and the
 // default GPU schedule (search/gpu_default_schedule.h) on cuda.
+// `slice_writers` (llvm only): further kernels, built alike.
 TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std::vector<tuning::Record>& records,
-                               const TaskKernelsOptions& options = {});
+                               const TaskKernelsOptions& options = {},
+                               const std::vector<SliceWriter>& slice_writers = {});
 
 }  // namespace bcd::executor

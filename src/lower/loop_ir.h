@@ -67,6 +67,13 @@ struct LoweredFunc {
   std::string name;
   std::vector<ir::OpRef> params;
   Stmt body;
+  // Empty: the last parameter is an array of its own shape. Otherwise the shape of
+  // a larger array the output is a slice of (same rank, no dimension smaller): the
+  // generated code addresses the output row-major in this shape from the pointer it
+  // is given, the slice's first element, and writes nothing outside the slice. A
+  // network's producers write into their slices of a concatenation this way
+  // (executor/network_plan.h). C only.
+  std::vector<int64_t> output_array_shape;
 };
 
 // Readable multi-line form, for debugging and golden tests.

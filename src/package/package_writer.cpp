@@ -106,7 +106,8 @@ PackageSummary write_package(const graph::Graph& graph, const std::vector<tuning
   const executor::NetworkPlan plan = executor::plan_network(graph);
   executor::TaskKernels kernels = executor::build_task_kernels(
       plan.tasks.tasks, records,
-      {.target = options.target, .jobs = options.jobs, .kernel_prefix = kKernelPrefix, .object_files = true});
+      {.target = options.target, .jobs = options.jobs, .kernel_prefix = kKernelPrefix, .object_files = true},
+      plan.slice_writers);
   summary.compile_seconds = since(start);
   summary.warnings = kernels.warnings;
   summary.steps = static_cast<int>(plan.steps.size());
@@ -117,10 +118,11 @@ PackageSummary write_package(const graph::Graph& graph, const std::vector<tuning
   ScratchDir scratch(output);
   std::vector<std::string> objects;
   bool packs = false;
-  for (const executor::TaskKernel& k : kernels.kernels) {
-    objects.push_back(k.object_path);
-    packs |= !k.packs.empty();
-  }
+  for (const auto* list : {&kernels.kernels, &kernels.slice_writers})
+    for (const executor::TaskKernel& k : *list) {
+      objects.push_back(k.object_path);
+      packs |= !k.packs.empty();
+    }
   // Weights read in a rewritten layout are packed now, by the kernels' own pack
   // functions: the kernels linked alone and loaded into this process.
   std::optional<runtime::Module> packer;
@@ -180,7 +182,7 @@ PackageSummary write_package(const graph::Graph& graph, const std::vector<tuning
   size_t max_args = 1;
   for (size_t s = 0; s < plan.steps.size(); ++s) {
     const executor::PlanStep& step = plan.steps[s];
-    const executor::TaskKernel& k = kernels.kernels[step.task];
+    const executor::TaskKernel& k = kernels.kernel(step.task, step.slice_writer);
     body += fmt::format("  /* step {}: {} */\n  if (clock) start = bcd_now();\n", s, k.name);
     step_tasks.push_back({{"task", k.name}, {"tuned", k.tuned}, {"record_seconds", k.record_seconds}});
     max_args = std::max(max_args, step.args.size());

@@ -1,14 +1,15 @@
 // Concatenations done in place (executor/network_plan.h, PlanOptions): the
-// producers of a concatenation along an axis with only 1s before it write straight
-// into their slices of the result, and the concatenation runs no kernel; where an
-// input is read elsewhere, is not a computed value, or the slices are not
-// contiguous, the copy stays. Each case computes what the reference executor does.
+// producers of a concatenation write straight into their slices of the result
+// (through slice writers where the slices are strided), and the concatenation runs
+// no kernel; where an input is read elsewhere or is not a computed value, the copy
+// stays. Each case computes what the reference executor does.
 #include <gtest/gtest.h>
 
 #include "executor/memory_plan_checks.h"
 #include "executor/network.h"
 #include "executor/network_plan.h"
 #include "frontends/zoo.h"
+#include "graph/convert_layout.h"
 #include "graph/reference_executor.h"
 #include "support/error.h"
 
@@ -60,9 +61,28 @@ TEST(ConcatInPlace, ProducersWriteIntoTheirSlicesAndTheCopyDisappears) {
   EXPECT_EQ(concats_in_place(two_branches(-2)), 1);  // the same axis, from the end
 }
 
-TEST(ConcatInPlace, TheCopyStaysWhereSlicesAreNotContiguousOrAnInputIsNeededElsewhere) {
-  EXPECT_EQ(concats_in_place(two_branches(2)), 0);        // rows of 6 interleave
+TEST(ConcatInPlace, StridedSlicesAreWrittenBySliceWritersOfTheProducersTasks) {
+  // Rows of 10 from a and from b interleave in the rows of 20 of the result.
+  const graph::Graph g = two_branches(2);
+  EXPECT_EQ(concats_in_place(g), 1);
+  const NetworkPlan plan = plan_network(g);
+  ASSERT_EQ(plan.slice_writers.size(), 2u);
+  for (const SliceWriter& w : plan.slice_writers) EXPECT_EQ(w.array_shape, (std::vector<int64_t>{1, 6, 20}));
+  int writing = 0;
+  for (const PlanStep& step : plan.steps)
+    if (step.slice_writer >= 0) {
+      ++writing;
+      EXPECT_EQ(plan.slice_writers[step.slice_writer].task, step.task);
+    }
+  EXPECT_EQ(writing, 2);
+  // b's slice starts 10 floats into each row of the result.
+  EXPECT_EQ(plan.memory.value_offset[1], 10 * static_cast<int64_t>(sizeof(float)));
+  EXPECT_TRUE(plan_network(two_branches(1)).slice_writers.empty());  // contiguous: the plain kernels
+}
+
+TEST(ConcatInPlace, TheCopyStaysWhereAnInputIsNeededElsewhere) {
   EXPECT_EQ(concats_in_place(two_branches(1, true)), 0);  // a is also an output
+  EXPECT_EQ(concats_in_place(two_branches(2, true)), 0);
   graph::Graph g;  // a graph input concatenated directly
   int x = g.add_input("x", {1, 6, 10});
   int a = g.add_op(OpType::Softmax, {x}, axis(2));
@@ -88,6 +108,19 @@ TEST(ConcatInPlace, EveryFireModuleOfSqueezenetConcatenatesInPlace) {
   const NetworkPlan copies = plan_network(frontends::build_model("squeezenet_v1.1", small), {.concat_in_place = false});
   EXPECT_EQ(copies.concats_in_place, 0);
   EXPECT_EQ(copies.steps.size(), copies.tasks.subgraphs.size());
+}
+
+TEST(ConcatInPlace, EveryFireModuleOfSqueezenetInNhwcConcatenatesInPlaceThroughSliceWriters) {
+  frontends::ZooOptions small;
+  small.image_size = 64;  // the last fire modules' images 3 x 3: strided slices
+  const graph::Graph g = graph::convert_to_nhwc(frontends::build_model("squeezenet_v1.1", small));
+  EXPECT_EQ(concats_in_place(g), 8);
+  const NetworkPlan plan = plan_network(g);
+  int writing = 0;
+  for (const PlanStep& step : plan.steps) writing += step.slice_writer >= 0;
+  EXPECT_EQ(writing, 16);  // each fire module's two expand convolutions
+  // Fire modules of the same shapes share their slice writers, as they share tasks.
+  EXPECT_LT(plan.slice_writers.size(), 16u);
 }
 
 TEST(ExecutorMemoryPlan, AValueInsideAnotherSharesItsBufferAtItsOffset) {

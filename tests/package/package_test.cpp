@@ -114,18 +114,24 @@ TEST(Package, AModelConvertedToNhwcKeepsItsInputsAndOutputs) {
 }
 
 // A concatenation done in place whose result is the network's output: its
-// producers write into the caller's output array, each at its slice.
+// producers write into the caller's output array, each at its slice (contiguous
+// rows, or strided columns through slice writers).
 TEST(Package, AConcatenationInPlaceFillsTheCallersOutput) {
-  graph::Graph g;
-  graph::NodeAttrs rows, columns;
-  rows.axis = 1;
-  columns.axis = 2;
-  int x = g.add_input("x", {1, 6, 10});
-  int a = g.add_op(graph::OpType::Softmax, {x}, columns);
-  int b = g.add_op(graph::OpType::Softmax, {x}, rows);
-  g.mark_output(g.add_op(graph::OpType::Concat, {a, b}, rows));
-  ASSERT_EQ(executor::plan_network(g).concats_in_place, 1);
-  expect_matches_reference(g, compile_package(g, {}, "concat_output"), 10);
+  for (int64_t axis : {1, 2}) {
+    graph::Graph g;
+    graph::NodeAttrs rows, columns, concat;
+    rows.axis = 1;
+    columns.axis = 2;
+    concat.axis = axis;
+    int x = g.add_input("x", {1, 6, 10});
+    int a = g.add_op(graph::OpType::Softmax, {x}, columns);
+    int b = g.add_op(graph::OpType::Softmax, {x}, rows);
+    g.mark_output(g.add_op(graph::OpType::Concat, {a, b}, concat));
+    const executor::NetworkPlan plan = executor::plan_network(g);
+    ASSERT_EQ(plan.concats_in_place, 1);
+    EXPECT_EQ(plan.slice_writers.size(), axis == 1 ? 0u : 2u);
+    expect_matches_reference(g, compile_package(g, {}, fmt::format("concat_output_{}", axis)), 10);
+  }
 }
 
 // Recorded schedules: each task of a small network with the hand schedule of
@@ -133,16 +139,22 @@ TEST(Package, AConcatenationInPlaceFillsTheCallersOutput) {
 // a rewritten layout, packed into the package when it is a constant and before
 // every run when it is an input.
 TEST(Package, RecordedSchedulesAndRewrittenWeightsMatchTheReference) {
-  graph::Graph g = small_squeezenet();
-  graph::TaskSet set = graph::extract_tasks(g);
-  std::vector<tuning::Record> records;
-  for (const graph::Task& task : set.tasks) try {
-      records.push_back(record_of(task, parallel_outer_state(*task.dag), 1e-3));
-    } catch (const Error&) {
-      // no even outer loop: the task keeps its default schedule
-    }
-  ASSERT_GT(records.size(), 3u);
-  expect_matches_reference(g, compile_package(g, records, "squeezenet32_tuned"), 9);
+  // In NHWC the fire modules' expand convolutions run recorded schedules as slice
+  // writers of their concatenations.
+  for (bool nhwc : {false, true}) {
+    graph::Graph g = nhwc ? graph::convert_to_nhwc(small_squeezenet()) : small_squeezenet();
+    graph::TaskSet set = graph::extract_tasks(g);
+    std::vector<tuning::Record> records;
+    for (const graph::Task& task : set.tasks) try {
+        records.push_back(record_of(task, parallel_outer_state(*task.dag), 1e-3));
+      } catch (const Error&) {
+        // no even outer loop: the task keeps its default schedule
+      }
+    ASSERT_GT(records.size(), 3u);
+    EXPECT_EQ(executor::plan_network(g).slice_writers.empty(), !nhwc);
+    expect_matches_reference(g, compile_package(g, records, nhwc ? "squeezenet32_nhwc_tuned" : "squeezenet32_tuned"),
+                             9);
+  }
 
   for (bool constant : {true, false}) {
     graph::Graph d;
