@@ -4,7 +4,7 @@
 # file (tuned; e.g. snapshots of one run at several points of its tuning); with
 # ABLATE=1, the default schedules with the C generator's vector statements off
 # (BCD_C_VECTOR_STATEMENTS=0); with BASELINE=<build dir>, another build's default
-# schedules (before and after a change); and ONNX Runtime (CPU provider, all graph
+# schedules and each RECORDS file (before and after a change); and ONNX Runtime (CPU provider, all graph
 # optimizations) on the ONNX file `bcd export-onnx` writes for the same model and
 # weights. Each run reports the median of REPEAT inferences; the table gives the
 # median over the alternations and the ratio to ONNX Runtime's. A RECORDS argument
@@ -31,16 +31,20 @@ latency() { "$@" --model "$model" --repeat "$repeat" --no-verify | sed -n 's/^la
 variants=(default)
 for ((i = 0; i < $#; ++i)); do variants+=("records$i"); done
 [[ "${ABLATE:-0}" == 1 ]] && variants+=(no_vector_statements)
-[[ -n "${BASELINE:-}" ]] && variants+=(baseline)
+if [[ -n "${BASELINE:-}" ]]; then
+  variants+=(baseline)
+  for ((i = 0; i < $#; ++i)); do variants+=("baseline_records$i"); done
+fi
 variants+=(ort)
 records=("$@")
 run_variant() {
   case "$1" in
     default) latency "$bcd" run ;;
-    records*)
-      local r="${records[${1#records}]}" flags=()
+    records* | baseline_records*)
+      local r="${records[${1##*records}]}" flags=() build="$bcd"
+      [[ "$1" == baseline_* ]] && build="$BASELINE/bcd"
       [[ "$r" == *::* ]] && read -ra flags <<<"${r#*::}"
-      latency "$bcd" run --records "${r%%::*}" "${flags[@]}" ;;
+      latency "$build" run --records "${r%%::*}" "${flags[@]}" ;;
     no_vector_statements) BCD_C_VECTOR_STATEMENTS=0 latency "$bcd" run ;;
     baseline) latency "$BASELINE/bcd" run ;;
     ort)
@@ -54,6 +58,7 @@ describe() {
     records*) echo "bcd, records ${records[${1#records}]/::/ }" ;;
     no_vector_statements) echo "bcd, default schedules, BCD_C_VECTOR_STATEMENTS=0" ;;
     baseline) echo "bcd, default schedules, $BASELINE" ;;
+    baseline_records*) echo "bcd, records ${records[${1##*records}]/::/ }, $BASELINE" ;;
     ort) echo "ONNX Runtime" ;;
   esac
 }
