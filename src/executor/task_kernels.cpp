@@ -67,19 +67,11 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
   TaskKernels out;
   if (gpu) out.cuda_context = std::make_shared<runtime::CudaContext>(0);
   auto start = std::chrono::steady_clock::now();
-  // Build i: task i's kernel, then slice_writers[i - tasks.size()].
-  std::vector<int> task_of;
-  std::vector<const std::vector<int64_t>*> array_shape_of;
-  static const std::vector<int64_t> kOwnArray;
-  for (size_t t = 0; t < tasks.size(); ++t) {
-    task_of.push_back(static_cast<int>(t));
-    array_shape_of.push_back(&kOwnArray);
-  }
-  for (const SliceWriter& w : slice_writers) {
-    task_of.push_back(w.task);
-    array_shape_of.push_back(&w.array_shape);
-  }
-  const size_t builds = task_of.size();
+  // Build i: task i's kernel (its own output array), then slice_writers[i - tasks.size()].
+  std::vector<SliceWriter> wanted;
+  for (size_t t = 0; t < tasks.size(); ++t) wanted.push_back({.task = static_cast<int>(t)});
+  wanted.insert(wanted.end(), slice_writers.begin(), slice_writers.end());
+  const size_t builds = wanted.size();
 
   std::vector<std::optional<schedule::State>> states(tasks.size());
   std::vector<TaskKernel> kernels(builds);
@@ -99,14 +91,14 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
                                          task.name, other->target));
   }
   for (size_t i = 0; i < builds; ++i) {
-    const graph::Task& task = tasks[task_of[i]];
+    const graph::Task& task = tasks[wanted[i].task];
     TaskKernel& k = kernels[i];
     k.name = task.name;
     k.workload_key = task.workload_key;
     k.weight = task.weight;
-    k.tuned = states[task_of[i]].has_value();
+    k.tuned = states[wanted[i].task].has_value();
     if (k.tuned) k.record_seconds = tuning::best_record(records, task.workload_key, &options.target)->cost();
-    sources.push_back(program_of(task, states[task_of[i]], options, i, *array_shape_of[i]));
+    sources.push_back(program_of(task, states[wanted[i].task], options, i, wanted[i].array_shape));
   }
   out.lower_seconds = since(start);
 
@@ -128,7 +120,7 @@ TaskKernels build_task_kernels(const std::vector<graph::Task>& tasks, const std:
                                          built[i].error_message));
     kernels[i].tuned = false;
     kernels[i].record_seconds = 0;
-    sources[i] = program_of(tasks[task_of[i]], std::nullopt, options, i, *array_shape_of[i]);
+    sources[i] = program_of(tasks[wanted[i].task], std::nullopt, options, i, wanted[i].array_shape);
     fallen.push_back(i);
     defaults.push_back(sources[i]);
   }
