@@ -59,19 +59,6 @@ class BrokerMeasurer : public tuning::Measurer {
 
 }  // namespace
 
-BrokerSession::BrokerSession(SessionOptions options, const Target& target)
-    : options_(std::move(options)),
-      address_(parse_broker_url(options_.url)),
-      target_(target),
-      fingerprint_(hardware_fingerprint(target)),
-      run_id_(new_run_id()),
-      started_(Clock::now()),
-      last_report_(Clock::now()) {
-  connect();  // an unreachable broker at the start is a mistake to name at once, not to wait for
-  register_run();
-  wait_for_workers();
-}
-
 BrokerSession::~BrokerSession() {
   if (!redis_) return;
   try {
@@ -144,6 +131,24 @@ auto BrokerSession::with_broker(F&& f, const std::function<void()>& on_reconnect
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
   }
+}
+
+BrokerSession::BrokerSession(SessionOptions options, const Target& target)
+    : options_(std::move(options)),
+      address_(parse_broker_url(options_.url)),
+      target_(target),
+      fingerprint_(hardware_fingerprint(target)),
+      run_id_(new_run_id()),
+      started_(Clock::now()),
+      last_report_(Clock::now()) {
+  connect();  // an unreachable broker at the start is a mistake to name at once, not to wait for
+  // Once it answered, losing it is waited for like anywhere else in the run:
+  // a restart between registering and the first worker is no reason to stop.
+  with_broker([&] {
+    register_run();
+    wait_for_workers();
+    return 0;
+  }, nullptr);
 }
 
 std::vector<WorkerInfo> BrokerSession::matching_workers(std::vector<WorkerInfo>* others) {

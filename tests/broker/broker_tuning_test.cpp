@@ -197,6 +197,31 @@ TEST(BrokerTuning, ABrokerRestartedDuringARunIsWaitedForAndTheRunCompletes) {
   expect_no_duplicates(records);
 }
 
+TEST(BrokerTuning, ABrokerRestartedWhileTheTunerWaitsForItsFirstWorkerIsWaitedFor) {
+  REQUIRE_REDIS();
+  fs::path dir = temp_dir("broker-restart-early");
+  RedisServer redis;
+  pid_t tuner = spawn_bcd(plus(tune_op(dir / "run", 4, 4), {"--broker", redis.url(), "--broker-timeout", "60"}),
+                          (dir / "tuner.log").string());
+  // Registered, with no worker yet: the tuner is waiting for one.
+  broker::RedisClient* client = new broker::RedisClient(broker::parse_broker_url(redis.url()));
+  auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (client->command({"ZCARD", broker::keys::kRuns}).integer == 0) {
+    ASSERT_LT(Clock::now(), deadline) << read_file(dir / "tuner.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  delete client;
+  redis.kill();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  redis.start();
+  Workers workers;
+  workers.start(redis.url(), dir / "worker.log");
+  ASSERT_EQ(wait_status(tuner), 0) << read_file(dir / "tuner.log");
+  std::string log = read_file(dir / "tuner.log");
+  EXPECT_THAT(log, HasSubstr("is back"));
+  EXPECT_EQ(tuning::load_records((dir / "run/records.json").string()).size(), 4u);
+}
+
 TEST(BrokerTuning, ABrokerThatStaysAwayEndsTheRunInOneLineAndTheRunResumesLocally) {
   REQUIRE_REDIS();
   fs::path dir = temp_dir("broker-lost");
