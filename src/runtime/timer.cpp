@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include <unistd.h>
+
 #include "support/error.h"
 
 namespace bcd::runtime {
@@ -46,6 +48,12 @@ double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   size_t n = values.size();
   return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+size_t cpu_cache_flush_bytes() {
+  long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
+  if (llc <= 0) llc = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  return std::clamp<size_t>(llc > 0 ? 2 * static_cast<size_t>(llc) : 0, 32u << 20, 512u << 20);
 }
 
 }  // namespace bcd::runtime

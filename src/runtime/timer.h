@@ -2,6 +2,7 @@
 // a repeat shorter than `min_repeat_ms` is redone with more runs. One warm-up run
 // first, so that page faults and thread start-up are not timed.
 #pragma once
+#include <cstddef>
 #include <functional>
 #include <vector>
 
@@ -24,5 +25,9 @@ std::vector<double> time_function(const std::function<void()>& fn, const TimingO
 std::vector<double> time_repeats(const std::function<double(int)>& timed_runs, const TimingOptions& options);
 
 double median(std::vector<double> values);
+
+// Bytes a CPU cache flush writes: twice the last-level cache, which evicts it under
+// any replacement policy, bounded to 32-512 MiB so that a flush costs milliseconds.
+size_t cpu_cache_flush_bytes();
 
 }  // namespace bcd::runtime

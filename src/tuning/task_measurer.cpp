@@ -5,6 +5,7 @@
 #include <random>
 
 #include "runtime/run_dag.h"
+#include "runtime/timer.h"
 #include "search/target.h"
 #include "support/error.h"
 
@@ -29,6 +30,18 @@ MeasureOptions tuning_measure_options(double timeout_seconds, CacheState cache) 
     o.runner.evict_activations = cache == CacheState::ColdActivations;
   }
   return o;
+}
+
+double candidate_time_budget(const runtime::RunnerOptions& runner, double best_cost, double slowdown_cutoff) {
+  // Warm-up plus `repeat` repeats of at least `number` runs or min_repeat_ms.
+  double per_repeat = std::max(runner.number * best_cost * slowdown_cutoff, runner.min_repeat_ms / 1e3);
+  double budget = best_cost * slowdown_cutoff + runner.repeat * per_repeat + 1.0;
+  // Where the last-level cache is large (or reported so) a flush writes 512 MiB:
+  // without this a round's first candidate, whose worker also allocates the
+  // buffer, timed out, and so did every candidate after it in a fresh worker.
+  if (runner.flush_cache)
+    budget += (runner.repeat + 1) * static_cast<double>(runtime::cpu_cache_flush_bytes()) / 1e9;
+  return std::min(runner.timeout_seconds, budget);
 }
 
 TaskMeasurer::TaskMeasurer(const search::SearchTask& task, MeasureOptions options)
@@ -82,12 +95,7 @@ std::vector<runtime::MeasureResult> TaskMeasurer::measure(const std::vector<sche
   start = std::chrono::steady_clock::now();
   std::vector<bool> verify(states.size(), options_.verify_all);
   runtime::RunnerOptions runner = options_.runner;
-  if (best_cost_ > 0) {
-    // Warm-up plus `repeat` repeats of at least `number` runs or min_repeat_ms.
-    double per_repeat = std::max(runner.number * best_cost_ * options_.slowdown_cutoff, runner.min_repeat_ms / 1e3);
-    double budget = best_cost_ * options_.slowdown_cutoff + runner.repeat * per_repeat + 1.0;
-    runner.timeout_seconds = std::min(runner.timeout_seconds, budget);
-  }
+  if (best_cost_ > 0) runner.timeout_seconds = candidate_time_budget(runner, best_cost_, options_.slowdown_cutoff);
   std::vector<runtime::MeasureResult> results = runtime::run_all(builds, spec_, verify, runner);
   if (options_.verify_all) {
     stats_.verified += static_cast<int>(states.size());

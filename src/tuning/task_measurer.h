@@ -25,6 +25,13 @@ enum class CacheState : uint8_t {
 // eviction, and short kernels need more runs for a stable median).
 MeasureOptions tuning_measure_options(double timeout_seconds = 10, CacheState cache = CacheState::Warm);
 
+// Seconds a candidate may take once the task's fastest runs in `best_cost` seconds:
+// its warm-up and repeats at `slowdown_cutoff` times that pace, the cache flushes
+// before its repeats (and the flush buffer's first write) at a floor of 1 GB/s, and
+// a second for the worker; never more than runner.timeout_seconds. A slower
+// candidate cannot win and is cut off as a timeout.
+double candidate_time_budget(const runtime::RunnerOptions& runner, double best_cost, double slowdown_cutoff);
+
 class TaskMeasurer : public Measurer {
  public:
   TaskMeasurer(const search::SearchTask& task, MeasureOptions options);

@@ -1,6 +1,5 @@
 #include "worker/kernel_runner.h"
 
-#include <unistd.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -88,14 +87,7 @@ std::vector<double> KernelRunner::time(const runtime::Kernel& kernel, const Requ
 }
 
 void KernelRunner::flush_cache() {
-  if (flush_buffer_.empty()) {
-    // Twice the last-level cache evicts it under any replacement policy; bounded so
-    // that a flush costs milliseconds, not the repeat it precedes.
-    long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
-    if (llc <= 0) llc = sysconf(_SC_LEVEL2_CACHE_SIZE);
-    size_t bytes = std::clamp<size_t>(llc > 0 ? 2 * static_cast<size_t>(llc) : 0, 32u << 20, 512u << 20);
-    flush_buffer_.resize(bytes);
-  }
+  if (flush_buffer_.empty()) flush_buffer_.resize(runtime::cpu_cache_flush_bytes());
   static char value = 0;
   std::memset(flush_buffer_.data(), ++value, flush_buffer_.size());
 }

@@ -60,6 +60,27 @@ TEST(TuneOp, PrintsOneLinePerRoundAndRecordsEveryTrial) {
   fs::remove_all(dir);
 }
 
+// With cold caches the second round's candidates get a time budget from the first
+// round's best; it must cover the flushes (512 MiB each where the last-level cache
+// is reported large), or every candidate of the round timed out.
+TEST(TuneOp, FlushCacheTimesTheSecondRoundToo) {
+  fs::path dir = temp_dir("tune-flush");
+  std::string log = (dir / "run" / "records.json").string();
+  std::vector<std::string> args = {"tune-op", "dense", "--params", "m=16,n=16,k=16", "--num-trials", "8",
+                                   "--num-measures-per-round", "4", "--flush-cache", "--log-dir",
+                                   (dir / "run").string()};
+  args.insert(args.end(), kSmallSearch.begin(), kSmallSearch.end());
+  BcdRun r = run_bcd(args);
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto records = tuning::load_records(log);
+  ASSERT_EQ(records.size(), 8u);
+  for (size_t i = 4; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].result.error, runtime::MeasureError::None) << records[i].result.error_message;
+    EXPECT_EQ(records[i].result.costs.size(), 5u);
+  }
+  fs::remove_all(dir);
+}
+
 TEST(TuneOp, KillNineThenResumeKeepsRecordsAndMeasuresNothingTwiceAndTheDirectoryIsLockedMeanwhile) {
   fs::path dir = temp_dir("resume");
   std::string log = (dir / "run" / "records.json").string();
