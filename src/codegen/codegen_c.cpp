@@ -7,6 +7,7 @@
 #include <functional>
 #include <unordered_set>
 
+#include "codegen/c_vector_math.h"
 #include "codegen/c_vector_statement.h"
 #include "codegen/expr_printer.h"
 #include "codegen/kernel_scratch.h"
@@ -139,7 +140,9 @@ class FunctionPrinter : detail::ExprPrinter {
   // `globals`: the names of the functions of the translation unit (every kernel's
   // and its packed entry's, and the helpers printed so far); helpers get new ones.
   FunctionPrinter(std::unordered_set<std::string>& globals, const CodegenCOptions& options)
-      : globals_(globals), options_(options) {}
+      : globals_(globals), options_(options) {
+    vector_math_ = true;
+  }
 
   std::string print(const lower::LoweredFunc& f) {
     fname_ = sanitize(f.name);
@@ -398,7 +401,7 @@ std::string codegen_c(const std::vector<lower::LoweredFunc>& funcs, const Codege
   CodegenCOptions options = given;
   if (const char* env = std::getenv("BCD_C_VECTOR_STATEMENTS"); env && std::string(env) == "0")
     options.vector_statements = false;
-  std::string src = kIncludes + detail::scalar_helpers("static inline");
+  std::string src = kIncludes + detail::scalar_helpers("static inline") + detail::c_vector_math_helpers();
   std::unordered_set<std::string> kernels, globals;
   for (const auto& f : funcs) {
     std::string name = sanitize(f.name);

@@ -652,7 +652,8 @@ std::string codegen_cuda(const std::vector<LoweredFunc>& funcs) {
       header += fmt::format("// bcd-buffer {} {} {}\n", fname, buffer_names[f.params.size() + i],
                             shape_size(intermediates[i]->alloc_shape));
   }
-  return header + kPrelude + detail::scalar_helpers("__device__ __forceinline__") + kernels;
+  return header + kPrelude + detail::scalar_helpers("__device__ __forceinline__") +
+         "__device__ __forceinline__ float bcd_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }\n" + kernels;
 }
 
 }  // namespace bcd::codegen

@@ -29,7 +29,6 @@ std::string scalar_helpers(const std::string& qualifier) {
       "int bcd_maxi(int a, int b) { return a > b ? a : b; }",
       "float bcd_minf(float a, float b) { return a < b ? a : b; }",
       "float bcd_maxf(float a, float b) { return a > b ? a : b; }",
-      "float bcd_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }",
   };
   std::string out;
   for (const char* d : kDefinitions) out += qualifier + " " + d + "\n";
@@ -132,8 +131,10 @@ std::string ExprPrinter::expr(const Expr& e) {
     case ExprKind::Cast:
       return fmt::format("(({}){})", e->dtype == ir::DType::Float ? "float" : "int", expr(o[0]));
     case ExprKind::Call: {
-      static const char* names[] = {"expf", "logf", "sqrtf", "tanhf", "erff", "bcd_sigmoid", "fabsf", "powf"};
-      std::string s = std::string(names[static_cast<int>(e->fn)]) + "(";
+      static const char* libm[] = {"expf", "logf", "sqrtf", "tanhf", "erff", "bcd_sigmoid", "fabsf", "powf"};
+      static const char* vectorizable[] = {"bcd_expf", "logf",        "sqrtf", "tanhf",
+                                            "bcd_erff", "bcd_sigmoid", "fabsf", "powf"};
+      std::string s = std::string((vector_math_ ? vectorizable : libm)[static_cast<int>(e->fn)]) + "(";
       for (size_t i = 0; i < o.size(); ++i) s += (i ? ", " : "") + expr(o[i]);
       return s + ")";
     }
