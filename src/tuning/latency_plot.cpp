@@ -75,7 +75,7 @@ std::string latency_plot_svg(const std::vector<PlotSeries>& series, const std::s
   svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">elapsed tuning time (s)</text>\n", kLeft + pw / 2,
                      kHeight - 12);
   svg += fmt::format(
-      "<text x=\"16\" y=\"{0}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {0})\">estimated latency (ms)</text>\n",
+      "<text x=\"16\" y=\"{0}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {0})\">latency (ms)</text>\n",
       kTop + ph / 2);
   svg += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"black\"/>\n", kLeft, kTop,
                      pw, ph);

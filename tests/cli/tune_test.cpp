@@ -293,6 +293,26 @@ TEST(TuneCommand, ATimeLimitEndsTheRunWithWhatItMeasured) {
   fs::remove_all(dir);
 }
 
+// Two TSVs of measured latencies (what bench/tuning_curve.sh writes: ONNX
+// Runtime's as A, bcd's end to end at snapshots of a run as B) plot under the
+// title given.
+TEST(CompareCommand, TwoTsvFilesPlotUnderTheTitleGiven) {
+  fs::path dir = temp_dir("compare-tsv");
+  fs::create_directories(dir);
+  std::ofstream(dir / "onnxruntime.tsv") << tuning::tsv_line({0, 2.5, 0}) << tuning::tsv_line({600, 2.5, 1});
+  std::ofstream(dir / "bcd.tsv") << tuning::tsv_line({0, 3.0, 0}) << tuning::tsv_line({300, 2.6, 800})
+                                 << tuning::tsv_line({600, 2.4, 1600});
+  BcdRun c = run_bcd({"compare", (dir / "onnxruntime.tsv").string(), (dir / "bcd.tsv").string(), "--out",
+                      (dir / "out").string(), "--title", "end-to-end latency of snapshots"});
+  ASSERT_EQ(c.status, 0) << c.output;
+  EXPECT_NE(c.output.find("| best estimated latency (ms) | 2.500 | 2.400 |"), std::string::npos) << c.output;
+  std::string plot = read_file(dir / "out" / "compare.svg");
+  EXPECT_NE(plot.find(">end-to-end latency of snapshots</text>"), std::string::npos) << plot;
+  EXPECT_EQ(plot.find("estimated latency during tuning"), std::string::npos);
+  EXPECT_NE(plot.find("bcd.tsv"), std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST(TasksCommand, ShowsClustersAndTheirRepresentatives) {
   BcdRun r = run_bcd({"tasks", "--model", "resnet-18", "--group-type", "sketch"});
   ASSERT_EQ(r.status, 0) << r.output;
