@@ -132,7 +132,7 @@ std::string ExprPrinter::expr(const Expr& e) {
       return fmt::format("(({}){})", e->dtype == ir::DType::Float ? "float" : "int", expr(o[0]));
     case ExprKind::Call: {
       static const char* libm[] = {"expf", "logf", "sqrtf", "tanhf", "erff", "bcd_sigmoid", "fabsf", "powf"};
-      static const char* vectorizable[] = {"bcd_expf", "logf",        "sqrtf", "tanhf",
+      static const char* vectorizable[] = {"bcd_expf", "logf",        "sqrtf", "bcd_tanhf",
                                             "bcd_erff", "bcd_sigmoid", "fabsf", "powf"};
       std::string s = std::string((vector_math_ ? vectorizable : libm)[static_cast<int>(e->fn)]) + "(";
       for (size_t i = 0; i < o.size(); ++i) s += (i ? ", " : "") + expr(o[i]);

@@ -58,7 +58,7 @@ class ExprPrinter {
   std::unordered_map<const ir::ExprNode*, std::string> load_overrides_;
   std::unordered_set<std::string> taken_;
   ir::RangeMap ranges_;
-  // exp, erf and the sigmoid call the vectorizable helpers of c_vector_math.h (C).
+  // exp, erf, tanh and the sigmoid call the vectorizable helpers of c_vector_math.h (C).
   bool vector_math_ = false;
 };
 

@@ -1,4 +1,4 @@
-// The C generator's own exp, erf and sigmoid (c_vector_math.h), through generated
+// The C generator's own exp, erf, tanh and sigmoid (c_vector_math.h), through generated
 // kernels, against double-precision libm over the whole float range: every value
 // from -100 to 100 in steps of 1/64 and at scales down to 1e-30, the ends of exp's
 // range, the infinities and NaN. And the reason they exist: the loops vectorize.
@@ -67,6 +67,10 @@ TEST(CVectorMath, ErfIsWithinThreeTenMillionths) {
   expect_close(ops::erf, [](double x) { return std::erf(x); }, 3e-7, 2e-7);
 }
 
+TEST(CVectorMath, TanhIsWithinThreeTenMillionths) {
+  expect_close(ops::tanh, [](double x) { return std::tanh(x); }, 3e-7, 1e-38);
+}
+
 TEST(CVectorMath, SigmoidAndGeluFollow) {
   expect_close(ops::sigmoid, [](double x) { return 1 / (1 + std::exp(-x)); }, 5e-7, 0);
   expect_close(ops::gelu, [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }, 5e-7, 1e-7);
@@ -74,11 +78,11 @@ TEST(CVectorMath, SigmoidAndGeluFollow) {
 
 TEST(CVectorMath, TheirLoopsCallNoLibmFunction) {
   ir::Tensor x = ir::placeholder({4096}, "x");
-  for (auto op : {ops::exp, ops::erf, ops::gelu, ops::sigmoid}) {
+  for (auto op : {ops::exp, ops::erf, ops::tanh, ops::gelu, ops::sigmoid}) {
     ir::ComputeDAG dag({x}, {op(x)});
     std::string code = codegen::codegen_c({lower::lower_default(dag, "k")});
     std::string kernel = code.substr(code.find("void k("));
-    for (const char* libm : {"expf(", "erff("}) {
+    for (const char* libm : {"expf(", "erff(", "tanhf("}) {
       size_t at = kernel.find(libm);
       EXPECT_TRUE(at == std::string::npos || kernel[at - 1] == '_') << kernel;  // bcd_expf( is fine
     }
