@@ -104,6 +104,22 @@ long long held_jobs(broker::RedisClient& client) {
   return held;
 }
 
+// Kills the broker, losing everything it held, once a tuner has registered its
+// run, and starts it again 2 s later.
+void restart_once_a_run_is_registered(RedisServer& redis, const fs::path& tuner_log) {
+  {
+    broker::RedisClient client(broker::parse_broker_url(redis.url()));
+    auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (client.command({"ZCARD", broker::keys::kRuns}).integer == 0) {
+      ASSERT_LT(Clock::now(), deadline) << read_file(tuner_log);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  redis.kill();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  redis.start();
+}
+
 }  // namespace
 
 TEST(BrokerTuning, ThreeWorkersGiveTheRecordsOfTheLocalPathWithoutDuplicates) {
@@ -177,17 +193,8 @@ TEST(BrokerTuning, ABrokerRestartedDuringARunIsWaitedForAndTheRunCompletes) {
   wait_for_workers(redis, 1);
   pid_t tuner = spawn_bcd(plus(tune_op(dir / "run", 8, 4), {"--broker", redis.url(), "--broker-timeout", "60"}),
                           (dir / "tuner.log").string());
-  // Restart it (losing everything it held) once the first jobs are out.
-  broker::RedisClient* client = new broker::RedisClient(broker::parse_broker_url(redis.url()));
-  auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (client->command({"ZCARD", broker::keys::kRuns}).integer == 0) {
-    ASSERT_LT(Clock::now(), deadline) << read_file(dir / "tuner.log");
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  delete client;
-  redis.kill();
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  redis.start();
+  // Restart it (losing everything it held) once the run is out.
+  ASSERT_NO_FATAL_FAILURE(restart_once_a_run_is_registered(redis, dir / "tuner.log"));
   ASSERT_EQ(wait_status(tuner), 0) << read_file(dir / "tuner.log");
   std::string log = read_file(dir / "tuner.log");
   EXPECT_THAT(log, HasSubstr("waiting up to 60 s for it"));
@@ -204,16 +211,7 @@ TEST(BrokerTuning, ABrokerRestartedWhileTheTunerWaitsForItsFirstWorkerIsWaitedFo
   pid_t tuner = spawn_bcd(plus(tune_op(dir / "run", 4, 4), {"--broker", redis.url(), "--broker-timeout", "60"}),
                           (dir / "tuner.log").string());
   // Registered, with no worker yet: the tuner is waiting for one.
-  broker::RedisClient* client = new broker::RedisClient(broker::parse_broker_url(redis.url()));
-  auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (client->command({"ZCARD", broker::keys::kRuns}).integer == 0) {
-    ASSERT_LT(Clock::now(), deadline) << read_file(dir / "tuner.log");
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  delete client;
-  redis.kill();
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  redis.start();
+  ASSERT_NO_FATAL_FAILURE(restart_once_a_run_is_registered(redis, dir / "tuner.log"));
   Workers workers;
   workers.start(redis.url(), dir / "worker.log");
   ASSERT_EQ(wait_status(tuner), 0) << read_file(dir / "tuner.log");
