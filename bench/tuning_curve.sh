@@ -56,6 +56,7 @@ printf 'ElapsedTime(s)\t0\tEstimatedLatency(ms)\t%s\tTrials\t0\nElapsedTime(s)\t
   "$ort" "$total" "$ort" >"$out/onnxruntime.tsv"
 (cd "$out" && "$bcd" compare onnxruntime.tsv bcd.tsv --out . \
   --title "$model: end-to-end latency of the records at points of the run" >/dev/null)
+rm -f "$out/compare.md"  # its A/B table is about two tuning runs, not a run against a constant
 
 {
   echo "$(head -1 "$out/bcd_vs_ort.txt"); records of the run $run at points of its tuning"
