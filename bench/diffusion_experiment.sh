@@ -15,9 +15,10 @@
 # the artifact preset, optionally followed by options: "-releaseN" for
 # `--release-after-rounds N`, "-priorN" for `--max-prior-rounds N`, "-belowP" for
 # `--release-below-rate P/100`, "-unrollP" for `--unroll-copy-rate P/100`,
-# "-persketch" for `--prior-per-sketch` (e.g. "operator-prior3-release3",
-# "operator-below50", "sketch-unroll0"; "loops-prior2-release2-persketch" is the
-# default preset), "-explore" for `--explore-sketches`.
+# "-persketch" for `--prior-per-sketch`, "-openP" for `--posterior-open-fraction
+# P/100`, "-roles" for `--stage-naming role` (e.g. "operator-prior3-release3",
+# "operator-below50", "sketch-unroll0", "default-open50"; "loops-prior2-release2-persketch"
+# is the default preset), "-explore" for `--explore-sketches`.
 #
 # Called again it skips every finished run (tuning and `bcd run` alike): metrics.tsv
 # keeps one line per run across calls, so variants may be added later.
@@ -111,8 +112,10 @@ for seed in $seeds; do
         below[0-9]*) extra+=(--release-below-rate "$(awk -v p="${p#below}" 'BEGIN { print p / 100 }')") ;;
         unroll[0-9]*) extra+=(--unroll-copy-rate "$(awk -v p="${p#unroll}" 'BEGIN { print p / 100 }')") ;;
         persketch) extra+=(--prior-per-sketch) ;;
+        roles) extra+=(--stage-naming role) ;;
+        open[0-9]*) extra+=(--posterior-open-fraction "$(awk -v p="${p#open}" 'BEGIN { print p / 100 }')") ;;
         explore) extra+=(--explore-sketches) ;;
-        *) echo "unknown variant option '$p' in '$v' (releaseN, priorN, belowP, unrollP, persketch, explore)" >&2; exit 2 ;;
+        *) echo "unknown variant option '$p' in '$v' (releaseN, priorN, belowP, unrollP, persketch, openP, roles, explore)" >&2; exit 2 ;;
       esac
     done
     tune diffusion "$seed" "$d" "${extra[@]}"

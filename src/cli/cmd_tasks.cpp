@@ -16,6 +16,7 @@ struct TasksOptions {
   api::ModelSpec model;
   std::string target = "llvm";
   std::string group_type = diffusion::group_type_name(diffusion::DiffusionOptions{}.group_type);
+  std::string stage_naming = search::stage_naming_name(diffusion::DiffusionOptions{}.stage_naming);
 };
 
 int run_tasks(const TasksOptions& o) {
@@ -29,7 +30,8 @@ int run_tasks(const TasksOptions& o) {
   std::vector<int> tuned = tuning::tuned_task_indices(set, false);
   std::vector<const graph::Task*> tuned_tasks;
   for (int i : tuned) tuned_tasks.push_back(&set.tasks[i]);
-  std::vector<diffusion::Cluster> clusters = diffusion::cluster_network_tasks(tuned_tasks, group, target);
+  std::vector<diffusion::Cluster> clusters =
+      diffusion::cluster_network_tasks(tuned_tasks, group, target, search::parse_stage_naming(o.stage_naming));
   std::vector<std::string> cluster_of(set.tasks.size(), "-");
   for (size_t c = 0; c < clusters.size(); ++c)
     for (int m : clusters[c].members)
@@ -59,6 +61,9 @@ CommandRunner add_tasks_command(CLI::App& app) {
   add_model_options(cmd, o->model);
   cmd->add_option("--target", o->target, "llvm (this CPU) or cuda (an NVIDIA GPU)")->capture_default_str();
   cmd->add_option("--group-type", o->group_type, "diffusion clusters: operator, sketch or loops (sketch and unit-extent loops; what diffusion forms by default)")->capture_default_str();
+  cmd->add_option("--stage-naming", o->stage_naming,
+                  "diffusion clusters: how sketch signatures name stages, operation or role (as bcd tune's flag)")
+      ->capture_default_str();
   return [o] { return run_tasks(*o); };
 }
 

@@ -21,6 +21,7 @@ struct TuneCommand {
   std::string preset = "default";
   diffusion::DiffusionOptions given;  // what the diffusion flags say; the preset fills the rest
   std::string group_type;
+  std::string stage_naming;
   std::vector<double> split_rule_weights;
   bool full_singletons = false;
   CLI::App* cmd = nullptr;
@@ -42,7 +43,9 @@ diffusion::DiffusionOptions diffusion_options(const TuneCommand& cmd) {
       {"--release-below-rate", [&](Options& o) { o.release_below_rate = g.release_below_rate; }},
       {"--unroll-copy-rate", [&](Options& o) { o.unroll_copy_rate = g.unroll_copy_rate; }},
       {"--prior-per-sketch", [&](Options& o) { o.prior_per_sketch = g.prior_per_sketch; }},
+      {"--posterior-open-fraction", [&](Options& o) { o.posterior_open_fraction = g.posterior_open_fraction; }},
       {"--group-type", [&](Options& o) { o.group_type = diffusion::parse_group_type(cmd.group_type); }},
+      {"--stage-naming", [&](Options& o) { o.stage_naming = search::parse_stage_naming(cmd.stage_naming); }},
       {"--full-singletons", [&](Options& o) { o.reduce_singletons = !cmd.full_singletons; }},
       {"--split-rule-weights", [&](Options& o) {
          if (cmd.split_rule_weights.size() != 3)
@@ -89,6 +92,10 @@ CommandRunner add_tune_command(CLI::App& app) {
   cmd->add_option("--group-type", o->group_type,
                   "diffusion clusters: operator, sketch or loops (sketch and unit-extent loops); default loops, "
                   "artifact operator");
+  cmd->add_option("--stage-naming", o->stage_naming,
+                  "diffusion: how sketch signatures name stages: operation, or role (an elementwise output is "
+                  "'output', so tasks differing only in their epilogue's operation cluster together); operation in "
+                  "both presets");
   cmd->add_option("--top-n", d.top_n, "diffusion: prior States kept per cluster (2)")->check(positive);
   cmd->add_option("--max-prior-rounds", d.max_prior_rounds,
                   "diffusion: prior rounds = min(cluster size, this); default 2, artifact 10")
@@ -113,6 +120,10 @@ CommandRunner add_tune_command(CLI::App& app) {
   cmd->add_flag("--prior-per-sketch,!--no-prior-per-sketch", d.prior_per_sketch,
                 "diffusion: keep the top-n prior States of every sketch the representative measured and let "
                 "posteriors search all those sketches (default), or only the best prior's sketch (artifact)");
+  cmd->add_option("--posterior-open-fraction", d.posterior_open_fraction,
+                  "diffusion: share of a posterior's initial population drawn as Ansor draws it, from any of the "
+                  "task's sketches, instead of diffused from the priors (0: none, both presets)")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--split-rule-weights", o->split_rule_weights,
                   "diffusion: weights of copy-or-snap, scale, random (1,1,1)")
       ->delimiter(',');

@@ -13,6 +13,7 @@
 #include "diffusion/posterior_sampler.h"
 #include "search/sketch_signature.h"
 #include "graph/tasks.h"
+#include "search/annotation_rules.h"
 #include "search/sketch_rules.h"
 #include "support/error.h"
 
@@ -34,9 +35,10 @@ std::string unit_loop_pattern(const ir::ComputeDAG& dag) {
 }
 
 std::string cluster_key(GroupType type, const std::string& task_name, const ir::ComputeDAG& dag,
-                        const std::vector<schedule::State>& sketches) {
+                        const std::vector<schedule::State>& sketches, search::StageNaming naming) {
   if (type == GroupType::Operator) return graph::strip_task_suffix(task_name);
-  std::string sketch = sketches.empty() ? std::string("no-sketch") : search::sketch_signature(sketches.front());
+  std::string sketch =
+      sketches.empty() ? std::string("no-sketch") : search::sketch_signature(sketches.front(), naming);
   return type == GroupType::Loops ? sketch + ":" + unit_loop_pattern(dag) : sketch;
 }
 
@@ -50,14 +52,15 @@ std::vector<int64_t> workload_shape_vector(const ir::ComputeDAG& dag) {
 namespace {
 
 // Clusters `n` tasks; `sketches(i)` is asked for only when the kind needs them.
-std::vector<Cluster> cluster_by(GroupType type, int n, const std::function<std::string(int)>& name,
+std::vector<Cluster> cluster_by(GroupType type, search::StageNaming naming, int n,
+                                const std::function<std::string(int)>& name,
                                 const std::function<const ir::ComputeDAG&(int)>& dag,
                                 const std::function<std::vector<schedule::State>(int)>& sketches) {
   std::vector<std::string> keys;
   std::vector<std::vector<int64_t>> shapes;
   for (int i = 0; i < n; ++i) {
-    keys.push_back(cluster_key(type, name(i), dag(i), type == GroupType::Operator ? std::vector<schedule::State>{}
-                                                                                   : sketches(i)));
+    keys.push_back(cluster_key(type, name(i), dag(i),
+                               type == GroupType::Operator ? std::vector<schedule::State>{} : sketches(i), naming));
     shapes.push_back(workload_shape_vector(dag(i)));
   }
   return cluster_tasks(keys, shapes);
@@ -65,17 +68,18 @@ std::vector<Cluster> cluster_by(GroupType type, int n, const std::function<std::
 
 }  // namespace
 
-std::vector<Cluster> cluster_scheduled_tasks(tuning::TaskScheduler& scheduler, GroupType type) {
+std::vector<Cluster> cluster_scheduled_tasks(tuning::TaskScheduler& scheduler, GroupType type,
+                                             search::StageNaming naming) {
   return cluster_by(
-      type, scheduler.size(), [&](int t) { return scheduler.task(t).name; },
+      type, naming, scheduler.size(), [&](int t) { return scheduler.task(t).name; },
       [&](int t) -> const ir::ComputeDAG& { return scheduler.task(t).policy->task().dag; },
       [&](int t) { return scheduler.task(t).policy->all_sketches(); });
 }
 
 std::vector<Cluster> cluster_network_tasks(const std::vector<const graph::Task*>& tasks, GroupType type,
-                                           const Target& target) {
+                                           const Target& target, search::StageNaming naming) {
   return cluster_by(
-      type, static_cast<int>(tasks.size()), [&](int t) { return tasks[t]->name; },
+      type, naming, static_cast<int>(tasks.size()), [&](int t) { return tasks[t]->name; },
       [&](int t) -> const ir::ComputeDAG& { return *tasks[t]->dag; },
       [&](int t) { return search::generate_sketches(search::SearchTask(*tasks[t]->dag, target)); });
 }
@@ -121,23 +125,24 @@ void add_posterior(tuning::TaskScheduler& scheduler, int t, int representative,
   search::SearchPolicy& policy = *scheduler.task(t).policy;
   plan.release.reference = representative;
   plan.release.below_rate = o.release_below_rate;
+  const search::StageNaming naming = o.stage_naming;
   std::optional<int> best_sketch = search::sketch_of(priors.front().history(), prior_sketches);
   std::map<std::string, std::vector<PriorSchedule>> by_signature;  // sketch signature -> its priors
   std::vector<PriorSchedule> fallback;  // for a sketch without priors: the best prior's
   for (const auto& p : priors) {
     std::optional<int> k = search::sketch_of(p.history(), prior_sketches);
     if (!best_sketch) {
-      fallback.push_back(prior_schedule(p));
+      fallback.push_back(prior_schedule(p, naming));
     } else if (k && (k == best_sketch || o.prior_per_sketch)) {
-      by_signature[search::sketch_signature(prior_sketches[*k])].push_back(prior_schedule(p));
+      by_signature[search::sketch_signature(prior_sketches[*k], naming)].push_back(prior_schedule(p, naming));
     }
   }
   if (best_sketch) {
-    fallback = by_signature[search::sketch_signature(prior_sketches[*best_sketch])];
+    fallback = by_signature[search::sketch_signature(prior_sketches[*best_sketch], naming)];
     std::vector<schedule::State> kept;  // the first of the task's sketches with each prior signature
     std::set<std::string> seen;
     for (const auto& sketch : policy.all_sketches()) {
-      std::string signature = search::sketch_signature(sketch);
+      std::string signature = search::sketch_signature(sketch, naming);
       if (by_signature.count(signature) && seen.insert(signature).second) kept.push_back(sketch);
     }
     plan.search.sketches = std::move(kept);
@@ -146,9 +151,17 @@ void add_posterior(tuning::TaskScheduler& scheduler, int t, int representative,
   search::SearchPolicy* p = &policy;
   SplitRuleWeights weights = o.split_rules;
   double unroll_copy_rate = o.unroll_copy_rate;
-  plan.search.init_sampler = [p, by_signature, fallback, weights, cache, unroll_copy_rate](
-                                 const schedule::State& sketch, std::mt19937_64& rng) {
-    auto it = by_signature.size() > 1 ? by_signature.find(search::sketch_signature(sketch)) : by_signature.end();
+  double open_fraction = o.posterior_open_fraction;
+  // A copy: the sampler runs on several threads, and all_sketches() fills its cache lazily.
+  std::vector<schedule::State> every_sketch = policy.all_sketches();
+  plan.search.init_sampler = [p, by_signature, fallback, weights, cache, unroll_copy_rate, open_fraction,
+                              every_sketch, naming](const schedule::State& sketch, std::mt19937_64& rng) {
+    if (open_fraction > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < open_fraction) {
+      const auto& any = every_sketch[std::uniform_int_distribution<size_t>(0, every_sketch.size() - 1)(rng)];
+      return search::annotate_sketch(p->task(), p->options(), any, *cache, rng);
+    }
+    auto it = by_signature.size() > 1 ? by_signature.find(search::sketch_signature(sketch, naming))
+                                      : by_signature.end();
     const auto& schedules = it != by_signature.end() ? it->second : fallback;
     return diffuse_state(p->task(), p->options(), sketch, schedules, weights, *cache, rng, unroll_copy_rate);
   };
@@ -227,7 +240,7 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
     if (log) log(line);
   };
   DiffusionReport report;
-  report.clusters = cluster_scheduled_tasks(scheduler, o.group_type);
+  report.clusters = cluster_scheduled_tasks(scheduler, o.group_type, o.stage_naming);
   // Prior phase: each cluster's representative, min(size, cap) full rounds, one
   // round of each representative at a time, within what the budget leaves after
   // keeping back every other task's first round.

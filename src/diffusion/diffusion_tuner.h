@@ -14,6 +14,7 @@
 #include "graph/tasks.h"
 #include "ir/compute_dag.h"
 #include "schedule/state.h"
+#include "search/sketch_signature.h"
 #include "tuning/task_scheduler.h"
 
 namespace bcd::diffusion {
@@ -63,6 +64,24 @@ struct DiffusionOptions {
   // every posterior conv, held to that sketch, warmed up about twice as slow as with
   // the fused one (whose Ansor bests all are fused; session 16).
   bool prior_per_sketch = true;
+  // Not in the artifact (0: its behaviour): the share of a posterior's initial
+  // population drawn as Ansor draws it (random annotation of any of the task's
+  // sketches) instead of diffused from the priors; the shared cost model then
+  // chooses between both families. A prior's tiles can fit some members of its
+  // cluster badly (on an AVX2 machine, squeezenet_v1.1's later 13x13 1x1 convs
+  // ended 1.4-1.7x Ansor's after as many trials from a 55x55 representative's),
+  // and a posterior's population made only of them cannot show the model a better
+  // program.
+  double posterior_open_fraction = 0;
+  // How sketch signatures name stages (search::StageNaming): by operation (the
+  // artifact's behaviour) or by role, so that tasks differing only in the
+  // operation of their elementwise epilogue share sketch and loops clusters and
+  // match their priors' splits (bert's 8 tasks: 7 loops clusters by operation, 5 by
+  // role, its four dense tasks in one). By role, bert's three seeds at 200 trials
+  // per task all ended 1.01-1.08x Ansor's (by operation 0.98-1.00x): the 768x768
+  // representative's tiles did not suit the other dense tasks
+  // (docs/results/diffusion/evaluation_200/README.md).
+  search::StageNaming stage_naming = search::StageNaming::Operation;
 };
 
 // The first `n` States of `ranked` (best first) from each of `sketches` (States of
@@ -71,10 +90,11 @@ std::vector<schedule::State> top_per_sketch(const std::vector<schedule::State>& 
                                             const std::vector<schedule::State>& sketches, int n);
 
 // The key a task is clustered by: its name without "_N" (operator), the signature
-// of its first sketch (sketch; `sketches` are the task's, in order), or that
-// signature and unit_loop_pattern(dag) (loops).
+// of its first sketch (sketch; `sketches` are the task's, in order; stages named by
+// `naming`), or that signature and unit_loop_pattern(dag) (loops).
 std::string cluster_key(GroupType type, const std::string& task_name, const ir::ComputeDAG& dag,
-                        const std::vector<schedule::State>& sketches);
+                        const std::vector<schedule::State>& sketches,
+                        search::StageNaming naming = search::StageNaming::Operation);
 // One character per loop of each op with a reduction, spatial loops then reduction
 // loops: '1' for extent 1, 'n' otherwise; ops separated by '/', the two kinds by '.'.
 // A 1x1 NCHW conv2d at batch 1 gives "1nnn.n11", a 3x3 one "1nnn.nnn".
@@ -83,11 +103,13 @@ std::string unit_loop_pattern(const ir::ComputeDAG& dag);
 std::vector<int64_t> workload_shape_vector(const ir::ComputeDAG& dag);
 
 // Clusters of the scheduler's tasks (indices are scheduler task indices).
-std::vector<Cluster> cluster_scheduled_tasks(tuning::TaskScheduler& scheduler, GroupType type);
+std::vector<Cluster> cluster_scheduled_tasks(tuning::TaskScheduler& scheduler, GroupType type,
+                                             search::StageNaming naming = search::StageNaming::Operation);
 // The clusters the strategy would form over tasks `tasks` of a network (indices
 // into `tasks`; `target` decides the sketches), without tuning anything.
 std::vector<Cluster> cluster_network_tasks(const std::vector<const graph::Task*>& tasks, GroupType type,
-                                           const Target& target);
+                                           const Target& target,
+                                           search::StageNaming naming = search::StageNaming::Operation);
 
 struct DiffusionReport {
   std::vector<Cluster> clusters;

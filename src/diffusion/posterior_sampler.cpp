@@ -32,16 +32,18 @@ std::vector<std::tuple<std::string, int, int>> split_keys(const std::vector<Step
 
 }  // namespace
 
-PriorSchedule prior_schedule(const schedule::State& prior) {
+PriorSchedule prior_schedule(const schedule::State& prior, search::StageNaming naming) {
   PriorSchedule out;
+  out.naming = naming;
   const std::vector<Step>& steps = prior.history();
-  std::vector<std::string> stages = search::step_stage_keys(prior.dag(), steps);
+  std::vector<std::string> stages = search::step_stage_keys(prior.dag(), steps, naming);
   std::vector<std::tuple<std::string, int, int>> keys = split_keys(steps, stages);
   for (size_t i = 0; i < steps.size(); ++i) {
     if (steps[i].kind == StepKind::Split) out.splits[keys[i]] = steps[i];
     if (is_unroll_pragma(steps[i])) out.unroll_pragmas[stages[i]] = steps[i].pragma;
   }
-  for (auto [stage_id, axis] : search::inner_tile_axes(prior)) out.inner_tile_axes[search::stage_key(prior, stage_id)] = axis;
+  for (auto [stage_id, axis] : search::inner_tile_axes(prior))
+    out.inner_tile_axes[search::stage_key(prior, stage_id, naming)] = axis;
   return out;
 }
 
@@ -53,7 +55,8 @@ schedule::State diffuse_state(const search::SearchTask& task, const search::Sear
   const PriorSchedule& prior = priors[std::uniform_int_distribution<size_t>(0, priors.size() - 1)(rng)];
 
   std::vector<Step> steps = sketch.history();
-  std::vector<std::tuple<std::string, int, int>> keys = split_keys(steps, search::step_stage_keys(task.dag, steps));
+  std::vector<std::tuple<std::string, int, int>> keys =
+      split_keys(steps, search::step_stage_keys(task.dag, steps, prior.naming));
   const int64_t max_inner = task.hardware().max_innermost_split_factor;
   for (size_t i = 0; i < steps.size(); ++i) {
     Step& s = steps[i];
@@ -73,7 +76,7 @@ schedule::State diffuse_state(const search::SearchTask& task, const search::Sear
   schedule::State tiled = schedule::replay(task.dag, steps);
   search::InnerTileAxes inner_axes;
   for (int id = 0; id < tiled.num_stages(); ++id) {
-    auto it = prior.inner_tile_axes.find(search::stage_key(tiled, id));
+    auto it = prior.inner_tile_axes.find(search::stage_key(tiled, id, prior.naming));
     if (it != prior.inner_tile_axes.end()) inner_axes[id] = it->second;
   }
   schedule::State state = search::annotate_tiled(task, options, std::move(tiled), rng, &inner_axes);
@@ -87,7 +90,7 @@ schedule::State diffuse_state(const search::SearchTask& task, const search::Sear
   bool changed = false;
   for (Step& s : annotated) {
     if (!is_unroll_pragma(s)) continue;
-    auto it = prior.unroll_pragmas.find(search::stage_key(state, s.stage_id));
+    auto it = prior.unroll_pragmas.find(search::stage_key(state, s.stage_id, prior.naming));
     if (it != prior.unroll_pragmas.end() && it->second != s.pragma) s.pragma = it->second, changed = true;
   }
   return changed ? schedule::replay(task.dag, annotated) : state;

@@ -5,7 +5,8 @@
 // order (search::reorder_inner_tile, not in the artifact) is the prior's, and the
 // auto-unroll pragma of each stage is copied from the prior (with probability
 // `unroll_copy_rate`; otherwise the annotation's random depth stays). Stages are matched by
-// their keys (sketch_signature.h), not their indices, which differ between tasks.
+// their keys (sketch_signature.h, named as the prior's were), not their indices, which
+// differ between tasks.
 #pragma once
 #include <map>
 #include <random>
@@ -18,6 +19,7 @@
 #include "search/factorization.h"
 #include "search/search_options.h"
 #include "search/search_task.h"
+#include "search/sketch_signature.h"
 
 namespace bcd::diffusion {
 
@@ -30,8 +32,10 @@ struct PriorSchedule {
   // diffused were tuned for that order (16 output channels as the vector, say):
   // drawing the order again would pair them with the other one half the time.
   std::map<std::string, int> inner_tile_axes;
+  search::StageNaming naming = search::StageNaming::Operation;  // of the keys above
 };
-PriorSchedule prior_schedule(const schedule::State& prior);
+PriorSchedule prior_schedule(const schedule::State& prior,
+                             search::StageNaming naming = search::StageNaming::Operation);
 
 // One annotated State of `sketch` for `task`, diffused from one of `priors` (of
 // the same sketch structure). Fails (bcd::Error) if the result does not apply,

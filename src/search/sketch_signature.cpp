@@ -2,30 +2,44 @@
 
 #include <map>
 
+#include "support/error.h"
+
 namespace bcd::search {
 
 using schedule::Step;
 using schedule::StepKind;
 
-std::string stage_key(const schedule::State& state, int stage_id) {
-  const std::string& name = state.stage(stage_id).op->name;
+StageNaming parse_stage_naming(const std::string& name) {
+  if (name == "operation") return StageNaming::Operation;
+  if (name == "role") return StageNaming::Role;
+  fail("unknown stage naming '{}' (operation or role)", name);
+}
+
+const char* stage_naming_name(StageNaming naming) { return naming == StageNaming::Role ? "role" : "operation"; }
+
+std::string stage_key(const schedule::State& state, int stage_id, StageNaming naming) {
+  const schedule::Stage& stage = state.stage(stage_id);
+  if (naming == StageNaming::Role && stage.output_index >= 0 && stage.op->is_compute() && !stage.op->has_reduce())
+    return "output#" + std::to_string(stage.output_index);
+  const std::string& name = stage.op->name;
   int earlier = 0;
   for (int s = 0; s < stage_id; ++s) earlier += state.stage(s).op->name == name;
   return name + "#" + std::to_string(earlier);
 }
 
-std::vector<std::string> step_stage_keys(const ir::ComputeDAG& dag, const std::vector<Step>& steps) {
+std::vector<std::string> step_stage_keys(const ir::ComputeDAG& dag, const std::vector<Step>& steps,
+                                         StageNaming naming) {
   schedule::State state(dag);
   std::vector<std::string> keys;
   keys.reserve(steps.size());
   for (const Step& s : steps) {
-    keys.push_back(stage_key(state, s.stage_id));
+    keys.push_back(stage_key(state, s.stage_id, naming));
     state.apply(s);
   }
   return keys;
 }
 
-std::string sketch_signature(const ir::ComputeDAG& dag, const std::vector<Step>& sketch_steps) {
+std::string sketch_signature(const ir::ComputeDAG& dag, const std::vector<Step>& sketch_steps, StageNaming naming) {
   // Every stage reference becomes a key; step references are renumbered over the
   // steps kept.
   schedule::State state(dag);
@@ -38,9 +52,9 @@ std::string sketch_signature(const ir::ComputeDAG& dag, const std::vector<Step>&
       continue;
     }
     Step s = original;
-    nlohmann::json stages = {stage_key(state, s.stage_id)};
-    if (s.kind == StepKind::ComputeAt) stages.push_back(stage_key(state, s.target_stage_id));
-    for (int r : s.reader_stage_ids) stages.push_back(stage_key(state, r));
+    nlohmann::json stages = {stage_key(state, s.stage_id, naming)};
+    if (s.kind == StepKind::ComputeAt) stages.push_back(stage_key(state, s.target_stage_id, naming));
+    for (int r : s.reader_stage_ids) stages.push_back(stage_key(state, r, naming));
     s.stage_id = s.target_stage_id = 0;
     s.reader_stage_ids.clear();
     if (s.kind == StepKind::Split) {

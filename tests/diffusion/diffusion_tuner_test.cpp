@@ -162,6 +162,43 @@ TEST(DiffusionTuner, WithPriorPerSketchPosteriorsSearchEverySketchTheRepresentat
   }
 }
 
+TEST(DiffusionTuner, AnOpenFractionOfThePosteriorsPopulationIsDrawnFromEverySketchAsAnsorDraws) {
+  for (double fraction : {0.0, 0.5}) {
+    auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
+    tuning::TaskScheduler scheduler = cluster_scheduler(model);
+    DiffusionOptions o = diffusion_preset("artifact");  // posteriors keep the best prior's sketch only
+    o.posterior_open_fraction = fraction;
+    DiffusionReport report = tune_with_diffusion(scheduler, o, 16);
+    const int rep = report.clusters.at(0).representative;
+    for (int t = 0; t < scheduler.size(); ++t) {
+      if (t == rep) continue;
+      auto& policy = *scheduler.task(t).policy;
+      ASSERT_EQ(policy.sketches().size(), 1u);
+      const std::string prior = search::sketch_signature(policy.sketches()[0]);
+      ASSERT_GE(policy.all_sketches().size(), 2u);
+      std::vector<schedule::State> population = policy.sample_initial_population(100);
+      ASSERT_GE(population.size(), 90u);
+      int open = 0;  // States of a sketch the prior does not have: only an open draw makes them
+      for (const auto& s : population) open += *sketches_of({s}, policy.all_sketches()).begin() != prior;
+      if (fraction == 0) {
+        EXPECT_EQ(open, 0) << t;
+      } else {
+        // Half the draws are open, and (n-1)/n of those land on another sketch.
+        const double n = static_cast<double>(policy.all_sketches().size());
+        const double expected = fraction * (n - 1) / n * static_cast<double>(population.size());
+        EXPECT_GT(open, expected * 0.5) << t;
+        EXPECT_LT(open, expected * 1.6) << t;
+        // Both families compute the function of the unscheduled program.
+        std::vector<schedule::State> some;
+        for (const auto& s : population)
+          if (some.size() < 8) some.push_back(s);
+        for (const auto& r : scheduler.task(t).measurer->measure(some))
+          EXPECT_NE(r.error, runtime::MeasureError::WrongAnswer) << r.error_message;
+      }
+    }
+  }
+}
+
 TEST(DiffusionTuner, TopPerSketchKeepsTheFirstNOfEachSketchInRankOrder) {
   search::SearchTask task = conv_task(8, 16, 14);
   std::vector<schedule::State> sketches = search::generate_sketches(task);

@@ -24,6 +24,8 @@ TEST(DiffusionPresets, ArtifactIsTheArtifactsSettings) {
   EXPECT_EQ(o.release_after_rounds, 0);  // nothing is ever released
   EXPECT_EQ(o.release_below_rate, 0);
   EXPECT_FALSE(o.prior_per_sketch);
+  EXPECT_EQ(o.posterior_open_fraction, 0);  // every posterior State diffused
+  EXPECT_EQ(o.stage_naming, search::StageNaming::Operation);
   EXPECT_EQ(describe_options(o),
             "operator clusters, up to 10 prior rounds, top 2 priors, posteriors 2 iterations and 0.5 of a round, "
             "split rules 1,1,1, unroll copy rate 1, reduced singletons, never released");
