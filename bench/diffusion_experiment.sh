@@ -17,7 +17,7 @@
 # `--release-below-rate P/100`, "-unrollP" for `--unroll-copy-rate P/100`,
 # "-persketch" for `--prior-per-sketch`, "-openP" for `--posterior-open-fraction
 # P/100`, "-roles" for `--stage-naming role`, "-fullsingletons" for
-# `--full-singletons` (e.g. "operator-prior3-release3",
+# `--full-singletons`, "-floor" for `--posterior-floor` (e.g. "operator-prior3-release3",
 # "operator-below50", "sketch-unroll0", "default-open50"; "loops-prior2-release2-persketch"
 # is the default preset), "-explore" for `--explore-sketches`.
 #
@@ -115,9 +115,10 @@ for seed in $seeds; do
         persketch) extra+=(--prior-per-sketch) ;;
         roles) extra+=(--stage-naming role) ;;
         fullsingletons) extra+=(--full-singletons) ;;
+        floor) extra+=(--posterior-floor) ;;
         open[0-9]*) extra+=(--posterior-open-fraction "$(awk -v p="${p#open}" 'BEGIN { print p / 100 }')") ;;
         explore) extra+=(--explore-sketches) ;;
-        *) echo "unknown variant option '$p' in '$v' (releaseN, priorN, belowP, unrollP, persketch, openP, roles, fullsingletons, explore)" >&2; exit 2 ;;
+        *) echo "unknown variant option '$p' in '$v' (releaseN, priorN, belowP, unrollP, persketch, openP, roles, fullsingletons, floor, explore)" >&2; exit 2 ;;
       esac
     done
     tune diffusion "$seed" "$d" "${extra[@]}"

@@ -47,6 +47,7 @@ diffusion::DiffusionOptions diffusion_options(const TuneCommand& cmd) {
       {"--group-type", [&](Options& o) { o.group_type = diffusion::parse_group_type(cmd.group_type); }},
       {"--stage-naming", [&](Options& o) { o.stage_naming = search::parse_stage_naming(cmd.stage_naming); }},
       {"--full-singletons", [&](Options& o) { o.reduce_singletons = !cmd.full_singletons; }},
+      {"--posterior-floor", [&](Options& o) { o.posterior_floor = g.posterior_floor; }},
       {"--split-rule-weights", [&](Options& o) {
          if (cmd.split_rule_weights.size() != 3)
            fail("--split-rule-weights takes three numbers: copy-or-snap,scale,random");
@@ -124,6 +125,9 @@ CommandRunner add_tune_command(CLI::App& app) {
                   "diffusion: share of a posterior's initial population drawn as Ansor draws it, from any of the "
                   "task's sketches, instead of diffused from the priors (0: none, both presets)")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_flag("--posterior-floor,!--no-posterior-floor", d.posterior_floor,
+                "diffusion: before the gradient scheduler, top every posterior (and reduced singleton) up to "
+                "Ansor's warm-up (a full round) with an open round of Ansor's search (off in both presets)");
   cmd->add_option("--split-rule-weights", o->split_rule_weights,
                   "diffusion: weights of copy-or-snap, scale, random (1,1,1)")
       ->delimiter(',');

@@ -170,11 +170,13 @@ void add_posterior(tuning::TaskScheduler& scheduler, int t, int representative,
 // Each task's share of the budget: what Ansor's warm-up limits a first round to.
 int share_of(const tuning::TaskScheduler& scheduler, int budget) { return std::max(1, budget / scheduler.size()); }
 
-// The measures of task `t`'s first round: a representative's (and, with full
-// singletons, a singleton's) is the scheduler's; every other task's is the
-// posterior's. No more than the task's share of the budget.
+// What task `t` measures before the gradient scheduler when it is not a
+// representative in its prior phase: a first round, of the scheduler's measures
+// for a representative (and, with full singletons, a singleton) and of the
+// posterior's for every other task, or with the posterior floor a full round for
+// every task. No more than the task's share of the budget.
 int first_round(const tuning::TaskScheduler& scheduler, const Cluster& c, int t, const DiffusionOptions& o, int budget) {
-  bool full = c.members.size() < 2 ? !o.reduce_singletons : t == c.representative;
+  bool full = o.posterior_floor || (c.members.size() < 2 ? !o.reduce_singletons : t == c.representative);
   int measures = full ? scheduler.options().num_measures_per_round : posterior_measures(scheduler, o);
   return std::min(measures, share_of(scheduler, budget));
 }
@@ -229,6 +231,25 @@ void run_prior_phase(tuning::TaskScheduler& scheduler, const std::vector<Cluster
       if (scheduler.tune_round(rep, std::min(per_round, allowed))) tuned = true;
     }
   }
+}
+
+// Gives each of `tasks` that has fewer trials than Ansor's warm-up gives a task
+// (a full round, at most its share of the budget) an open round for the rest:
+// Ansor's plan for one round, then its own plan again. Returns the trials spent.
+int top_up_to_warm_up(tuning::TaskScheduler& scheduler, const std::vector<int>& tasks, int budget) {
+  const int floor = std::min(scheduler.options().num_measures_per_round, share_of(scheduler, budget));
+  const int before = scheduler.total_trials();
+  for (int t : tasks) {
+    const int missing = floor - scheduler.progress(t).trials;
+    const int left = budget - scheduler.total_trials();
+    if (left <= 0) break;
+    if (missing <= 0 || scheduler.progress(t).dead) continue;
+    tuning::TaskPlan own = scheduler.plan(t);
+    scheduler.set_plan(t, tuning::TaskPlan{});
+    scheduler.tune_round(t, std::min(missing, left));
+    if (!own.is_default()) scheduler.set_plan(t, std::move(own));
+  }
+  return scheduler.total_trials() - before;
 }
 
 }  // namespace
@@ -296,6 +317,10 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
     if (scheduler.progress(t).trials == 0 && !scheduler.progress(t).dead)
       scheduler.tune_round(t, std::min(share_of(scheduler, budget), budget - scheduler.total_trials()));
   }
+  if (o.posterior_floor) report.floor_trials = top_up_to_warm_up(scheduler, posteriors, budget);
+  if (report.floor_trials > 0)
+    say(fmt::format("diffusion: open rounds topped the reduced tasks up to Ansor's warm-up ({} trials)",
+                    report.floor_trials));
   scheduler.tune(budget);
   scheduler.set_on_release(nullptr);
   return report;

@@ -82,6 +82,16 @@ struct DiffusionOptions {
   // representative's tiles did not suit the other dense tasks
   // (docs/results/diffusion/evaluation_200/README.md).
   search::StageNaming stage_naming = search::StageNaming::Operation;
+  // Not in the artifact (false: its behaviour): before the gradient scheduler
+  // takes over, every task on the reduced search (posterior or reduced singleton)
+  // is topped up to the trials Ansor's warm-up gives a task (a full round, at most
+  // its share of the budget) by an open round: Ansor's search, all sketches, full
+  // iterations; then it goes back to its reduced search. A posterior's round
+  // measures half of Ansor's, and the gradient scheduler, which ranks tasks by
+  // absolute time, may never come back to a small task whose diffused schedules
+  // fit badly (squeezenet_v1.1's 13x13 1x1 convs, mobilenetv2's first depthwise
+  // conv ended 1.3-2x Ansor's after their posterior rounds).
+  bool posterior_floor = false;
 };
 
 // The first `n` States of `ranked` (best first) from each of `sketches` (States of
@@ -117,6 +127,7 @@ struct DiffusionReport {
   int model_trees_after_prior = 0;   // the cost model's size when the posteriors start
   int posterior_tasks = 0;           // tasks that got a prior
   int singleton_tasks = 0;
+  int floor_trials = 0;        // measured by the open rounds of posterior_floor
   std::vector<int> released;  // tasks released from the reduced search, in order
 };
 

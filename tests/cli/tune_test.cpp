@@ -151,12 +151,14 @@ TEST(TuneCommand, DiffusionFlagsOverrideTheirPresetsSetting) {
             std::string::npos)
       << r.output;
   args = small_tune("diffusion", (dir / "b").string(), 1);
-  for (const char* a : {"--no-prior-per-sketch", "--release-after-rounds", "0"}) args.push_back(a);
+  for (const char* a : {"--no-prior-per-sketch", "--release-after-rounds", "0", "--posterior-floor"})
+    args.push_back(a);
   r = run_bcd(args);
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("diffusion: loops clusters, up to 2 prior rounds, top 2 priors, "), std::string::npos)
       << r.output;
-  EXPECT_NE(r.output.find("never released"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("never released, reduced tasks topped up to Ansor's warm-up"), std::string::npos)
+      << r.output;
   expect_one_line_error(run_bcd({"tune", "--strategy", "diffusion", "--preset", "paper", "--log-dir",
                                  (dir / "c").string()}),
                         "unknown diffusion preset 'paper' (default or artifact)");

@@ -6,7 +6,8 @@
 // with --release-after-rounds, a reduced task that stalls searches as Ansor does,
 // and with --release-below-rate a posterior far slower than its representative;
 // with --prior-per-sketch a posterior searches every sketch the representative
-// measured.
+// measured; with the posterior floor every reduced task gets an open round up to
+// Ansor's warm-up.
 #include "diffusion/diffusion_tuner.h"
 #include "diffusion/presets.h"
 
@@ -376,6 +377,56 @@ TEST(DiffusionTuner, PosteriorsSlowerThanTheirRepresentativeDropTheirPriorAfterT
     int release_lines = 0;
     for (const auto& l : lines) release_lines += l.find("FLOP rate of task") != std::string::npos;
     EXPECT_EQ(release_lines, static_cast<int>(released.size()));
+  }
+}
+
+TEST(DiffusionTuner, WithTheFloorEveryReducedTaskIsToppedUpToAnsorsWarmUpByAnOpenRound) {
+  auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
+  tuning::TaskScheduler scheduler = cluster_and_singleton_scheduler(model);
+  const int singleton = 3;
+  const int full_iterations = scheduler.task(0).policy->options().num_iterations;
+  DiffusionOptions o = diffusion_preset("artifact");  // never released: every round keeps its plan
+  o.posterior_floor = true;
+  ASSERT_NE(full_iterations, o.posterior_iterations);
+  // What each round searched with, seen while it runs.
+  struct Round {
+    int task, measured;
+    bool open;
+    size_t sketches;
+  };
+  std::vector<Round> rounds;
+  scheduler.set_on_round([&](const tuning::SchedulerRound& r) {
+    auto& policy = *scheduler.task(r.task).policy;
+    rounds.push_back({r.task, r.measured, scheduler.plan(r.task).is_default(), policy.sketches().size()});
+    EXPECT_EQ(policy.num_iterations(), rounds.back().open ? full_iterations : o.posterior_iterations) << r.task;
+  });
+  // 6 trials per task: the prior phase's 3 rounds of 4 (12) and three full rounds
+  // kept back (4 each) fill it; each reduced task measures a posterior round of 2
+  // and an open round of the other 2.
+  DiffusionReport report = tune_with_diffusion(scheduler, o, 24);
+  EXPECT_EQ(scheduler.total_trials(), 24);
+  EXPECT_EQ(report.prior_trials, 12);
+  EXPECT_EQ(report.floor_trials, 6);
+  const int rep = report.clusters.at(0).representative;
+  for (int t = 0; t < scheduler.size(); ++t) {
+    if (t == rep) continue;
+    EXPECT_EQ(scheduler.progress(t).trials, 4) << t;
+    std::vector<Round> own;
+    for (const Round& r : rounds)
+      if (r.task == t) own.push_back(r);
+    ASSERT_EQ(own.size(), 2u) << t;
+    EXPECT_FALSE(own[0].open) << t;
+    EXPECT_EQ(own[0].measured, 2) << t;
+    EXPECT_TRUE(own[1].open) << t;
+    EXPECT_EQ(own[1].measured, 2) << t;
+    EXPECT_EQ(own[1].sketches, scheduler.task(t).policy->all_sketches().size()) << t;  // every sketch
+    if (t != singleton) {
+      EXPECT_EQ(own[0].sketches, 1u) << t;  // the prior's sketch
+    }
+    // Then back on its own reduced search.
+    EXPECT_FALSE(scheduler.plan(t).is_default()) << t;
+    EXPECT_EQ(scheduler.plan(t).measures_per_round, 2) << t;
+    EXPECT_EQ(scheduler.task(t).policy->num_iterations(), o.posterior_iterations) << t;
   }
 }
 

@@ -26,6 +26,7 @@ TEST(DiffusionPresets, ArtifactIsTheArtifactsSettings) {
   EXPECT_FALSE(o.prior_per_sketch);
   EXPECT_EQ(o.posterior_open_fraction, 0);  // every posterior State diffused
   EXPECT_EQ(o.stage_naming, search::StageNaming::Operation);
+  EXPECT_FALSE(o.posterior_floor);
   EXPECT_EQ(describe_options(o),
             "operator clusters, up to 10 prior rounds, top 2 priors, posteriors 2 iterations and 0.5 of a round, "
             "split rules 1,1,1, unroll copy rate 1, reduced singletons, never released");
@@ -45,6 +46,10 @@ TEST(DiffusionPresets, DefaultIsTheMeasuredBestAndTheStructsDefaults) {
   a.release_after_rounds = 2;
   a.prior_per_sketch = true;
   EXPECT_EQ(describe_options(a), describe_options(o));
+  o.posterior_floor = true;  // the options off in both presets are named when on
+  o.stage_naming = search::StageNaming::Role;
+  EXPECT_TRUE(describe_options(o).ends_with(", stages named by role, reduced tasks topped up to Ansor's warm-up"))
+      << describe_options(o);
 }
 
 TEST(DiffusionPresets, AnUnknownNameIsRefusedNamingTheKnownOnes) {
