@@ -69,8 +69,9 @@ has_metrics() {  # name seed -> whether metrics.tsv has that run's line
   [ -f "$metrics" ] && awk -F'\t' -v n="$1" -v s="$2" '$1 == n && $2 == s { found = 1 } END { exit !found }' "$metrics"
 }
 
-run_network() {  # dir -> "latency_ms verified"
-  "$bcd" run --model "$model" --records "$1/records.json" --repeat 10 "${model_args[@]}" >"$1.run" 2>&1 || true
+run_network() {  # dir -> "latency_ms verified" (a finished check kept beside the run is read again)
+  grep -q '^latency' "$1.run" 2>/dev/null ||
+    "$bcd" run --model "$model" --records "$1/records.json" --repeat 10 "${model_args[@]}" >"$1.run" 2>&1 || true
   local latency status
   latency=$(sed -n 's/^latency *\([0-9.]*\) ms.*/\1/p' "$1.run" | head -1)
   status=$(grep -o 'PASS\|FAIL' "$1.run" | head -1 || true)
@@ -124,14 +125,18 @@ for seed in $seeds; do
     tune diffusion "$seed" "$d" "${extra[@]}"
     has_metrics "diffusion-$v" "$seed" && continue
     m=$("$bcd" compare "$out/ansor_s$seed" "$d" --out "$d" | sed -n 's/^metric //p')
-    read -r _ speedup _ first _ last <<<"$m"
+    read -r _ speedup _ first _ last _ drift _ _ _ adj_speedup <<<"$m"
     read -r d_lat d_ok < <(run_network "$d")
     d_rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$d.time")
     d_first=$(awk -F'\t' '$4 != "N/A" {print $2; exit}' "$d/tuning.tsv")
     d_best=$(best_estimate "$d")
     d_ratio=$(awk -v d="$d_best" -v a="$a_best" 'BEGIN { if (a + 0 > 0 && d + 0 > 0) printf "%.4f", d / a; else print "?" }')
-    printf 'diffusion-%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$seed" "$speedup" "$first" "$last" "$d_lat" \
-      "$d_ok" "$d_first" "$d_rss" "$d_best" "$d_ratio" >>"$metrics"
+    # The same ratio with the measurement drift between the two runs divided out
+    # (bcd compare: the median time ratio of the programs both measured).
+    adj_ratio=$(awk -v r="$d_ratio" -v f="$drift" 'BEGIN { if (r + 0 > 0 && f + 0 > 0) printf "%.4f", r / f; else print "-" }')
+    printf 'diffusion-%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$seed" "$speedup" "$first" \
+      "$last" "$d_lat" "$d_ok" "$d_first" "$d_rss" "$d_best" "$d_ratio" "${drift:--}" "${adj_speedup:--}" "$adj_ratio" \
+      >>"$metrics"
   done
 done
 
@@ -140,21 +145,31 @@ done
   echo
   echo "Compilation-time speedup = Ansor's elapsed time at its best estimated latency / the"
   echo "run's first elapsed time at or below it (\"never\": it did not get there). Latency ="
-  echo "\`bcd run\` end to end (median of 10), verified against the reference executor."
+  echo "\`bcd run\` end to end (median of 10), verified against the reference executor. Drift = how"
+  echo "slowly the run's machine timed the programs Ansor's run also measured (median ratio); the"
+  echo "adjusted speedup and ratio divide it out of the run's estimates (\"-\": not computed)."
   echo
-  echo "| run | seed | speedup | first-round ratio | last-round ratio | latency (ms) | verified | first complete estimate (s) | peak RSS of tune (KiB) | final estimate (ms) | to Ansor's |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
-  awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11}' "$metrics"
+  echo "| run | seed | speedup | first-round ratio | last-round ratio | latency (ms) | verified | first complete estimate (s) | peak RSS of tune (KiB) | final estimate (ms) | to Ansor's | drift | adjusted speedup | adjusted ratio |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  awk -F'\t' '{ for (i = 12; i <= 14; i++) if ($i == "") $i = "-"
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14}' "$metrics"
   echo
   for v in $(awk -F'\t' '$1 ~ /^diffusion-/ && !seen[$1]++ { print substr($1, 11) }' "$metrics"); do
     # A seed that never reached Ansor's best counts as no speedup (0) in the median.
     awk -F'\t' -v name="diffusion-$v" '
-      $1 == name { s[n++] = ($3 == "never" ? 0 : $3); if ($3 != "never") reached++ }
+      function median(v, k,   i, j, t) {
+        for (i = 0; i < k; i++) for (j = i + 1; j < k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+        return (k % 2) ? v[int(k / 2)] : (v[k / 2 - 1] + v[k / 2]) / 2
+      }
+      $1 == name {
+        s[n++] = ($3 == "never" ? 0 : $3); if ($3 != "never") reached++
+        if ($13 != "" && $13 != "-") { a[na++] = ($13 == "never" ? 0 : $13); if ($13 != "never") areached++ }
+      }
       END {
         if (n == 0) exit
-        for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
-        m = (n % 2) ? s[int(n / 2)] : (s[n / 2 - 1] + s[n / 2]) / 2
-        printf "- %s: median speedup %.2fx over %d seeds (%d reached Ansor'\''s best; a seed that never did counts as 0)\n", name, m, n, reached
+        printf "- %s: median speedup %.2fx over %d seeds (%d reached Ansor'\''s best; a seed that never did counts as 0)", name, median(s, n), n, reached
+        if (na > 0) printf "; drift divided out, %.2fx over %d (%d reached)", median(a, na), na, areached
+        printf "\n"
       }' "$metrics"
   done
   echo

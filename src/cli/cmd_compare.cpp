@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "support/error.h"
 #include "tuning/latency_plot.h"
+#include "tuning/measurement_drift.h"
 #include "tuning/run_comparison.h"
 #include "tuning/run_dir.h"
 #include "tuning/task_comparison.h"
@@ -56,6 +57,13 @@ int run_compare(const CompareOptions& o) {
   if (a.label == b.label) a.label = "A: " + a.label, b.label = "B: " + b.label;
   tuning::RunComparison c = tuning::compare_runs(a.rows, b.rows);
   std::string md = tuning::comparison_markdown(c, a.label, b.label);
+  std::optional<tuning::MeasurementDrift> drift;
+  std::optional<tuning::RunComparison> adjusted;
+  if (a.records && b.records) drift = tuning::measurement_drift(*a.records, *b.records);
+  if (drift) {
+    adjusted = tuning::compare_runs(a.rows, tuning::rescaled(b.rows, drift->median));
+    md += tuning::drift_markdown(*drift, *adjusted);
+  }
   if (a.records && b.records)
     md += "\n## Per task\n\n" + tuning::task_comparison_markdown(tuning::compare_tasks(*a.records, *b.records),
                                                                    a.label, b.label);
@@ -69,8 +77,13 @@ int run_compare(const CompareOptions& o) {
   fmt::print("{}\n", md);
   fmt::print("table     {}\nplot      {}\n", md_path, svg_path);
   // One machine-readable line for scripts (the experiment takes medians of it).
-  fmt::print("metric speedup {} first_ratio {:.4f} last_ratio {:.4f}\n",
-             c.speedup ? fmt::format("{:.4f}", *c.speedup) : "never", c.first_latency_ratio, c.last_latency_ratio);
+  auto speedup = [](const tuning::RunComparison& r) {
+    return r.speedup ? fmt::format("{:.4f}", *r.speedup) : std::string("never");
+  };
+  fmt::print("metric speedup {} first_ratio {:.4f} last_ratio {:.4f} drift {} programs {} adjusted_speedup {}\n",
+             speedup(c), c.first_latency_ratio, c.last_latency_ratio,
+             drift ? fmt::format("{:.4f}", drift->median) : "-", drift ? drift->programs : 0,
+             adjusted ? speedup(*adjusted) : "-");
   return 0;
 }
 

@@ -103,6 +103,11 @@ TEST(TuneCommand, AnsorAndDiffusionRunsWithTheSameBudgetCompleteAndCompare) {
   EXPECT_EQ(plot.rfind("<svg", 0), 0u);
   EXPECT_EQ(std::count(plot.begin(), plot.end(), '\n') > 10, true);
   EXPECT_NE(plot.find("diffusion-loops (seed 5)"), std::string::npos);
+  // A run against itself: every program measured in both at the same time.
+  BcdRun same = run_bcd({"compare", (dir / "ansor").string(), (dir / "ansor").string(), "--out", dir.string()});
+  ASSERT_EQ(same.status, 0) << same.output;
+  EXPECT_NE(same.output.find(" drift 1.0000 programs "), std::string::npos) << same.output;
+  EXPECT_NE(same.output.find("## Measurement drift"), std::string::npos) << same.output;
   fs::remove_all(dir);
 }
 
