@@ -124,8 +124,10 @@ for seed in $seeds; do
     done
     tune diffusion "$seed" "$d" "${extra[@]}"
     has_metrics "diffusion-$v" "$seed" && continue
-    m=$("$bcd" compare "$out/ansor_s$seed" "$d" --out "$d" | sed -n 's/^metric //p')
-    read -r _ speedup _ first _ last _ drift _ _ _ adj_speedup <<<"$m"
+    # --remeasure: both runs' best programs timed side by side, 5 rounds (about a
+    # minute for squeezenet_v1.1): the final estimates compared on one machine state.
+    m=$("$bcd" compare "$out/ansor_s$seed" "$d" --out "$d" --remeasure 5 | sed -n 's/^metric //p')
+    read -r _ speedup _ first _ last _ drift _ _ _ adj_speedup _ remeasured <<<"$m"
     read -r d_lat d_ok < <(run_network "$d")
     d_rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$d.time")
     d_first=$(awk -F'\t' '$4 != "N/A" {print $2; exit}' "$d/tuning.tsv")
@@ -134,9 +136,9 @@ for seed in $seeds; do
     # The same ratio with the measurement drift between the two runs divided out
     # (bcd compare: the median time ratio of the programs both measured).
     adj_ratio=$(awk -v r="$d_ratio" -v f="$drift" 'BEGIN { if (r + 0 > 0 && f + 0 > 0) printf "%.4f", r / f; else print "-" }')
-    printf 'diffusion-%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$seed" "$speedup" "$first" \
+    printf 'diffusion-%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$seed" "$speedup" "$first" \
       "$last" "$d_lat" "$d_ok" "$d_first" "$d_rss" "$d_best" "$d_ratio" "${drift:--}" "${adj_speedup:--}" "$adj_ratio" \
-      >>"$metrics"
+      "${remeasured:--}" >>"$metrics"
   done
 done
 
@@ -147,12 +149,14 @@ done
   echo "run's first elapsed time at or below it (\"never\": it did not get there). Latency ="
   echo "\`bcd run\` end to end (median of 10), verified against the reference executor. Drift = how"
   echo "slowly the run's machine timed the programs Ansor's run also measured (median ratio); the"
-  echo "adjusted speedup and ratio divide it out of the run's estimates (\"-\": not computed)."
+  echo "adjusted speedup and ratio divide it out of the run's estimates. Re-measured = the run's best"
+  echo "programs against Ansor's, timed side by side in one process (\`bcd compare --remeasure 5\`):"
+  echo "the final estimates compared on one machine state (\"-\": not computed)."
   echo
-  echo "| run | seed | speedup | first-round ratio | last-round ratio | latency (ms) | verified | first complete estimate (s) | peak RSS of tune (KiB) | final estimate (ms) | to Ansor's | drift | adjusted speedup | adjusted ratio |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-  awk -F'\t' '{ for (i = 12; i <= 14; i++) if ($i == "") $i = "-"
-    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14}' "$metrics"
+  echo "| run | seed | speedup | first-round ratio | last-round ratio | latency (ms) | verified | first complete estimate (s) | peak RSS of tune (KiB) | final estimate (ms) | to Ansor's | drift | adjusted speedup | adjusted ratio | re-measured ratio |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  awk -F'\t' '{ for (i = 12; i <= 15; i++) if ($i == "") $i = "-"
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15}' "$metrics"
   echo
   for v in $(awk -F'\t' '$1 ~ /^diffusion-/ && !seen[$1]++ { print substr($1, 11) }' "$metrics"); do
     # A seed that never reached Ansor's best counts as no speedup (0) in the median.

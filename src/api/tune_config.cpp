@@ -88,6 +88,22 @@ nlohmann::json ModelSpec::identity() const {
   return id;
 }
 
+ModelSpec ModelSpec::from_identity(const nlohmann::json& id) {
+  ModelSpec spec;
+  try {
+    spec.model = id.at("model").get<std::string>();
+    spec.zoo.image_size = id.value("image_size", int64_t{0});
+    spec.zoo.bert_layers = id.value("bert_layers", 0);
+    spec.zoo.bert_seq_len = id.value("bert_seq_len", int64_t{0});
+    spec.zoo.seed = id.value("weight_seed", uint64_t{0});
+    if (id.contains("input_shapes")) spec.input_shapes = id.at("input_shapes").get<frontends::InputShapes>();
+    spec.layout = id.value("layout", std::string("keep"));
+  } catch (const nlohmann::json::exception& e) {
+    fail("malformed model in a run's description: {}", e.what());
+  }
+  return spec;
+}
+
 SearchSpace parse_search_space(const std::string& name) {
   if (name == "bcd") return SearchSpace::Bcd;
   if (name == "ansor") return SearchSpace::Ansor;

@@ -45,6 +45,9 @@ struct ModelSpec {
   std::string flags() const;
   // What a run records about its model (run.json); the layout decided (not "auto").
   nlohmann::json identity() const;
+  // The spec of a run's recorded model (the inverse of identity()); fails with one
+  // line on a malformed one.
+  static ModelSpec from_identity(const nlohmann::json& id);
 };
 
 struct ModelSpec::Loaded {

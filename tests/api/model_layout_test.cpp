@@ -84,3 +84,21 @@ TEST(ModelLayout, AnUnknownLayoutAndAnUndecidedIdentityFail) {
   spec.layout = "auto";
   EXPECT_THROW(spec.identity(), Error);
 }
+
+TEST(ModelLayout, ARunsRecordedModelBuildsTheSameSpecAgain) {
+  api::ModelSpec spec = small_squeezenet();
+  spec.zoo.seed = 7;
+  const api::ModelSpec::Loaded m = spec.load_for(Target::cpu());
+  const api::ModelSpec again = api::ModelSpec::from_identity(m.spec.identity());
+  EXPECT_EQ(again.identity(), m.spec.identity());
+  EXPECT_EQ(again.layout, "NHWC");
+  EXPECT_EQ(again.zoo.image_size, 32);
+  EXPECT_EQ(again.zoo.seed, 7u);
+  // Runs from before the layout option recorded none: the model as written.
+  nlohmann::json old = m.spec.identity();
+  old.erase("layout");
+  EXPECT_EQ(api::ModelSpec::from_identity(old).layout, "keep");
+  EXPECT_NE(testutil::error_of([] { api::ModelSpec::from_identity({{"image_size", 32}}); })
+                .find("malformed model in a run's description"),
+            std::string::npos);
+}

@@ -108,6 +108,26 @@ TEST(TuneCommand, AnsorAndDiffusionRunsWithTheSameBudgetCompleteAndCompare) {
   ASSERT_EQ(same.status, 0) << same.output;
   EXPECT_NE(same.output.find(" drift 1.0000 programs "), std::string::npos) << same.output;
   EXPECT_NE(same.output.find("## Measurement drift"), std::string::npos) << same.output;
+  EXPECT_NE(same.output.find(" remeasured_ratio -"), std::string::npos) << same.output;  // not asked for
+  // Both runs' best programs re-measured side by side: every tuned task timed for both.
+  BcdRun side = run_bcd({"compare", (dir / "ansor").string(), (dir / "diffusion").string(), "--out", dir.string(),
+                         "--remeasure", "2"});
+  ASSERT_EQ(side.status, 0) << side.output;
+  std::string table = read_file((dir / "compare.md").string());
+  size_t at = table.find("## Re-measured side by side");
+  ASSERT_NE(at, std::string::npos) << table;
+  EXPECT_NE(table.find("alternately in one process, 2 rounds"), std::string::npos) << table;
+  int timed = 0;  // rows of the section's table with two finite times
+  for (size_t row = table.find("\n| ", at); row != std::string::npos && row < table.find("\n## Per task");
+       row = table.find("\n| ", row + 1))
+    timed += table.compare(row, 7, "\n| task") != 0 && table.find("nan", row) > table.find('\n', row + 1);
+  EXPECT_EQ(timed, 8) << table;
+  size_t ratio = side.output.find(" remeasured_ratio ");
+  ASSERT_NE(ratio, std::string::npos) << side.output;
+  EXPECT_GT(std::stod(side.output.substr(ratio + 18)), 0) << side.output;
+  expect_one_line_error(run_bcd({"compare", (dir / "ansor" / "tuning.tsv").string(), (dir / "diffusion").string(),
+                                 "--remeasure", "1"}),
+                        "--remeasure needs two run directories");
   fs::remove_all(dir);
 }
 
