@@ -4,29 +4,19 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/hand_records.h"
+
 namespace bcd::tuning {
 namespace {
 
 // A record of program `id` of workload `key` (its steps differ by one split length).
 Record program(const std::string& key, int id, double ms) {
-  Record r;
-  r.workload_key = key;
-  r.task = "conv";
-  r.target = "llvm";
+  Record r = testutil::hand_record(key, "conv", ms);
   schedule::Step split;
   split.kind = schedule::StepKind::Split;
-  split.stage_id = 0;
-  split.iter_id = 0;
   split.extent = 1024;
   split.lengths = {id};
-  split.inner_to_outer = true;
   r.steps = {split};
-  if (ms > 0) {
-    r.result.costs = {ms * 1e-3};
-  } else {
-    r.result.error = runtime::MeasureError::Runtime;
-    r.result.error_message = "crashed";
-  }
   return r;
 }
 

@@ -3,21 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/hand_records.h"
+
 namespace bcd::tuning {
 namespace {
 
 Record measured(const std::string& key, const std::string& task, double ms) {
-  Record r;
-  r.workload_key = key;
-  r.task = task;
-  r.target = "llvm";
-  if (ms > 0) {
-    r.result.costs = {ms * 1e-3};
-  } else {
-    r.result.error = runtime::MeasureError::Runtime;
-    r.result.error_message = "crashed";
-  }
-  return r;
+  return testutil::hand_record(key, task, ms);
 }
 
 TEST(TaskComparison, BestsTrialsAndBsTrialsToAsBestPerWorkload) {
