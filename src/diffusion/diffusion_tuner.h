@@ -71,15 +71,18 @@ struct DiffusionOptions {
   // cluster badly (on an AVX2 machine, squeezenet_v1.1's later 13x13 1x1 convs
   // ended 1.4-1.7x Ansor's after as many trials from a 55x55 representative's),
   // and a posterior's population made only of them cannot show the model a better
-  // program.
+  // program. At 0.5 on squeezenet_v1.1's seed that misses, its best programs timed
+  // side by side with Ansor's were 0.96-0.97 of them (the default's 1.03-1.05); one
+  // seed so far (docs/results/diffusion/evaluation_200/README.md).
   double posterior_open_fraction = 0;
   // How sketch signatures name stages (search::StageNaming): by operation (the
   // artifact's behaviour) or by role, so that tasks differing only in the
   // operation of their elementwise epilogue share sketch and loops clusters and
   // match their priors' splits (bert's 8 tasks: 7 loops clusters by operation, 5 by
   // role, its four dense tasks in one). By role, bert's three seeds at 200 trials
-  // per task all ended 1.01-1.08x Ansor's (by operation 0.98-1.00x): the 768x768
-  // representative's tiles did not suit the other dense tasks
+  // per task all ended 1.01-1.08x Ansor's by their own estimates (by operation
+  // 0.98-1.00x); timed side by side with Ansor's best programs, 0.89 / 0.82-0.92 /
+  // 1.08-1.10 against the default's 0.95-0.99 / 0.82-0.92 / 1.03-1.05: no better
   // (docs/results/diffusion/evaluation_200/README.md).
   search::StageNaming stage_naming = search::StageNaming::Operation;
   // Not in the artifact (false: its behaviour): before the gradient scheduler
@@ -90,7 +93,9 @@ struct DiffusionOptions {
   // measures half of Ansor's, and the gradient scheduler, which ranks tasks by
   // absolute time, may never come back to a small task whose diffused schedules
   // fit badly (squeezenet_v1.1's 13x13 1x1 convs, mobilenetv2's first depthwise
-  // conv ended 1.3-2x Ansor's after their posterior rounds).
+  // conv ended 1.3-2x Ansor's after their posterior rounds). On squeezenet_v1.1's
+  // seed that misses it did not help: its best programs timed side by side with
+  // Ansor's were 1.06 of them (the default's 1.03-1.05).
   bool posterior_floor = false;
 };
 
