@@ -72,8 +72,10 @@ struct DiffusionOptions {
   // ended 1.4-1.7x Ansor's after as many trials from a 55x55 representative's),
   // and a posterior's population made only of them cannot show the model a better
   // program. At 0.5 on squeezenet_v1.1's seed that misses, its best programs timed
-  // side by side with Ansor's were 0.96-0.97 of them (the default's 1.03-1.05); one
-  // seed so far (docs/results/diffusion/evaluation_200/README.md).
+  // side by side with Ansor's were 0.96-0.97 of them (the default's 1.03-1.05); on
+  // bert's three seeds it reached Ansor's best 1.88x sooner (median; the default
+  // 1.03x) with programs level with the default's. Not yet run on the other models
+  // (docs/results/diffusion/evaluation_200/README.md).
   double posterior_open_fraction = 0;
   // How sketch signatures name stages (search::StageNaming): by operation (the
   // artifact's behaviour) or by role, so that tasks differing only in the
