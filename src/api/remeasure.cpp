@@ -2,14 +2,13 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
-#include <memory>
-#include <numeric>
 
 #include "api/tune_config.h"
 #include "graph/tasks.h"
+#include "runtime/timer.h"
 #include "search/search_task.h"
 #include "support/error.h"
 #include "tuning/network_tasks.h"
@@ -19,13 +18,9 @@ namespace bcd::api {
 
 namespace {
 
-constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
-
-double median(std::vector<double> v) {
-  if (v.empty()) return kNone;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+// The median of `v`; NaN when empty (nothing valid was measured).
+double median_or_nan(const std::vector<double>& v) {
+  return v.empty() ? std::numeric_limits<double>::quiet_NaN() : runtime::median(v);
 }
 
 tuning::CacheState recorded_cache_state(const nlohmann::json& info) {
@@ -61,23 +56,16 @@ Remeasurement remeasure_best(const nlohmann::json& run_info, const std::vector<t
       // alternating, after a run of the first whose time is dropped: the first
       // program of a batch runs on a machine that was idle and measures slower.
       std::vector<int> order;
-      std::vector<schedule::State> batch;
-      for (int k = 0; k < 2; ++k) {
-        const int which = r % 2 == 0 ? k : 1 - k;
-        if (!programs[which]) continue;
-        order.push_back(which);
-        batch.push_back(*programs[which]);
-      }
-      if (batch.empty()) break;
-      batch.insert(batch.begin(), batch.front());
+      for (int which : r % 2 == 0 ? std::array{0, 1} : std::array{1, 0})
+        if (programs[which]) order.push_back(which);
+      if (order.empty()) break;
+      std::vector<schedule::State> batch = {*programs[order.front()]};
+      for (int which : order) batch.push_back(*programs[which]);
       std::vector<runtime::MeasureResult> results = measurer.measure(batch);
-      for (size_t k = 0; k < order.size(); ++k) {
-        const runtime::MeasureResult& m = results.at(k + 1);
-        if (m.error == runtime::MeasureError::None && !m.costs.empty())
-          times[order[k]].push_back(std::accumulate(m.costs.begin(), m.costs.end(), 0.0) / m.costs.size());
-      }
+      for (size_t k = 0; k < order.size(); ++k)
+        if (double t = results.at(k + 1).mean_cost(); std::isfinite(t)) times[order[k]].push_back(t);
     }
-    out.tasks.push_back({task.name, task.weight, median(times[0]), median(times[1])});
+    out.tasks.push_back({task.name, task.weight, median_or_nan(times[0]), median_or_nan(times[1])});
     out.a_seconds += task.weight * out.tasks.back().a_seconds;
     out.b_seconds += task.weight * out.tasks.back().b_seconds;
   }

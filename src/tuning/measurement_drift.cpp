@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "runtime/timer.h"
 #include "schedule/transform_step.h"
 
 namespace bcd::tuning {
@@ -45,7 +46,7 @@ std::optional<MeasurementDrift> measurement_drift(const std::vector<Record>& a, 
   std::sort(ratios.begin(), ratios.end());
   MeasurementDrift d;
   d.programs = static_cast<int>(ratios.size());
-  d.median = quantile(ratios, 0.5);
+  d.median = runtime::median(ratios);
   d.p10 = quantile(ratios, 0.1);
   d.p90 = quantile(ratios, 0.9);
   return d;
