@@ -123,7 +123,7 @@ CommandRunner add_tune_command(CLI::App& app) {
                 "posteriors search all those sketches (default), or only the best prior's sketch (artifact)");
   cmd->add_option("--posterior-open-fraction", d.posterior_open_fraction,
                   "diffusion: share of a posterior's initial population drawn as Ansor draws it, from any of the "
-                  "task's sketches, instead of diffused from the priors (0: none, both presets)")
+                  "task's sketches, instead of diffused from the priors; default 0.5, artifact 0 (none)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_flag("--posterior-floor,!--no-posterior-floor", d.posterior_floor,
                 "diffusion: before the gradient scheduler, top every posterior (and reduced singleton) up to "

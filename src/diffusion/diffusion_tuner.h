@@ -21,7 +21,8 @@ namespace bcd::diffusion {
 
 // Every choice of the strategy. The defaults are what measured best (the
 // "default" preset: loops clusters, 2 prior rounds, priors per sketch, release
-// after 2 stalled rounds; docs/results/diffusion/); diffusion_preset("artifact")
+// after 2 stalled rounds, half of a posterior's population drawn as Ansor's;
+// docs/results/diffusion/); diffusion_preset("artifact")
 // gives the research artifact's values, which each field's comment names.
 struct DiffusionOptions {
   GroupType group_type = GroupType::Loops;  // artifact: operator
@@ -71,12 +72,11 @@ struct DiffusionOptions {
   // cluster badly (on an AVX2 machine, squeezenet_v1.1's later 13x13 1x1 convs
   // ended 1.4-1.7x Ansor's after as many trials from a 55x55 representative's),
   // and a posterior's population made only of them cannot show the model a better
-  // program. At 0.5 on squeezenet_v1.1's seed that misses, its best programs timed
-  // side by side with Ansor's were 0.96-0.97 of them (the default's 1.03-1.05); on
-  // bert's three seeds it reached Ansor's best 1.88x sooner (median; the default
-  // 1.03x) with programs level with the default's. Not yet run on the other models
-  // (docs/results/diffusion/evaluation_200/README.md).
-  double posterior_open_fraction = 0;
+  // program. At 0.5 on squeezenet_v1.1's seed 1, its best programs timed side by
+  // side with Ansor's were 0.96-0.97 of them (at 0: 1.03-1.05); on bert's three
+  // seeds it reached Ansor's best 1.88x sooner (median; at 0: 1.03x) with programs
+  // level with those at 0 (docs/results/diffusion/evaluation_200/README.md).
+  double posterior_open_fraction = 0.5;
   // How sketch signatures name stages (search::StageNaming): by operation (the
   // artifact's behaviour) or by role, so that tasks differing only in the
   // operation of their elementwise epilogue share sketch and loops clusters and

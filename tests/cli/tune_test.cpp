@@ -182,7 +182,9 @@ TEST(TuneCommand, DiffusionFlagsOverrideTheirPresetsSetting) {
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("diffusion: loops clusters, up to 2 prior rounds, top 2 priors, "), std::string::npos)
       << r.output;
-  EXPECT_NE(r.output.find("never released, reduced tasks topped up to Ansor's warm-up"), std::string::npos)
+  EXPECT_NE(r.output.find("never released, 0.5 of a posterior's population drawn as Ansor's, reduced tasks topped up "
+                          "to Ansor's warm-up"),
+            std::string::npos)
       << r.output;
   expect_one_line_error(run_bcd({"tune", "--strategy", "diffusion", "--preset", "paper", "--log-dir",
                                  (dir / "c").string()}),

@@ -38,6 +38,7 @@ TEST(DiffusionPresets, DefaultIsTheMeasuredBestAndTheStructsDefaults) {
   EXPECT_EQ(o.max_prior_rounds, 2);
   EXPECT_EQ(o.release_after_rounds, 2);
   EXPECT_TRUE(o.prior_per_sketch);
+  EXPECT_EQ(o.posterior_open_fraction, 0.5);
   EXPECT_EQ(describe_options(o), describe_options(DiffusionOptions{}));
   // Everything else is the artifact's.
   DiffusionOptions a = diffusion_preset("artifact");
@@ -45,7 +46,11 @@ TEST(DiffusionPresets, DefaultIsTheMeasuredBestAndTheStructsDefaults) {
   a.max_prior_rounds = 2;
   a.release_after_rounds = 2;
   a.prior_per_sketch = true;
+  a.posterior_open_fraction = 0.5;
   EXPECT_EQ(describe_options(a), describe_options(o));
+  EXPECT_TRUE(describe_options(o).ends_with("released after 2 stalled rounds, 0.5 of a posterior's population "
+                                            "drawn as Ansor's"))
+      << describe_options(o);
   o.posterior_floor = true;  // the options off in both presets are named when on
   o.stage_naming = search::StageNaming::Role;
   EXPECT_TRUE(describe_options(o).ends_with(", stages named by role, reduced tasks topped up to Ansor's warm-up"))
