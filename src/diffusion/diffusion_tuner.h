@@ -72,10 +72,11 @@ struct DiffusionOptions {
   // cluster badly (on an AVX2 machine, squeezenet_v1.1's later 13x13 1x1 convs
   // ended 1.4-1.7x Ansor's after as many trials from a 55x55 representative's),
   // and a posterior's population made only of them cannot show the model a better
-  // program. At 0.5 on squeezenet_v1.1's seed 1, its best programs timed side by
-  // side with Ansor's were 0.96-0.97 of them (at 0: 1.03-1.05); on bert's three
-  // seeds it reached Ansor's best 1.88x sooner (median; at 0: 1.03x) with programs
-  // level with those at 0 (docs/results/diffusion/evaluation_200/README.md).
+  // program. At 0.5 on squeezenet_v1.1's seeds 1 and 2, its best programs timed
+  // side by side with Ansor's were 0.96-0.97 and 1.02 of them (at 0: 1.03-1.05 and
+  // 1.03; seed 3, at 0.5 only: 0.94); on bert's three seeds it reached Ansor's best
+  // 1.88x sooner (median; at 0: 1.03x) with programs level with those at 0
+  // (docs/results/diffusion/evaluation_200/README.md).
   double posterior_open_fraction = 0.5;
   // How sketch signatures name stages (search::StageNaming): by operation (the
   // artifact's behaviour) or by role, so that tasks differing only in the
