@@ -40,7 +40,10 @@ Remeasurement remeasure_best(const nlohmann::json& run_info, const std::vector<t
   const ModelSpec spec = ModelSpec::from_identity(run_info.at("model"));
   const ModelSpec::Loaded loaded = spec.load_for(target, a);
   const graph::TaskSet task_set = graph::extract_tasks(loaded.graph());
-  const tuning::MeasureOptions options = tuning::tuning_measure_options(10, recorded_cache_state(run_info));
+  tuning::MeasureOptions options = tuning::tuning_measure_options(10, recorded_cache_state(run_info));
+  // Every time counts here, the faster program's as much as the slower's: keeping
+  // the slower of two times for a batch's fastest would favour the slower program.
+  options.retime_best = false;
 
   Remeasurement out;
   out.rounds = rounds;

@@ -19,6 +19,7 @@ json measure_to_json(const tuning::MeasureOptions& m) {
           {"evict_activations", m.runner.evict_activations},
           {"build_timeout", m.builder.timeout_seconds},
           {"verify_best", m.verify_best},
+          {"retime_best", m.retime_best},
           {"verify_all", m.verify_all},
           {"input_seed", m.input_seed},
           {"cutoff", m.slowdown_cutoff}};
@@ -42,6 +43,7 @@ tuning::MeasureOptions measure_from_json(const json& j) {
   m.runner.evict_activations = f.boolean("evict_activations", false);
   m.builder.timeout_seconds = bounded("build_timeout", f.number("build_timeout"), 1e-3, 3600);
   m.verify_best = f.boolean("verify_best");
+  m.retime_best = f.boolean("retime_best", true);
   m.verify_all = f.boolean("verify_all");
   const json& seed = f.required("input_seed");
   if (!seed.is_number_unsigned() && !(seed.is_number_integer() && seed.get<int64_t>() >= 0))

@@ -6,7 +6,8 @@
 // Job (one stream entry, field "job"):
 //   {"v":1,"bcd":"0.9.0","id":"3f2a9c01:17","target":"llvm -mcpu=...","key":"9f3c0e1a2b4d5c6e",
 //    "task":"conv2d_add_relu","steps":[...],"measure":{"repeat":3,"number":1,"min_repeat_ms":20,
-//    "timeout":10,"build_timeout":15,"verify_all":false,"verify_best":true,"input_seed":0,"cutoff":50}}
+//    "timeout":10,"build_timeout":15,"verify_all":false,"verify_best":true,"retime_best":true,"input_seed":0,
+//    "cutoff":50}}
 // Result (one stream entry, field "result"):
 //   {"id":"3f2a9c01:17","worker":"host-1234-ab12","costs":[1.5e-05],"error":"none","error_msg":"",
 //    "build_s":0.21,"run_s":0.003}

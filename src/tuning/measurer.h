@@ -19,6 +19,9 @@ struct MeasureOptions {
   runtime::BuilderOptions builder;
   runtime::RunnerOptions runner;
   bool verify_best = true;  // re-run the round's fastest candidate with verification
+  // Time the round's fastest again in a fresh worker and keep the slower time
+  // (confirm_fastest.h): a lucky time must not make a program the task's best.
+  bool retime_best = true;
   bool verify_all = false;
   uint64_t input_seed = 0;
   // A candidate this many times slower than the task's best so far is stopped
@@ -34,6 +37,7 @@ struct MeasureStats {
   double build_seconds = 0;
   double run_seconds = 0;
   int verified = 0;
+  int retimed = 0;  // round's fastest candidates timed again (confirm_fastest.h)
   int wrong = 0;
 };
 

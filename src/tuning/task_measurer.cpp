@@ -8,10 +8,16 @@
 #include "runtime/timer.h"
 #include "search/target.h"
 #include "support/error.h"
+#include "tuning/confirm_fastest.h"
 
 namespace bcd::tuning {
 
 namespace {
+// Timings of a round's fastest in fresh workers (confirm_fastest.h); the rest are
+// checks only. Usually one suffices; a few bound a round where several candidates
+// are within the noise of each other.
+constexpr int kMaxRetimes = 3;
+
 double since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -97,29 +103,26 @@ std::vector<runtime::MeasureResult> TaskMeasurer::measure(const std::vector<sche
   runtime::RunnerOptions runner = options_.runner;
   if (best_cost_ > 0) runner.timeout_seconds = candidate_time_budget(runner, best_cost_, options_.slowdown_cutoff);
   std::vector<runtime::MeasureResult> results = runtime::run_all(builds, spec_, verify, runner);
-  if (options_.verify_all) {
-    stats_.verified += static_cast<int>(states.size());
-  } else if (options_.verify_best) {
-    // Only the round's fastest is worth the extra run: it is the one that can
-    // become the task's best program. If it computes a wrong answer, the next
-    // fastest takes its place and is checked in turn.
+  if (options_.verify_all) stats_.verified += static_cast<int>(states.size());
+  if (options_.verify_best || options_.retime_best) {
+    // Only the round's fastest is worth the extra runs: it is the one that can
+    // become the task's best program. It is checked and timed again in a fresh
+    // worker (confirm_fastest.h); a wrong or slower one gives way to the next
+    // fastest, which is confirmed in turn. The fresh worker runs the candidate
+    // twice and keeps the second timing: a worker's first program measured ~5% slow.
+    const bool check = options_.verify_best && !options_.verify_all;
     runtime::RunnerOptions once = runner;
     once.repeat = 1;
     once.min_repeat_ms = 0;
-    for (size_t checks = 0; checks < results.size(); ++checks) {
-      int best = -1;
-      for (size_t i = 0; i < results.size(); ++i)
-        if (results[i].error == runtime::MeasureError::None &&
-            (best < 0 || results[i].mean_cost() < results[best].mean_cost()))
-          best = static_cast<int>(i);
-      if (best < 0) break;
-      auto check = runtime::run_all({builds[best]}, spec_, {true}, once);
-      ++stats_.verified;
-      if (check[0].error == runtime::MeasureError::None) break;
-      results[best].error = check[0].error;
-      results[best].error_message = check[0].error_message;
-      results[best].costs.clear();
-    }
+    Confirmation done = confirm_fastest(
+        results,
+        [&](size_t i, bool time_it) {
+          if (!time_it) return runtime::run_all({builds[i]}, spec_, {check}, once)[0];
+          return runtime::run_all({builds[i], builds[i]}, spec_, {false, check}, runner)[1];
+        },
+        options_.retime_best ? kMaxRetimes : 0);
+    if (check) stats_.verified += done.measured;
+    stats_.retimed += done.retimed;
   }
   for (const auto& r : results) {
     stats_.wrong += r.error == runtime::MeasureError::WrongAnswer;

@@ -2,7 +2,8 @@
 // build them in parallel, run them in the isolated worker on seeded random inputs,
 // and verify the round's fastest (or every candidate) against the output of the
 // task's unscheduled program, which the equivalence oracle checks against the
-// naive references.
+// naive references. The round's fastest is also timed again in a fresh worker
+// (confirm_fastest.h).
 #pragma once
 #include <vector>
 

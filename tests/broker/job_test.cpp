@@ -48,6 +48,7 @@ Job sample_job() {
   job.measure.runner.timeout_seconds = 7;
   job.measure.runner.evict_activations = true;
   job.measure.verify_all = true;
+  job.measure.retime_best = false;
   job.measure.input_seed = 42;
   return job;
 }
@@ -66,6 +67,7 @@ TEST(BrokerJob, RoundTripsEveryField) {
   EXPECT_TRUE(back.measure.runner.evict_activations);
   EXPECT_FALSE(back.measure.runner.flush_cache);
   EXPECT_TRUE(back.measure.verify_all);
+  EXPECT_FALSE(back.measure.retime_best);
   EXPECT_EQ(back.measure.input_seed, 42u);
   EXPECT_EQ(job_id_of(job_to_json(job)), "run:3");
 }
