@@ -6,6 +6,7 @@ failure is a bcd.Error with one line; `pip install` offline gives the same packa
 Run by ctest (tests/python/CMakeLists.txt wiring in the top CMakeLists.txt) with
 BCD_BINARY, BCD_BUILD_DIR and PYTHONPATH set."""
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,15 @@ import bcd
 BCD = os.environ["BCD_BINARY"]
 
 
+def scratch_dir(case, prefix):
+    """A temporary folder, removed when the test (or, given the class, the class) ends:
+    the zoo's packages alone take 300 MB per run."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    cleanup = case.addClassCleanup if isinstance(case, type) else case.addCleanup
+    cleanup(shutil.rmtree, d, True)
+    return d
+
+
 def bcd_cli(*args, cwd=None):
     r = subprocess.run([BCD, *args], cwd=cwd, capture_output=True, text=True)
     if r.returncode != 0:
@@ -29,7 +39,7 @@ def bcd_cli(*args, cwd=None):
 class PackageFromPython(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="bcd-python-")
+        cls.dir = scratch_dir(cls, "bcd-python-")
         cls.package = os.path.join(cls.dir, "sq.so")
         summary = bcd.compile("squeezenet_v1.1", output=cls.package, image_size=32)
         assert summary["tasks"] > 5 and summary["tuned_tasks"] == 0, summary
@@ -114,7 +124,7 @@ class PythonZoo(unittest.TestCase):
         shard = int(os.environ.get("BCD_ZOO_SHARD", "0"))
         names = bcd.zoo_models()[shard::2]
         self.assertGreaterEqual(len(names), 4)
-        d = tempfile.mkdtemp(prefix="bcd-python-zoo-")
+        d = scratch_dir(self, "bcd-python-zoo-")
         for name in names:
             with self.subTest(model=name):
                 options, flags = small_variant(name)
@@ -139,7 +149,7 @@ class TuneFromPython(unittest.TestCase):
         import onnx
         from onnx import TensorProto, helper, numpy_helper
 
-        d = tempfile.mkdtemp(prefix="bcd-python-tune-")
+        d = scratch_dir(self, "bcd-python-tune-")
         w = numpy_helper.from_array(np.random.default_rng(0).standard_normal((32, 64), dtype=np.float32), "w")
         graph = helper.make_graph(
             [helper.make_node("MatMul", ["x", "w"], ["h"]), helper.make_node("Relu", ["h"], ["y"])], "dense",
@@ -172,9 +182,9 @@ class TuneFromPython(unittest.TestCase):
 
 class PipInstall(unittest.TestCase):
     def test_pip_install_offline_gives_the_same_package(self):
-        target = tempfile.mkdtemp(prefix="bcd-python-pip-")
+        target = scratch_dir(self, "bcd-python-pip-")
         source = os.path.join(os.environ["BCD_SOURCE_DIR"], "python")
-        build = tempfile.mkdtemp(prefix="bcd-python-pip-build-")
+        build = scratch_dir(self, "bcd-python-pip-build-")
         # A copy of the sources: pip and setuptools write their build folders there.
         subprocess.run(["cp", "-r", source + "/.", build], check=True)
         r = subprocess.run([sys.executable, "-m", "pip", "install", "--no-build-isolation", "--no-index", "--no-deps",
