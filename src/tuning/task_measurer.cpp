@@ -104,20 +104,20 @@ std::vector<runtime::MeasureResult> TaskMeasurer::measure(const std::vector<sche
   if (best_cost_ > 0) runner.timeout_seconds = candidate_time_budget(runner, best_cost_, options_.slowdown_cutoff);
   std::vector<runtime::MeasureResult> results = runtime::run_all(builds, spec_, verify, runner);
   if (options_.verify_all) stats_.verified += static_cast<int>(states.size());
-  if (options_.verify_best || options_.retime_best) {
+  const bool check = options_.verify_best && !options_.verify_all;  // verify_all checked every one
+  if (check || options_.retime_best) {
     // Only the round's fastest is worth the extra runs: it is the one that can
     // become the task's best program. It is checked and timed again in a fresh
     // worker (confirm_fastest.h); a wrong or slower one gives way to the next
     // fastest, which is confirmed in turn. The fresh worker runs the candidate
     // twice and keeps the second timing: a worker's first program measured ~5% slow.
-    const bool check = options_.verify_best && !options_.verify_all;
     runtime::RunnerOptions once = runner;
     once.repeat = 1;
     once.min_repeat_ms = 0;
     Confirmation done = confirm_fastest(
         results,
         [&](size_t i, bool time_it) {
-          if (!time_it) return runtime::run_all({builds[i]}, spec_, {check}, once)[0];
+          if (!time_it) return check ? runtime::run_all({builds[i]}, spec_, {true}, once)[0] : results[i];
           return runtime::run_all({builds[i], builds[i]}, spec_, {false, check}, runner)[1];
         },
         options_.retime_best ? kMaxRetimes : 0);
