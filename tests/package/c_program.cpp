@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -11,6 +10,7 @@
 
 #include "runtime/compiler.h"
 #include "testing/bcd_cli.h"
+#include "testing/scratch_dir.h"
 
 namespace bcd::testutil {
 
@@ -82,13 +82,9 @@ std::string shell(const std::string& command, bool* ok) {
   return r.output;
 }
 
-fs::path scratch() {
-  static const fs::path dir = [] {
-    auto d = fs::temp_directory_path() / ("bcd-test-c-program-" + std::to_string(getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
+const fs::path& scratch() {
+  static const ScratchDir dir("bcd-test-c-program");
+  return dir.path();
 }
 
 }  // namespace

@@ -1,19 +1,15 @@
 #include "package/package_fixtures.h"
 
-#include <unistd.h>
-
-#include <filesystem>
-
 #include "frontends/zoo.h"
 #include "package/package_writer.h"
+#include "testing/scratch_dir.h"
 
 namespace bcd::testutil {
 
 std::string compile_package(const graph::Graph& graph, const std::vector<tuning::Record>& records,
                             const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("bcd-test-packages-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  std::string path = (dir / (name + ".so")).string();
+  static const ScratchDir dir("bcd-test-packages");
+  std::string path = (dir.path() / (name + ".so")).string();
   package::write_package(graph, records, path, {.model = name, .model_hash = "test"});
   return path;
 }

@@ -13,19 +13,16 @@
 #include "bcd/runtime.h"
 #include "package/package_fixtures.h"
 #include "runtime/compiler.h"
+#include "testing/scratch_dir.h"
 
 namespace bcd::testutil {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path scratch() {
-  static const fs::path dir = [] {
-    auto d = fs::temp_directory_path() / ("bcd-test-refusals-" + std::to_string(getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
+const fs::path& scratch() {
+  static const ScratchDir dir("bcd-test-refusals");
+  return dir.path();
 }
 
 std::string read_bytes(const std::string& path) {
