@@ -19,7 +19,8 @@
 # P/100`, "-roles" for `--stage-naming role`, "-fullsingletons" for
 # `--full-singletons`, "-floor" for `--posterior-floor` (e.g. "operator-prior3-release3",
 # "operator-below50", "sketch-unroll0", "default-open50"; "loops-prior2-release2-persketch"
-# is the default preset), "-explore" for `--explore-sketches`.
+# is the default preset), "-explore" for `--explore-sketches`, "-firstN" for
+# `--posterior-first-measures N`.
 #
 # Called again it skips every finished run (tuning and `bcd run` alike): metrics.tsv
 # keeps one line per run across calls, so variants may be added later.
@@ -119,7 +120,8 @@ for seed in $seeds; do
         floor) extra+=(--posterior-floor) ;;
         open[0-9]*) extra+=(--posterior-open-fraction "$(awk -v p="${p#open}" 'BEGIN { print p / 100 }')") ;;
         explore) extra+=(--explore-sketches) ;;
-        *) echo "unknown variant option '$p' in '$v' (releaseN, priorN, belowP, unrollP, persketch, openP, roles, fullsingletons, floor, explore)" >&2; exit 2 ;;
+        first[0-9]*) extra+=(--posterior-first-measures "${p#first}") ;;
+        *) echo "unknown variant option '$p' in '$v' (releaseN, priorN, belowP, unrollP, persketch, openP, roles, fullsingletons, floor, explore, firstN)" >&2; exit 2 ;;
       esac
     done
     tune diffusion "$seed" "$d" "${extra[@]}"

@@ -102,6 +102,12 @@ int posterior_measures(const tuning::TaskScheduler& scheduler, const DiffusionOp
                                                   o.posterior_measure_fraction)));
 }
 
+// What the first round of a task on the reduced search measures.
+int posterior_first_round(const tuning::TaskScheduler& scheduler, const DiffusionOptions& o) {
+  const int round = posterior_measures(scheduler, o);
+  return o.posterior_first_measures > 0 ? std::min(o.posterior_first_measures, round) : round;
+}
+
 // The reduced search of a posterior or a singleton: the posterior's iterations
 // and measures, and the release rule of the options.
 tuning::TaskPlan reduced_plan(const tuning::TaskScheduler& scheduler, const std::string& label,
@@ -173,11 +179,11 @@ int share_of(const tuning::TaskScheduler& scheduler, int budget) { return std::m
 // What task `t` measures before the gradient scheduler when it is not a
 // representative in its prior phase: a first round, of the scheduler's measures
 // for a representative (and, with full singletons, a singleton) and of the
-// posterior's for every other task, or with the posterior floor a full round for
-// every task. No more than the task's share of the budget.
+// posterior's first round for every other task, or with the posterior floor a full
+// round for every task. No more than the task's share of the budget.
 int first_round(const tuning::TaskScheduler& scheduler, const Cluster& c, int t, const DiffusionOptions& o, int budget) {
   bool full = o.posterior_floor || (c.members.size() < 2 ? !o.reduce_singletons : t == c.representative);
-  int measures = full ? scheduler.options().num_measures_per_round : posterior_measures(scheduler, o);
+  int measures = full ? scheduler.options().num_measures_per_round : posterior_first_round(scheduler, o);
   return std::min(measures, share_of(scheduler, budget));
 }
 
@@ -314,8 +320,10 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
   std::sort(posteriors.begin(), posteriors.end());
   for (int t : posteriors) {
     if (scheduler.total_trials() >= budget) break;
-    if (scheduler.progress(t).trials == 0 && !scheduler.progress(t).dead)
-      scheduler.tune_round(t, std::min(share_of(scheduler, budget), budget - scheduler.total_trials()));
+    if (scheduler.progress(t).trials > 0 || scheduler.progress(t).dead) continue;
+    int measures = std::min(share_of(scheduler, budget), budget - scheduler.total_trials());
+    if (!scheduler.plan(t).is_default()) measures = std::min(measures, posterior_first_round(scheduler, o));
+    scheduler.tune_round(t, measures);
   }
   if (o.posterior_floor) report.floor_trials = top_up_to_warm_up(scheduler, posteriors, budget);
   if (report.floor_trials > 0)

@@ -100,6 +100,19 @@ struct DiffusionOptions {
   // seed that misses it did not help: its best programs timed side by side with
   // Ansor's were 1.06 of them (the default's 1.03-1.05).
   bool posterior_floor = false;
+  // Not in the artifact (0: its behaviour, a posterior round's measures): what the
+  // first round of each task on the reduced search (posterior or reduced singleton)
+  // measures, at most a posterior round. Until every task has a measurement the
+  // network has no latency estimate, and with a posterior round of half a round the
+  // tasks after the prior phase took 200 of resnet-18's 307 s to get theirs: a
+  // diffused run could not reach Ansor's best sooner than that, whatever it found.
+  // Fewer measures first bring the first estimate forward; the gradient scheduler
+  // then gives its rounds to the tasks that need them. At 8 (50 trials per task, 64
+  // a round, Zen 3), five runs (resnet-18's seeds 3-5, mobilenet's and mxnet's seed
+  // 0) reached Ansor's best 1.95x sooner (median; at 0: 1.09x) and ended lower in
+  // four of five; resnet-18's seed 3 never got there (2% above Ansor side by side;
+  // docs/results/diffusion/README.md, "First posterior rounds").
+  int posterior_first_measures = 8;
 };
 
 // The first `n` States of `ranked` (best first) from each of `sketches` (States of

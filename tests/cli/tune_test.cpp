@@ -176,14 +176,15 @@ TEST(TuneCommand, DiffusionFlagsOverrideTheirPresetsSetting) {
             std::string::npos)
       << r.output;
   args = small_tune("diffusion", (dir / "b").string(), 1);
-  for (const char* a : {"--no-prior-per-sketch", "--release-after-rounds", "0", "--posterior-floor"})
+  for (const char* a :
+       {"--no-prior-per-sketch", "--release-after-rounds", "0", "--posterior-floor", "--posterior-first-measures", "4"})
     args.push_back(a);
   r = run_bcd(args);
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("diffusion: loops clusters, up to 2 prior rounds, top 2 priors, "), std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("never released, 0.5 of a posterior's population drawn as Ansor's, reduced tasks topped up "
-                          "to Ansor's warm-up"),
+                          "to Ansor's warm-up, first posterior rounds of 4"),
             std::string::npos)
       << r.output;
   expect_one_line_error(run_bcd({"tune", "--strategy", "diffusion", "--preset", "paper", "--log-dir",

@@ -7,12 +7,14 @@
 // and with --release-below-rate a posterior far slower than its representative;
 // with --prior-per-sketch a posterior searches every sketch the representative
 // measured; with the posterior floor every reduced task gets an open round up to
-// Ansor's warm-up.
+// Ansor's warm-up; with posterior first measures a reduced task's first round is
+// that size.
 #include "diffusion/diffusion_tuner.h"
 #include "diffusion/presets.h"
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "costmodel/cost_model.h"
@@ -427,6 +429,28 @@ TEST(DiffusionTuner, WithTheFloorEveryReducedTaskIsToppedUpToAnsorsWarmUpByAnOpe
     EXPECT_FALSE(scheduler.plan(t).is_default()) << t;
     EXPECT_EQ(scheduler.plan(t).measures_per_round, 2) << t;
     EXPECT_EQ(scheduler.task(t).policy->num_iterations(), o.posterior_iterations) << t;
+  }
+}
+
+TEST(DiffusionTuner, PosteriorFirstMeasuresSizesTheFirstRoundOfEveryReducedTask) {
+  // {first measures, budget}: with 1, the three reduced tasks' first rounds take 3
+  // trials after the prior phase's 12; without it, a posterior round's 2 each.
+  for (auto [first, budget] : {std::pair{1, 15}, std::pair{0, 18}}) {
+    auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
+    tuning::TaskScheduler scheduler = cluster_and_singleton_scheduler(model);
+    DiffusionOptions o = diffusion_preset("artifact");
+    o.posterior_first_measures = first;
+    std::map<int, std::vector<int>> measured;  // task -> each round's measurements
+    scheduler.set_on_round([&](const tuning::SchedulerRound& r) { measured[r.task].push_back(r.measured); });
+    DiffusionReport report = tune_with_diffusion(scheduler, o, budget);
+    EXPECT_EQ(report.prior_trials, 12) << first;
+    EXPECT_EQ(scheduler.total_trials(), budget) << first;
+    const int rep = report.clusters.at(0).representative;
+    for (int t = 0; t < scheduler.size(); ++t) {
+      if (t == rep) continue;
+      EXPECT_EQ(measured[t], std::vector<int>{first > 0 ? first : 2}) << first << " " << t;
+      EXPECT_EQ(scheduler.plan(t).measures_per_round, 2) << t;  // later rounds are the posterior's
+    }
   }
 }
 

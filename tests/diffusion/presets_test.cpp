@@ -27,6 +27,7 @@ TEST(DiffusionPresets, ArtifactIsTheArtifactsSettings) {
   EXPECT_EQ(o.posterior_open_fraction, 0);  // every posterior State diffused
   EXPECT_EQ(o.stage_naming, search::StageNaming::Operation);
   EXPECT_FALSE(o.posterior_floor);
+  EXPECT_EQ(o.posterior_first_measures, 0);  // a posterior round's
   EXPECT_EQ(describe_options(o),
             "operator clusters, up to 10 prior rounds, top 2 priors, posteriors 2 iterations and 0.5 of a round, "
             "split rules 1,1,1, unroll copy rate 1, reduced singletons, never released");
@@ -39,6 +40,7 @@ TEST(DiffusionPresets, DefaultIsTheMeasuredBestAndTheStructsDefaults) {
   EXPECT_EQ(o.release_after_rounds, 2);
   EXPECT_TRUE(o.prior_per_sketch);
   EXPECT_EQ(o.posterior_open_fraction, 0.5);
+  EXPECT_EQ(o.posterior_first_measures, 8);
   EXPECT_EQ(describe_options(o), describe_options(DiffusionOptions{}));
   // Everything else is the artifact's.
   DiffusionOptions a = diffusion_preset("artifact");
@@ -47,13 +49,15 @@ TEST(DiffusionPresets, DefaultIsTheMeasuredBestAndTheStructsDefaults) {
   a.release_after_rounds = 2;
   a.prior_per_sketch = true;
   a.posterior_open_fraction = 0.5;
+  a.posterior_first_measures = 8;
   EXPECT_EQ(describe_options(a), describe_options(o));
   EXPECT_TRUE(describe_options(o).ends_with("released after 2 stalled rounds, 0.5 of a posterior's population "
-                                            "drawn as Ansor's"))
+                                            "drawn as Ansor's, first posterior rounds of 8"))
       << describe_options(o);
   o.posterior_floor = true;  // the options off in both presets are named when on
   o.stage_naming = search::StageNaming::Role;
-  EXPECT_TRUE(describe_options(o).ends_with(", stages named by role, reduced tasks topped up to Ansor's warm-up"))
+  EXPECT_TRUE(describe_options(o).ends_with(
+      ", stages named by role, reduced tasks topped up to Ansor's warm-up, first posterior rounds of 8"))
       << describe_options(o);
 }
 
