@@ -108,9 +108,9 @@ struct DiffusionOptions {
   // diffused run could not reach Ansor's best sooner than that, whatever it found.
   // Fewer measures first bring the first estimate forward; the gradient scheduler
   // then gives its rounds to the tasks that need them. At 8 (50 trials per task, 64
-  // a round, Zen 3), six runs (resnet-18's seeds 3-5; mobilenet, mxnet and
-  // squeezenet_v1.1, one seed each) reached Ansor's best 1.75x sooner (median; at 0:
-  // 1.08x) and ended lower in five of six; resnet-18's seed 3 never got there (2%
+  // a round, Zen 3), seven runs (resnet-18's seeds 3-5, squeezenet_v1.1's 3-4,
+  // mobilenet's and mxnet's 0) reached Ansor's best 1.54x sooner (median; at 0:
+  // 1.06x) and ended lower in six of seven; resnet-18's seed 3 never got there (2%
   // above Ansor side by side; docs/results/diffusion/README.md, "First posterior rounds").
   int posterior_first_measures = 8;
 };
