@@ -12,6 +12,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "testing/scratch_dir.h"
+
 extern char** environ;
 
 namespace bcd::testutil {
@@ -58,7 +60,8 @@ pid_t spawn_bcd(const std::vector<std::string>& args, const std::string& log) {
 }
 
 std::filesystem::path temp_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("bcd-test-" + name + "-" + std::to_string(getpid()));
+  static const ScratchDir scratch("bcd-test");  // all of this process's, removed at its exit
+  auto dir = scratch.path() / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

@@ -26,7 +26,8 @@ BcdRun run_bcd(const std::vector<std::string>& args);
 // Starts `bcd args...` with stdout and stderr going to `log`; returns its pid.
 pid_t spawn_bcd(const std::vector<std::string>& args, const std::string& log);
 
-// A fresh, empty directory under the system's temp directory, unique per process.
+// A fresh, empty directory under the system's temp directory, unique per process
+// and removed when the process exits.
 std::filesystem::path temp_dir(const std::string& name);
 
 // Non-empty lines of a file (0 if it does not exist).
