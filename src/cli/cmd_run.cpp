@@ -3,7 +3,11 @@
 // and report its memory; or run a compiled package the same way.
 #include <fmt/format.h>
 
+#include <sched.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -53,6 +57,24 @@ std::vector<TensorSpec> graph_tensors(const graph::Graph& graph, const std::vect
   return out;
 }
 
+// The CPUs this process may run on, as a list ("0-3,6"), and how many are online:
+// the kernels' threads are bounded by the first (OMP_NUM_THREADS may lower it).
+std::string usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return "unknown";
+  std::string list;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (!CPU_ISSET(c, &set) || (c > 0 && CPU_ISSET(c - 1, &set))) continue;
+    int last = c;
+    while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, &set)) ++last;
+    list += (list.empty() ? "" : ",") + (last == c ? std::to_string(c) : fmt::format("{}-{}", c, last));
+  }
+  const char* threads = std::getenv("OMP_NUM_THREADS");
+  return fmt::format("{} of {} online{}", list, sysconf(_SC_NPROCESSORS_ONLN),
+                     threads ? fmt::format(", OMP_NUM_THREADS={}", threads) : "");
+}
+
 // A step as the profile names it: its task and the record it runs.
 struct ProfiledStep {
   std::string task;
@@ -98,6 +120,7 @@ std::vector<ProfiledStep> package_steps(const nlohmann::json& meta) {
 }
 
 int run_network(const RunOptions& o) {
+  const std::string cpus = usable_cpus();  // before a kernel's OpenMP runtime binds a thread
   Target target = search::resolve_target(o.target);
   search::require_device(target);
   std::vector<std::string> warnings;
@@ -125,6 +148,7 @@ int run_network(const RunOptions& o) {
   fmt::print("model        {} ({}{} steps{}, target {})\n", o.model.model, loaded.converted ? "in NHWC, " : "",
              net.num_steps(), in_place, o.target);
   if (o.verbose) fmt::print("target       {}\n              {}\n", target.str(), search::describe_target(target));
+  if (o.verbose && !target.is_gpu()) fmt::print("cpus         {}\n", cpus);
   fmt::print("tasks        {} total: {} tuned from records, {} default schedules{}\n", total, tuned, total - tuned,
              o.records.empty() ? " (no --records)" : "");
   if (o.verbose)

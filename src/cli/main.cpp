@@ -7,10 +7,12 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/openmp_binding.h"
 #include "support/error.h"
 #include "support/version.h"
 
 int main(int argc, char** argv) {
+  bcd::cli::restore_openmp_binding();
   CLI::App app{"bcd: a deep-learning program optimizer (Ansor-style auto-scheduling with "
                "Bayesian Code Diffusion)"};
   app.require_subcommand(1);

@@ -121,6 +121,26 @@ TEST(RunCommand, NoVerifySkipsTheReference) {
   EXPECT_TRUE(contains(r.output, "x the weights)")) << r.output;
 }
 
+// GNU's OpenMP runtime (XGBoost's) binds the process to one CPU when it sees a
+// binding variable; bcd hides them from it, or every kernel would run on one
+// thread (cli/openmp_binding.cpp).
+TEST(RunCommand, OpenMpBindingVariablesLeaveTheKernelsEveryCpu) {
+  auto cpus_line = [](const BcdRun& r) {
+    const auto at = r.output.find("\ncpus ");
+    return at == std::string::npos ? std::string() : r.output.substr(at + 1, r.output.find('\n', at + 1) - at - 1);
+  };
+  const std::vector<std::string> args = {"run", "--model", "bert", "--bert-layers", "1", "--bert-seq-len", "16",
+                                         "--repeat", "1", "--no-verify", "--verbose"};
+  BcdRun plain = run_bcd(args);
+  ASSERT_EQ(plain.status, 0) << plain.output;
+  ASSERT_NE(cpus_line(plain), "") << plain.output;
+  testutil::ScopedEnv bind("OMP_PROC_BIND", "true");
+  testutil::ScopedEnv places("OMP_PLACES", "cores");
+  BcdRun bound = run_bcd(args);
+  ASSERT_EQ(bound.status, 0) << bound.output;
+  EXPECT_EQ(cpus_line(bound), cpus_line(plain));
+}
+
 TEST(RunCommand, UnknownModelIsAOneLineError) {
   expect_one_line_error(run_bcd({"run", "--model", "resnet-1000"}), "unknown model 'resnet-1000'");
 }
