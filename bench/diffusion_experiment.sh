@@ -17,7 +17,7 @@
 # `--release-below-rate P/100`, "-unrollP" for `--unroll-copy-rate P/100`,
 # "-persketch" for `--prior-per-sketch`, "-openP" for `--posterior-open-fraction
 # P/100`, "-roles" for `--stage-naming role`, "-fullsingletons" for
-# `--full-singletons`, "-floor" for `--posterior-floor` (e.g. "operator-prior3-release3",
+# `--full-singletons`, "-floor" for `--posterior-floor`, "-sfloor" for `--singleton-floor` (e.g. "operator-prior3-release3",
 # "operator-below50", "sketch-unroll0", "default-open50"; "loops-prior2-release2-persketch"
 # is the default preset), "-explore" for `--explore-sketches`, "-firstN" for
 # `--posterior-first-measures N`.
@@ -118,10 +118,11 @@ for seed in $seeds; do
         roles) extra+=(--stage-naming role) ;;
         fullsingletons) extra+=(--full-singletons) ;;
         floor) extra+=(--posterior-floor) ;;
+        sfloor) extra+=(--singleton-floor) ;;
         open[0-9]*) extra+=(--posterior-open-fraction "$(awk -v p="${p#open}" 'BEGIN { print p / 100 }')") ;;
         explore) extra+=(--explore-sketches) ;;
         first[0-9]*) extra+=(--posterior-first-measures "${p#first}") ;;
-        *) echo "unknown variant option '$p' in '$v' (releaseN, priorN, belowP, unrollP, persketch, openP, roles, fullsingletons, floor, explore, firstN)" >&2; exit 2 ;;
+        *) echo "unknown variant option '$p' in '$v' (releaseN, priorN, belowP, unrollP, persketch, openP, roles, fullsingletons, floor, sfloor, explore, firstN)" >&2; exit 2 ;;
       esac
     done
     tune diffusion "$seed" "$d" "${extra[@]}"

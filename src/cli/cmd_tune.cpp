@@ -48,6 +48,7 @@ diffusion::DiffusionOptions diffusion_options(const TuneCommand& cmd) {
       {"--stage-naming", [&](Options& o) { o.stage_naming = search::parse_stage_naming(cmd.stage_naming); }},
       {"--full-singletons", [&](Options& o) { o.reduce_singletons = !cmd.full_singletons; }},
       {"--posterior-floor", [&](Options& o) { o.posterior_floor = g.posterior_floor; }},
+      {"--singleton-floor", [&](Options& o) { o.singleton_floor = g.singleton_floor; }},
       {"--posterior-first-measures", [&](Options& o) { o.posterior_first_measures = g.posterior_first_measures; }},
       {"--split-rule-weights", [&](Options& o) {
          if (cmd.split_rule_weights.size() != 3)
@@ -129,6 +130,9 @@ CommandRunner add_tune_command(CLI::App& app) {
   cmd->add_flag("--posterior-floor,!--no-posterior-floor", d.posterior_floor,
                 "diffusion: before the gradient scheduler, top every posterior (and reduced singleton) up to "
                 "Ansor's warm-up (a full round) with an open round of Ansor's search (off in both presets)");
+  cmd->add_flag("--singleton-floor,!--no-singleton-floor", d.singleton_floor,
+                "diffusion: the same for reduced singletons only, the tasks alone in their cluster (off in both "
+                "presets)");
   cmd->add_option("--posterior-first-measures", d.posterior_first_measures,
                   "diffusion: what the first round of each posterior (and reduced singleton) measures, so that "
                   "every task has a measurement sooner (0: a posterior round's); default 8, artifact 0")

@@ -179,10 +179,12 @@ int share_of(const tuning::TaskScheduler& scheduler, int budget) { return std::m
 // What task `t` measures before the gradient scheduler when it is not a
 // representative in its prior phase: a first round, of the scheduler's measures
 // for a representative (and, with full singletons, a singleton) and of the
-// posterior's first round for every other task, or with the posterior floor a full
-// round for every task. No more than the task's share of the budget.
+// posterior's first round for every other task, or a full round for every task the
+// floor tops up. No more than the task's share of the budget.
 int first_round(const tuning::TaskScheduler& scheduler, const Cluster& c, int t, const DiffusionOptions& o, int budget) {
-  bool full = o.posterior_floor || (c.members.size() < 2 ? !o.reduce_singletons : t == c.representative);
+  const bool singleton = c.members.size() < 2;
+  bool full = o.posterior_floor || (singleton && o.singleton_floor) ||
+              (singleton ? !o.reduce_singletons : t == c.representative);
   int measures = full ? scheduler.options().num_measures_per_round : posterior_first_round(scheduler, o);
   return std::min(measures, share_of(scheduler, budget));
 }
@@ -281,12 +283,14 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
   // Posterior set-up: a plan per task, which the scheduler applies and, when its
   // release rule fires, replaces with Ansor's search (keeping the reduced search
   // made released tasks end worse than Ansor's in session 8's measurement).
-  std::vector<int> posteriors;
+  std::vector<int> posteriors;  // and reduced singletons
+  std::vector<int> singletons;
   for (const Cluster& c : report.clusters) {
     if (c.members.size() < 2) {
       if (o.reduce_singletons) scheduler.set_plan(c.members[0], reduced_plan(scheduler, "reduced singleton", o));
       ++report.singleton_tasks;
       posteriors.push_back(c.members[0]);
+      singletons.push_back(c.members[0]);
       continue;
     }
     search::SearchPolicy& rep = *scheduler.task(c.representative).policy;
@@ -325,10 +329,12 @@ DiffusionReport tune_with_diffusion(tuning::TaskScheduler& scheduler, const Diff
     if (!scheduler.plan(t).is_default()) measures = std::min(measures, posterior_first_round(scheduler, o));
     scheduler.tune_round(t, measures);
   }
-  if (o.posterior_floor) report.floor_trials = top_up_to_warm_up(scheduler, posteriors, budget);
+  std::sort(singletons.begin(), singletons.end());
+  if (o.posterior_floor || o.singleton_floor)
+    report.floor_trials = top_up_to_warm_up(scheduler, o.posterior_floor ? posteriors : singletons, budget);
   if (report.floor_trials > 0)
-    say(fmt::format("diffusion: open rounds topped the reduced tasks up to Ansor's warm-up ({} trials)",
-                    report.floor_trials));
+    say(fmt::format("diffusion: open rounds topped the reduced {} up to Ansor's warm-up ({} trials)",
+                    o.posterior_floor ? "tasks" : "singletons", report.floor_trials));
   scheduler.tune(budget);
   scheduler.set_on_release(nullptr);
   return report;

@@ -100,6 +100,16 @@ struct DiffusionOptions {
   // seed that misses it did not help: its best programs timed side by side with
   // Ansor's were 1.06 of them (the default's 1.03-1.05).
   bool posterior_floor = false;
+  // Not in the artifact (false: its behaviour): the posterior floor for reduced
+  // singletons only. A singleton has no prior to diffuse: its reduced search is
+  // Ansor's with fewer iterations and measures, and after its first round the
+  // gradient scheduler may never come back to it. On bert (8 tasks: one
+  // posterior, six singletons) at 50 trials per task, the floor for every reduced
+  // task mended seed 3's miss (a singleton batch_matmul left at its first 8
+  // measures, 3.2x Ansor's time) and raised the median speedup from 2.12x to
+  // 3.46x, but cost the CNNs, whose posteriors lost their diffused rounds
+  // (resnet-18 seed 3: 1.90x -> 1.06x; docs/results/diffusion/ablation_zen4/).
+  bool singleton_floor = false;
   // Not in the artifact (0: its behaviour, a posterior round's measures): what the
   // first round of each task on the reduced search (posterior or reduced singleton)
   // measures, at most a posterior round. Until every task has a measurement the
@@ -148,7 +158,7 @@ struct DiffusionReport {
   int model_trees_after_prior = 0;   // the cost model's size when the posteriors start
   int posterior_tasks = 0;           // tasks that got a prior
   int singleton_tasks = 0;
-  int floor_trials = 0;        // measured by the open rounds of posterior_floor
+  int floor_trials = 0;        // measured by the open rounds of posterior_floor or singleton_floor
   std::vector<int> released;  // tasks released from the reduced search, in order
 };
 

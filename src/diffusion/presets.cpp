@@ -27,6 +27,7 @@ DiffusionOptions diffusion_preset(const std::string& name) {
   o.posterior_open_fraction = 0;
   o.stage_naming = search::StageNaming::Operation;
   o.posterior_floor = false;
+  o.singleton_floor = false;
   o.posterior_first_measures = 0;
   return o;
 }
@@ -34,7 +35,7 @@ DiffusionOptions diffusion_preset(const std::string& name) {
 std::string describe_options(const DiffusionOptions& o) {
   return fmt::format(
       "{} clusters, up to {} prior rounds, top {} priors{}, posteriors {} iterations and {:g} of a round, "
-      "split rules {:g},{:g},{:g}, unroll copy rate {:g}, {} singletons, {}{}{}{}{}{}",
+      "split rules {:g},{:g},{:g}, unroll copy rate {:g}, {} singletons, {}{}{}{}{}{}{}",
       group_type_name(o.group_type), o.max_prior_rounds, o.top_n, o.prior_per_sketch ? " per sketch" : "",
       o.posterior_iterations, o.posterior_measure_fraction, o.split_rules.copy_or_snap, o.split_rules.scale,
       o.split_rules.random, o.unroll_copy_rate, o.reduce_singletons ? "reduced" : "full",
@@ -47,6 +48,7 @@ std::string describe_options(const DiffusionOptions& o) {
           : "",
       o.stage_naming == search::StageNaming::Role ? ", stages named by role" : "",
       o.posterior_floor ? ", reduced tasks topped up to Ansor's warm-up" : "",
+      o.singleton_floor && !o.posterior_floor ? ", reduced singletons topped up to Ansor's warm-up" : "",
       o.posterior_first_measures > 0 ? fmt::format(", first posterior rounds of {}", o.posterior_first_measures)
                                      : "");
 }

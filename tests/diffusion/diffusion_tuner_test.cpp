@@ -432,6 +432,32 @@ TEST(DiffusionTuner, WithTheFloorEveryReducedTaskIsToppedUpToAnsorsWarmUpByAnOpe
   }
 }
 
+TEST(DiffusionTuner, WithTheSingletonFloorOnlyReducedSingletonsAreToppedUp) {
+  auto model = std::shared_ptr<costmodel::CostModel>(costmodel::make_random_model(0));
+  tuning::TaskScheduler scheduler = cluster_and_singleton_scheduler(model);
+  const int singleton = 3;
+  DiffusionOptions o = diffusion_preset("artifact");
+  o.singleton_floor = true;
+  std::map<int, std::vector<std::pair<int, bool>>> rounds;  // task -> each round's measurements, open or not
+  scheduler.set_on_round([&](const tuning::SchedulerRound& r) {
+    rounds[r.task].push_back({r.measured, scheduler.plan(r.task).is_default()});
+  });
+  // 5 trials per task: the singleton's full round (4) and the posteriors' rounds (2
+  // each) kept back leave the prior phase its 3 rounds of 4 (12); then a posterior
+  // round of 2 for each reduced task (6) and an open round of 2 for the singleton.
+  DiffusionReport report = tune_with_diffusion(scheduler, o, 20);
+  EXPECT_EQ(scheduler.total_trials(), 20);
+  EXPECT_EQ(report.prior_trials, 12);
+  EXPECT_EQ(report.floor_trials, 2);
+  const int rep = report.clusters.at(0).representative;
+  for (int t = 0; t < scheduler.size(); ++t) {
+    if (t == rep) continue;
+    using Rounds = std::vector<std::pair<int, bool>>;
+    const Rounds expected = t == singleton ? Rounds{{2, false}, {2, true}} : Rounds{{2, false}};
+    EXPECT_EQ(rounds[t], expected) << t;
+  }
+}
+
 TEST(DiffusionTuner, PosteriorFirstMeasuresSizesTheFirstRoundOfEveryReducedTask) {
   // {first measures, budget}: with 1, the three reduced tasks' first rounds take 3
   // trials after the prior phase's 12; without it, a posterior round's 2 each.

@@ -27,6 +27,7 @@ TEST(DiffusionPresets, ArtifactIsTheArtifactsSettings) {
   EXPECT_EQ(o.posterior_open_fraction, 0);  // every posterior State diffused
   EXPECT_EQ(o.stage_naming, search::StageNaming::Operation);
   EXPECT_FALSE(o.posterior_floor);
+  EXPECT_FALSE(o.singleton_floor);
   EXPECT_EQ(o.posterior_first_measures, 0);  // a posterior round's
   EXPECT_EQ(describe_options(o),
             "operator clusters, up to 10 prior rounds, top 2 priors, posteriors 2 iterations and 0.5 of a round, "
@@ -58,6 +59,11 @@ TEST(DiffusionPresets, DefaultIsTheMeasuredBestAndTheStructsDefaults) {
   o.stage_naming = search::StageNaming::Role;
   EXPECT_TRUE(describe_options(o).ends_with(
       ", stages named by role, reduced tasks topped up to Ansor's warm-up, first posterior rounds of 8"))
+      << describe_options(o);
+  o.posterior_floor = false;
+  o.singleton_floor = true;
+  EXPECT_TRUE(describe_options(o).ends_with(
+      ", stages named by role, reduced singletons topped up to Ansor's warm-up, first posterior rounds of 8"))
       << describe_options(o);
 }
 
