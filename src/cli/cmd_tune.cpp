@@ -131,8 +131,8 @@ CommandRunner add_tune_command(CLI::App& app) {
                 "diffusion: before the gradient scheduler, top every posterior (and reduced singleton) up to "
                 "Ansor's warm-up (a full round) with an open round of Ansor's search (off in both presets)");
   cmd->add_flag("--singleton-floor,!--no-singleton-floor", d.singleton_floor,
-                "diffusion: the same for reduced singletons only, the tasks alone in their cluster (off in both "
-                "presets)");
+                "diffusion: the same for reduced singletons only, the tasks alone in their cluster (default on, "
+                "artifact off)");
   cmd->add_option("--posterior-first-measures", d.posterior_first_measures,
                   "diffusion: what the first round of each posterior (and reduced singleton) measures, so that "
                   "every task has a measurement sooner (0: a posterior round's); default 8, artifact 0")

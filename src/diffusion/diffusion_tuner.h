@@ -21,7 +21,8 @@ namespace bcd::diffusion {
 
 // Every choice of the strategy. The defaults are what measured best (the
 // "default" preset: loops clusters, 2 prior rounds, priors per sketch, release
-// after 2 stalled rounds, half of a posterior's population drawn as Ansor's;
+// after 2 stalled rounds, half of a posterior's population drawn as Ansor's,
+// first posterior rounds of 8, singletons topped up to a full round;
 // docs/results/diffusion/); diffusion_preset("artifact")
 // gives the research artifact's values, which each field's comment names.
 struct DiffusionOptions {
@@ -103,13 +104,16 @@ struct DiffusionOptions {
   // Not in the artifact (false: its behaviour): the posterior floor for reduced
   // singletons only. A singleton has no prior to diffuse: its reduced search is
   // Ansor's with fewer iterations and measures, and after its first round the
-  // gradient scheduler may never come back to it. On bert (8 tasks: one
-  // posterior, six singletons) at 50 trials per task, the floor for every reduced
-  // task mended seed 3's miss (a singleton batch_matmul left at its first 8
-  // measures, 3.2x Ansor's time) and raised the median speedup from 2.12x to
-  // 3.46x, but cost the CNNs, whose posteriors lost their diffused rounds
-  // (resnet-18 seed 3: 1.90x -> 1.06x; docs/results/diffusion/ablation_zen4/).
-  bool singleton_floor = false;
+  // gradient scheduler, which ranks tasks by absolute time, may never come back
+  // to it. At 50 trials per task on Zen 4, bert (8 tasks: one posterior, six
+  // singletons) seed 3 without it ended 3.1% above Ansor's, a singleton
+  // batch_matmul left at its first 8 measures at 3.2x Ansor's time. With it, the
+  // default's 8 runs on four models all reached Ansor's best (1.46-3.12x sooner;
+  // without: 3 never, 2 ending 3-6% above) and ended 0.80-0.98 of its estimate;
+  // the floor for every reduced task instead cost the CNNs their posteriors'
+  // diffused rounds (resnet-18 seed 3: 1.90x -> 1.06x;
+  // docs/results/diffusion/ablation_zen4/).
+  bool singleton_floor = true;
   // Not in the artifact (0: its behaviour, a posterior round's measures): what the
   // first round of each task on the reduced search (posterior or reduced singleton)
   // measures, at most a posterior round. Until every task has a measurement the

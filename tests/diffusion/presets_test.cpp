@@ -42,6 +42,7 @@ TEST(DiffusionPresets, DefaultIsTheMeasuredBestAndTheStructsDefaults) {
   EXPECT_TRUE(o.prior_per_sketch);
   EXPECT_EQ(o.posterior_open_fraction, 0.5);
   EXPECT_EQ(o.posterior_first_measures, 8);
+  EXPECT_TRUE(o.singleton_floor);
   EXPECT_EQ(describe_options(o), describe_options(DiffusionOptions{}));
   // Everything else is the artifact's.
   DiffusionOptions a = diffusion_preset("artifact");
@@ -51,19 +52,20 @@ TEST(DiffusionPresets, DefaultIsTheMeasuredBestAndTheStructsDefaults) {
   a.prior_per_sketch = true;
   a.posterior_open_fraction = 0.5;
   a.posterior_first_measures = 8;
+  a.singleton_floor = true;
   EXPECT_EQ(describe_options(a), describe_options(o));
   EXPECT_TRUE(describe_options(o).ends_with("released after 2 stalled rounds, 0.5 of a posterior's population "
-                                            "drawn as Ansor's, first posterior rounds of 8"))
+                                            "drawn as Ansor's, reduced singletons topped up to Ansor's warm-up, "
+                                            "first posterior rounds of 8"))
       << describe_options(o);
-  o.posterior_floor = true;  // the options off in both presets are named when on
+  o.posterior_floor = true;  // the options off in both presets are named when on; it covers the singletons
   o.stage_naming = search::StageNaming::Role;
   EXPECT_TRUE(describe_options(o).ends_with(
       ", stages named by role, reduced tasks topped up to Ansor's warm-up, first posterior rounds of 8"))
       << describe_options(o);
   o.posterior_floor = false;
-  o.singleton_floor = true;
-  EXPECT_TRUE(describe_options(o).ends_with(
-      ", stages named by role, reduced singletons topped up to Ansor's warm-up, first posterior rounds of 8"))
+  o.singleton_floor = false;
+  EXPECT_TRUE(describe_options(o).ends_with(", stages named by role, first posterior rounds of 8"))
       << describe_options(o);
 }
 
