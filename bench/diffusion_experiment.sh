@@ -17,10 +17,10 @@
 # `--release-below-rate P/100`, "-unrollP" for `--unroll-copy-rate P/100`,
 # "-persketch" for `--prior-per-sketch`, "-openP" for `--posterior-open-fraction
 # P/100`, "-roles" for `--stage-naming role`, "-fullsingletons" for
-# `--full-singletons`, "-floor" for `--posterior-floor`, "-sfloor" for `--singleton-floor` (e.g. "operator-prior3-release3",
-# "operator-below50", "sketch-unroll0", "default-open50"; "loops-prior2-release2-persketch"
-# is the default preset), "-explore" for `--explore-sketches`, "-firstN" for
-# `--posterior-first-measures N`.
+# `--full-singletons`, "-floor" for `--posterior-floor`, "-sfloor" for
+# `--singleton-floor`, "-explore" for `--explore-sketches`, "-firstN" for
+# `--posterior-first-measures N` (e.g. "operator-prior3-release3", "operator-below50",
+# "sketch-unroll0", "default-open50", "default-sfloor").
 #
 # Called again it skips every finished run (tuning and `bcd run` alike): metrics.tsv
 # keeps one line per run across calls, so variants may be added later.
